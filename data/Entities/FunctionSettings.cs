@@ -1,0 +1,20 @@
+namespace Platform.Data.Entities;
+
+/// <summary>How a function runs. Copied into each version at upload, so a version is immutable.</summary>
+public sealed class FunctionSettings
+{
+    public int MemoryMiB { get; set; } = 128;
+    /// <summary>CPU in thousandths of a core (1000 = one core).</summary>
+    public int CpuMillis { get; set; } = 1000;
+    public int TimeoutSeconds { get; set; } = 30;
+    /// <summary>Requests one instance serves at once.</summary>
+    public int Concurrency { get; set; } = 16;
+    public int MinInstances { get; set; } = 1;
+    public int MaxInstances { get; set; } = 10;
+    public int Port { get; set; } = 8080;
+    public Dictionary<string, string> Env { get; set; } = new();
+    /// <summary>"container", "microvm", or null for the tenant's policy.</summary>
+    public string? Isolation { get; set; }
+    /// <summary>Public functions are invoked without a key; keyed ones need a key of their tenant.</summary>
+    public bool Public { get; set; } = true;
+}
