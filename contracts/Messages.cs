@@ -53,3 +53,6 @@ public sealed record NodeHeartbeat(
     int Cpus,
     IReadOnlyList<Guid> Instances,
     DateTimeOffset At);
+
+/// <summary>api → scheduler: move every instance off this node, then leave it cordoned.</summary>
+public sealed record NodeDrainRequested(string NodeId);
