@@ -1,0 +1,87 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Platform.Runtime.Cli.Commands;
+using Platform.Runtime.Vmm.Tests.Infrastructure;
+
+namespace Platform.Runtime.Vmm.Tests;
+
+/// <summary>
+/// `platform-runtime boot`: through the published binary when PLATFORM_RUNTIME_BIN names one (as scripts/test
+/// does), otherwise through <see cref="BootCommand"/> in-process.
+/// </summary>
+public sealed class BootCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("vmm-boot-").FullName;
+
+    private static string? Binary =>
+        Environment.GetEnvironmentVariable("PLATFORM_RUNTIME_BIN") is { } bin && File.Exists(bin) ? bin : null;
+
+    [Fact]
+    public async Task Boot_of_the_test_kernel_prints_its_console_and_exits_0_on_reset()
+    {
+        KvmHost.Require();
+        string initrd = Path.Combine(_dir, "initrd");
+        await File.WriteAllBytesAsync(initrd, new byte[2048], TestContext.Current.CancellationToken);
+        (int code, string stdout, string stderr) = await Boot(
+            "--kernel", GuestPrograms.TestKernelPath(), "--initrd", initrd, "--cmdline", "console=ttyS0 from-cli", "--memory", "32");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("cmdline=console=ttyS0 from-cli\n", stdout);
+        Assert.Contains("done\n", stdout);
+    }
+
+    [Fact]
+    public async Task Boot_of_a_file_that_is_no_kernel_fails_with_the_reason()
+    {
+        string junk = Path.Combine(_dir, "junk");
+        await File.WriteAllTextAsync(junk, "not a kernel at all, just text", TestContext.Current.CancellationToken);
+        (int code, _, string stderr) = await Boot("--kernel", junk);
+        Assert.Equal(BootCommand.ExitVmFailed, code);
+        Assert.Contains("bad kernel", stderr);
+    }
+
+    [Fact]
+    public async Task Boot_of_a_missing_kernel_is_a_usage_error()
+    {
+        (int code, _, string stderr) = await Boot("--kernel", Path.Combine(_dir, "absent"));
+        Assert.NotEqual(0, code);
+        Assert.Contains("absent", stderr);
+    }
+
+    [Fact]
+    public async Task Boot_without_kvm_says_so()
+    {
+        if (KvmHost.IsAvailable)
+        {
+            Assert.Skip("this host has KVM; the no-KVM message is checked where it has none");
+        }
+        (int code, _, string stderr) = await Boot("--kernel", GuestPrograms.TestKernelPath());
+        Assert.Equal(BootCommand.ExitVmFailed, code);
+        Assert.Contains("no KVM", stderr);
+    }
+
+    private static async Task<(int Code, string Stdout, string Stderr)> Boot(params string[] args)
+    {
+        CancellationToken ct = TestContext.Current.CancellationToken;
+        if (Binary is { } bin)
+        {
+            var start = new ProcessStartInfo(bin) { RedirectStandardOutput = true, RedirectStandardError = true };
+            start.ArgumentList.Add("boot");
+            foreach (string a in args)
+            {
+                start.ArgumentList.Add(a);
+            }
+            using Process p = Process.Start(start)!;
+            Task<string> stdout = p.StandardOutput.ReadToEndAsync(ct);
+            Task<string> stderr = p.StandardError.ReadToEndAsync(ct);
+            await p.WaitForExitAsync(ct);
+            return (p.ExitCode, await stdout, await stderr);
+        }
+        using var output = new MemoryStream();
+        using var error = new StringWriter();
+        int code = await BootCommand.Create(output, error).Parse(args)
+            .InvokeAsync(new InvocationConfiguration { Output = error, Error = error }, ct);
+        return (code, System.Text.Encoding.Latin1.GetString(output.ToArray()), error.ToString());
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+}

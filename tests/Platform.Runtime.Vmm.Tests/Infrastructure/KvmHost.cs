@@ -1,0 +1,41 @@
+using Platform.Runtime.Vmm.Vstate;
+
+namespace Platform.Runtime.Vmm.Tests.Infrastructure;
+
+/// <summary>Whether this host has a usable /dev/kvm; tests that run guests skip with the reason printed when not.</summary>
+internal static class KvmHost
+{
+    private static readonly Lazy<string?> Unavailable = new(() =>
+    {
+        try
+        {
+            using Kvm kvm = Kvm.Open();
+            return null;
+        }
+        catch (VmmException e)
+        {
+            return e.Message;
+        }
+    });
+
+    /// <summary>Skips the calling test (printing why) when KVM cannot be used here.</summary>
+    public static void Require()
+    {
+        if (Unavailable.Value is { } reason)
+        {
+            Console.WriteLine($"SKIP: KVM unavailable: {reason}");
+            Assert.Skip($"KVM unavailable: {reason}");
+        }
+    }
+
+    public static bool IsAvailable => Unavailable.Value is null;
+
+    /// <summary>Runs the VM to its end, with a generous bound so a broken guest fails the test instead of hanging it.</summary>
+    public static async Task<VmExit> RunToEndAsync(MicroVm vm)
+    {
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        VmExit exit = await vm.RunAsync(bound.Token);
+        Assert.False(exit.Reason == VmExitReason.Stopped, "the guest did not end within 60 s: " + exit);
+        return exit;
+    }
+}

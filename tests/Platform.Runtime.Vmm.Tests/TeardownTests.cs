@@ -1,0 +1,65 @@
+using Platform.Runtime.Vmm.Builder;
+using Platform.Runtime.Vmm.Devices.Legacy;
+using Platform.Runtime.Vmm.Tests.Infrastructure;
+
+namespace Platform.Runtime.Vmm.Tests;
+
+[CollectionDefinition(nameof(TeardownTests), DisableParallelization = true)]
+public sealed class TeardownCollection;
+
+/// <summary>Counts this process's fds and vCPU threads, so it runs alone.</summary>
+[Collection(nameof(TeardownTests))]
+public sealed class TeardownTests
+{
+    [Fact]
+    public async Task Disposing_vms_leaks_no_fds_and_no_vcpu_threads()
+    {
+        KvmHost.Require();
+        // Warm up: the first VM loads libraries and starts runtime threads that stay.
+        await RunSmpAndSpinningVms();
+        int fdsBefore = Directory.GetFiles("/proc/self/fd").Length;
+
+        for (int i = 0; i < 5; i++)
+        {
+            await RunSmpAndSpinningVms();
+        }
+
+        Assert.Equal(fdsBefore, Directory.GetFiles("/proc/self/fd").Length);
+        Assert.DoesNotContain(ThreadNames(), n => n.StartsWith("vcpu", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Disposing_a_vm_that_never_ran_releases_everything()
+    {
+        KvmHost.Require();
+        int fdsBefore = Directory.GetFiles("/proc/self/fd").Length;
+        VmBuilder.BuildRaw(new RawGuest { Code = [0xf4], Vcpus = 2, Console = new BufferSerialSink() }).Dispose();
+        Assert.Equal(fdsBefore, Directory.GetFiles("/proc/self/fd").Length);
+    }
+
+    private static async Task RunSmpAndSpinningVms()
+    {
+        using (MicroVm smp = VmBuilder.BuildRaw(new RawGuest { Code = GuestPrograms.Flat("smp", GuestPrograms.RealModeAddress), Vcpus = 4, Console = new BufferSerialSink() }))
+        {
+            Assert.Equal(VmExitReason.Reset, (await KvmHost.RunToEndAsync(smp)).Reason);
+        }
+        // A VM disposed while its vCPU spins in the guest: Dispose must kick and join it.
+        MicroVm spinning = VmBuilder.BuildRaw(new RawGuest { Code = [0xeb, 0xfe], Vcpus = 2, Console = new BufferSerialSink() });
+        Task<VmExit> run = spinning.RunAsync();
+        spinning.Dispose();
+        Assert.Equal(VmExitReason.Stopped, (await run).Reason);
+    }
+
+    private static IEnumerable<string> ThreadNames() =>
+        Directory.GetDirectories("/proc/self/task").Select(t =>
+        {
+            try
+            {
+                return File.ReadAllText(Path.Combine(t, "comm")).Trim();
+            }
+            catch (IOException)
+            {
+                return "";
+            }
+        }).ToList();
+}
