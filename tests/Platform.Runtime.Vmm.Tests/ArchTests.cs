@@ -134,6 +134,33 @@ public sealed class ArchTests
     }
 
     [Fact]
+    public void Cpuid_adds_the_core_level_when_kvm_lists_only_a_zeroed_subleaf_0()
+    {
+        // Linux 6.9+ KVM_GET_SUPPORTED_CPUID: leaves 0xB and 0x1F with only sub-leaf 0, all zero.
+        KvmCpuidEntry2[] supported =
+        [
+            new() { Function = 1 },
+            new() { Function = 0xb, Index = 0, Flags = KvmCpuidEntry2.SignificantIndex },
+            new() { Function = 0x1f, Index = 0, Flags = KvmCpuidEntry2.SignificantIndex },
+        ];
+        KvmCpuidEntry2[] cpu3 = Cpuid.ForVcpu(supported, 3, 4);
+        foreach (uint leaf in new uint[] { 0xb, 0x1f })
+        {
+            KvmCpuidEntry2 smt = Assert.Single(cpu3, e => e.Function == leaf && e.Index == 0);
+            KvmCpuidEntry2 core = Assert.Single(cpu3, e => e.Function == leaf && e.Index == 1);
+            Assert.Equal(KvmCpuidEntry2.SignificantIndex, core.Flags);
+            Assert.Equal(1u, (smt.Ecx >> 8) & 0xff);
+            Assert.Equal(2u, (core.Ecx >> 8) & 0xff);
+            Assert.Equal(1u, core.Ecx & 0xff);
+            Assert.Equal(2u, core.Eax); // x2APIC id bits for 4 cores
+            Assert.Equal(4u, core.Ebx);
+            Assert.Equal(3u, core.Edx);
+        }
+        // A host without the leaf gets none invented.
+        Assert.DoesNotContain(Cpuid.ForVcpu([new() { Function = 1 }], 0, 1), e => e.Function is 0xb or 0x1f);
+    }
+
+    [Fact]
     public void Boot_msrs_enable_fast_strings_and_write_back_mtrrs()
     {
         KvmMsrEntry[] msrs = Msrs.Boot();

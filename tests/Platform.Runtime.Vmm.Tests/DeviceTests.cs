@@ -54,6 +54,18 @@ public sealed class DeviceTests
     }
 
     [Fact]
+    public void Serial_does_not_report_a_transmitter_empty_interrupt_the_guest_disabled()
+    {
+        var serial = new Serial(new BufferSerialSink(), new CountingLine());
+        Write(serial, 1, 0x02);
+        Write(serial, 1, 0x00);
+        Assert.Equal(0x01, Read(serial, 2));
+        // Enabling it again while the transmitter is empty raises it anew, as on a 16550A.
+        Write(serial, 1, 0x02);
+        Assert.Equal(0x02, Read(serial, 2));
+    }
+
+    [Fact]
     public void Serial_passes_the_8250_probe_scratch_and_loopback()
     {
         var sink = new BufferSerialSink();

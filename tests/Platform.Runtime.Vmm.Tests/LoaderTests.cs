@@ -57,6 +57,41 @@ public sealed class LoaderTests
         Assert.Equal((uint)Layout.HighMem, BinaryPrimitives.ReadUInt32LittleEndian(kernel.SetupHeader.AsSpan(0x214 - 0x1f1)));
         Assert.Equal(0x7fffffffUL, kernel.InitrdAddrMax);
         Assert.Equal(256, kernel.CmdlineMax);
+        // Relocatable, 2 MiB kernel_alignment, no pref_address: it runs at 2 MiB and needs init_size (64 KiB) there.
+        Assert.Equal(0x210000UL, kernel.End);
+    }
+
+    [Fact]
+    public void BzImage_end_is_where_it_decompresses_to_not_where_it_is_loaded()
+    {
+        byte[] image = (byte[])GuestPrograms.BzImage().Clone();
+        BinaryPrimitives.WriteUInt64LittleEndian(image.AsSpan(BootParams.PrefAddress), 0x1000000); // LOAD_PHYSICAL_ADDR
+        BinaryPrimitives.WriteUInt32LittleEndian(image.AsSpan(BootParams.InitSize), 0x1400000);
+        using (var memory = new GuestMemory(64 << 20))
+        {
+            Assert.Equal(0x2400000UL, BzImage.Load(memory, image).End);
+        }
+        using (var small = new GuestMemory(32 << 20))
+        {
+            VmmException e = Assert.Throws<VmmException>(() => BzImage.Load(small, image));
+            Assert.Equal(VmmError.InvalidConfiguration, e.Error);
+            Assert.Contains("more memory", e.Message);
+        }
+        image[BootParams.RelocatableKernel] = 0;
+        BinaryPrimitives.WriteUInt64LittleEndian(image.AsSpan(BootParams.PrefAddress), 0x1100000);
+        using (var memory = new GuestMemory(64 << 20))
+        {
+            Assert.Equal(0x2500000UL, BzImage.Load(memory, image).End);
+        }
+    }
+
+    [Fact]
+    public void BzImage_with_a_setup_header_too_short_for_its_protocol_is_rejected()
+    {
+        byte[] image = (byte[])GuestPrograms.BzImage().Clone();
+        image[BootParams.Jump + 1] = 0x10;
+        using var memory = new GuestMemory(16 << 20);
+        Assert.Equal(VmmError.InvalidKernel, Assert.Throws<VmmException>(() => BzImage.Load(memory, image)).Error);
     }
 
     [Fact]

@@ -15,14 +15,13 @@ public static class BzImage
     private const ushort MinVersion = 0x020c;
     private const ushort XlfKernel64 = 0x1;
     private const ulong Entry64Offset = 0x200;
-    private const int InitSize = 0x260;
 
     public static bool IsBzImage(ReadOnlySpan<byte> image) =>
         image.Length > BootParams.Header + 4 && BinaryPrimitives.ReadUInt32LittleEndian(image[BootParams.Header..]) == BootParams.HeaderMagic;
 
     public static KernelImage Load(GuestMemory memory, ReadOnlySpan<byte> image)
     {
-        if (!IsBzImage(image) || image.Length < InitSize + 4)
+        if (!IsBzImage(image) || image.Length < BootParams.InitSize + 4)
         {
             throw Bad("no \"HdrS\" setup header at 0x202");
         }
@@ -40,7 +39,8 @@ public static class BzImage
         long kernelOffset = (long)(setupSects + 1) * SectorSize;
         // The header runs to 0x202 + the jump's byte offset (boot.rst: "the end of the setup header").
         int headerEnd = 0x202 + image[BootParams.Jump + 1];
-        if (kernelOffset >= image.Length || headerEnd > kernelOffset || headerEnd > BootParams.E820Table)
+        // A 2.12+ header reaches at least past init_size (0x260); a shorter one is malformed.
+        if (kernelOffset >= image.Length || headerEnd < BootParams.InitSize + 4 || headerEnd > kernelOffset || headerEnd > BootParams.E820Table)
         {
             throw Bad($"setup of {setupSects} sectors (header to 0x{headerEnd:x}) leaves no protected-mode kernel in {image.Length} bytes");
         }
@@ -56,14 +56,48 @@ public static class BzImage
         BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(BootParams.Code32Start - BootParams.SetupHeaderStart), (uint)Layout.HighMem);
         uint initrdAddrMax = BinaryPrimitives.ReadUInt32LittleEndian(image[BootParams.InitrdAddrMax..]);
         uint cmdlineSize = version >= 0x0206 ? BinaryPrimitives.ReadUInt32LittleEndian(image[BootParams.CmdlineSize..]) : 255;
-        // init_size (protocol 2.10+) is the memory the kernel needs from its load address while it decompresses.
-        ulong initSize = version >= 0x020a ? BinaryPrimitives.ReadUInt32LittleEndian(image[InitSize..]) : 0;
+        (ulong runtimeStart, ulong initSize) = RuntimeWindow(image, version);
+        // The decompressor writes this whole window before it looks at the e820 map: it must be RAM, inside the
+        // identity map we enter with, and (as End) below the initrd.
+        if (!memory.Contains(runtimeStart, initSize) || runtimeStart + initSize > PageTables.MappedBytes)
+        {
+            throw new VmmException(VmmError.InvalidConfiguration,
+                $"the kernel decompresses into 0x{runtimeStart:x}-0x{runtimeStart + initSize:x} (pref_address, init_size), " +
+                $"which is not RAM below 1 GiB in a VM of {memory.Size >> 20} MiB: give the VM more memory");
+        }
         return new KernelImage(
             Layout.HighMem + Entry64Offset,
-            Layout.HighMem + Math.Max((ulong)kernel.Length, initSize),
+            Math.Max(Layout.HighMem + (ulong)kernel.Length, runtimeStart + initSize),
             header,
             initrdAddrMax == 0 ? Layout.DefaultInitrdAddrMax : initrdAddrMax,
             (int)Math.Min(cmdlineSize + 1, (uint)Layout.CmdlineMaxSize));
+    }
+
+    /// <summary>
+    /// Where the kernel runs and how much memory it needs there before it reads its memory map (boot.rst, init_size):
+    /// a relocatable kernel runs at its load address (1 MiB) raised to pref_address and aligned up to kernel_alignment,
+    /// any other at pref_address. Not at the load address: a 64-bit bzImage decompresses itself to 16 MiB or above.
+    /// </summary>
+    internal static (ulong Start, ulong Size) RuntimeWindow(ReadOnlySpan<byte> image, ushort version)
+    {
+        if (version < 0x020a)
+        {
+            return (Layout.HighMem, 0);
+        }
+        ulong pref = BinaryPrimitives.ReadUInt64LittleEndian(image[BootParams.PrefAddress..]);
+        ulong initSize = BinaryPrimitives.ReadUInt32LittleEndian(image[BootParams.InitSize..]);
+        if (image[BootParams.RelocatableKernel] == 0)
+        {
+            return (pref == 0 ? Layout.HighMem : pref, initSize);
+        }
+        ulong start = Math.Max(Layout.HighMem, pref);
+        ulong alignment = BinaryPrimitives.ReadUInt32LittleEndian(image[BootParams.KernelAlignment..]);
+        // A start past the identity map is refused by the caller; not aligning it keeps the sum from wrapping.
+        if (alignment > 1 && start <= PageTables.MappedBytes)
+        {
+            start = (start + alignment - 1) / alignment * alignment;
+        }
+        return (start, initSize);
     }
 
     private static VmmException Bad(string why) => new(VmmError.InvalidKernel, $"bad bzImage: {why}");

@@ -21,6 +21,7 @@ public static class BootParams
     public const int TypeOfLoader = 0x210, LoadFlags = 0x211, Code32Start = 0x214;
     public const int RamdiskImage = 0x218, RamdiskSize = 0x21c, CmdLinePtr = 0x228, InitrdAddrMax = 0x22c;
     public const int KernelAlignment = 0x230, RelocatableKernel = 0x234, XLoadFlags = 0x236, CmdlineSize = 0x238;
+    public const int PrefAddress = 0x258, InitSize = 0x260;
     public const int E820Table = 0x2d0;
     public const int E820MaxEntries = 128;
 

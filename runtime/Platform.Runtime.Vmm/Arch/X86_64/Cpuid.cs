@@ -21,7 +21,7 @@ public static class Cpuid
         // Bits of the x2APIC id that select the core within the package.
         uint coreBits = vcpuCount <= 1 ? 0 : (uint)(32 - BitOperations.LeadingZeroCount((uint)vcpuCount - 1));
 
-        var result = supported.ToArray();
+        KvmCpuidEntry2[] result = WithTopologySubleaves(supported);
         for (int i = 0; i < result.Length; i++)
         {
             ref KvmCpuidEntry2 e = ref result[i];
@@ -44,6 +44,32 @@ public static class Cpuid
             }
         }
         return result;
+    }
+
+    /// <summary>
+    /// Adds sub-leaves 0 and 1 of leaves 0xB and 0x1F where KVM lists the leaf without them. Since Linux 6.9
+    /// KVM_GET_SUPPORTED_CPUID returns only a zeroed sub-leaf 0 for these leaves ("no topology; a valid topology is
+    /// indicated by the presence of subleaf 1"), so the core level must be added here or the guest sees none.
+    /// </summary>
+    private static KvmCpuidEntry2[] WithTopologySubleaves(ReadOnlySpan<KvmCpuidEntry2> supported)
+    {
+        var result = new List<KvmCpuidEntry2>(supported.Length + 4);
+        result.AddRange(supported);
+        foreach (uint leaf in (ReadOnlySpan<uint>)[0xb, 0x1f])
+        {
+            if (!result.Exists(e => e.Function == leaf))
+            {
+                continue;
+            }
+            for (uint index = 0; index <= 1; index++)
+            {
+                if (!result.Exists(e => e.Function == leaf && e.Index == index))
+                {
+                    result.Add(new KvmCpuidEntry2 { Function = leaf, Index = index, Flags = KvmCpuidEntry2.SignificantIndex });
+                }
+            }
+        }
+        return [.. result];
     }
 
     private static void Topology(ref KvmCpuidEntry2 e, uint apicId, uint coreBits, int vcpuCount)

@@ -82,7 +82,8 @@ public sealed class Serial : IBusDevice
                 {
                     return (byte)(IirRxData | fifo);
                 }
-                if (_thrEmptyPending)
+                // The THR-empty source is gated by IER: a pending one is not reported while the guest has it disabled.
+                if (_thrEmptyPending && (_ier & IerThrEmpty) != 0)
                 {
                     // Reading IIR acknowledges the THR-empty interrupt.
                     _thrEmptyPending = false;
