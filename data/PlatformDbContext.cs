@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Platform.Data.Entities;
 
 namespace Platform.Data;
@@ -12,6 +13,16 @@ public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> option
     public DbSet<FunctionVersion> FunctionVersions => Set<FunctionVersion>();
     public DbSet<Instance> Instances => Set<Instance>();
     public DbSet<Node> Nodes => Set<Node>();
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // SQLite has no date type: stored as text, DateTimeOffset cannot be compared or ordered in SQL. As a
+        // 64-bit integer (ticks and offset; every time here is UTC) it can, so "heartbeat older than" queries work.
+        if (Database.IsSqlite())
+        {
+            configurationBuilder.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetToBinaryConverter>();
+        }
+    }
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(PlatformDbContext).Assembly);

@@ -1,0 +1,149 @@
+using System.Security.Claims;
+using MassTransit;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Platform.Api.Apis.Models;
+using Platform.Api.Functions;
+using Platform.Api.Infrastructure;
+using Platform.Contracts;
+using Platform.Data;
+using Platform.Data.Entities;
+
+namespace Platform.Api.Apis;
+
+/// <summary>/v1/tenants/{tenant}/functions: create-or-update settings, read, list, delete.</summary>
+internal static class FunctionsApi
+{
+    public static RouteGroupBuilder MapFunctionsApi(this RouteGroupBuilder v1)
+    {
+        RouteGroupBuilder functions = v1.MapGroup("/tenants/{tenant}/functions").WithTags("Functions");
+        functions.MapGet("/", ListAsync);
+        functions.MapPut("/{function}", PutAsync);
+        functions.MapGet("/{function}", GetAsync);
+        functions.MapDelete("/{function}", DeleteAsync);
+        return v1;
+    }
+
+    private static async Task<Results<Ok<List<FunctionView>>, ProblemHttpResult>> ListAsync(
+        string tenant, ClaimsPrincipal user, PlatformDbContext db, CancellationToken cancellationToken)
+    {
+        Tenant? found = await db.FindVisibleTenantAsync(user, tenant, cancellationToken);
+        if (found is null)
+        {
+            return TenantLookup.TenantNotFound(tenant);
+        }
+        List<Function> functions = await db.Functions.AsNoTracking()
+            .Where(f => f.TenantId == found.Id).OrderBy(f => f.Name).ToListAsync(cancellationToken);
+        return TypedResults.Ok(functions.Select(f => FunctionView.From(f, tenant)).ToList());
+    }
+
+    private static async Task<Results<Ok<FunctionView>, ProblemHttpResult>> GetAsync(
+        string tenant, string function, ClaimsPrincipal user, PlatformDbContext db, CancellationToken cancellationToken)
+    {
+        Tenant? found = await db.FindVisibleTenantAsync(user, tenant, cancellationToken);
+        if (found is null)
+        {
+            return TenantLookup.TenantNotFound(tenant);
+        }
+        Function? f = await db.FindFunctionAsync(found, function, cancellationToken);
+        return f is null ? TenantLookup.FunctionNotFound(tenant, function) : TypedResults.Ok(FunctionView.From(f, tenant));
+    }
+
+    /// <summary>
+    /// Creates the function, or changes its settings. A version is immutable (bundle + settings), so changing the
+    /// settings of a function that has an active version makes a new version with the same bundle and activates it.
+    /// </summary>
+    private static async Task<Results<Created<FunctionView>, Ok<FunctionView>, ValidationProblem, ProblemHttpResult>> PutAsync(
+        string tenant, string function, FunctionSettingsRequest? request, ClaimsPrincipal user, PlatformDbContext db,
+        IPublishEndpoint bus, CancellationToken cancellationToken)
+    {
+        Tenant? found = await db.FindVisibleTenantAsync(user, tenant, cancellationToken);
+        if (found is null)
+        {
+            return TenantLookup.TenantNotFound(tenant);
+        }
+        if (!ResourceNames.IsValid(function))
+        {
+            return ApiProblems.Invalid("function", ResourceNames.Rule);
+        }
+        request ??= new FunctionSettingsRequest(null, null, null, null, null, null, null, null, null, null);
+        Function? existing = await db.FindFunctionAsync(found, function, cancellationToken);
+        FunctionSettings settings = FunctionSettingsRules.Merge(existing?.Settings ?? new FunctionSettings(), request);
+        Dictionary<string, string[]> errors = FunctionSettingsRules.Validate(settings);
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+        if (existing is null && await db.Functions.CountAsync(f => f.TenantId == found.Id, cancellationToken) >= found.Quotas.MaxFunctions)
+        {
+            return ApiProblems.QuotaExceeded($"tenant '{tenant}' already has its quota of {found.Quotas.MaxFunctions} functions");
+        }
+        if (await TenantQuotaCheck.CheckAsync(db, found, existing?.Id, settings, cancellationToken) is { } quota)
+        {
+            return ApiProblems.QuotaExceeded(quota);
+        }
+
+        if (existing is null)
+        {
+            var created = new Function { TenantId = found.Id, Name = function, Settings = settings };
+            db.Functions.Add(created);
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+            }
+            catch (DbUpdateException)
+            {
+                return ApiProblems.Conflict($"function '{function}' was created by a concurrent request; retry to update it");
+            }
+            return TypedResults.Created($"/v1/tenants/{tenant}/functions/{function}", FunctionView.From(created, tenant));
+        }
+
+        if (JsonEquals(existing.Settings, settings))
+        {
+            return TypedResults.Ok(FunctionView.From(existing, tenant));
+        }
+        existing.Settings = settings;
+        existing.UpdatedAt = DateTimeOffset.UtcNow;
+        FunctionVersion? activated = null;
+        if (existing.ActiveVersion is { } active)
+        {
+            FunctionVersion current = await db.FunctionVersions.AsNoTracking()
+                .SingleAsync(v => v.FunctionId == existing.Id && v.Number == active, cancellationToken);
+            activated = await VersionNumbers.AddAsync(db, existing, current.Digest, current.SizeBytes, cancellationToken);
+            existing.ActiveVersion = activated.Number;
+        }
+        await db.SaveChangesAsync(cancellationToken);
+        if (activated is not null)
+        {
+            await bus.Publish(FunctionEvents.Activated(found, existing, activated), cancellationToken);
+        }
+        return TypedResults.Ok(FunctionView.From(existing, tenant));
+    }
+
+    /// <summary>Removes the rows (versions first, in one transaction), then tells the scheduler to stop the instances.</summary>
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
+        string tenant, string function, ClaimsPrincipal user, PlatformDbContext db, IPublishEndpoint bus, CancellationToken cancellationToken)
+    {
+        Tenant? found = await db.FindVisibleTenantAsync(user, tenant, cancellationToken);
+        if (found is null)
+        {
+            return TenantLookup.TenantNotFound(tenant);
+        }
+        Function? f = await db.FindFunctionAsync(found, function, cancellationToken);
+        if (f is null)
+        {
+            return TenantLookup.FunctionNotFound(tenant, function);
+        }
+        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+        {
+            await db.FunctionVersions.Where(v => v.FunctionId == f.Id).ExecuteDeleteAsync(cancellationToken);
+            await db.Functions.Where(x => x.Id == f.Id).ExecuteDeleteAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+        await bus.Publish(new FunctionRemoved(f.Id), cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    private static bool JsonEquals(FunctionSettings a, FunctionSettings b) =>
+        System.Text.Json.JsonSerializer.Serialize(a) == System.Text.Json.JsonSerializer.Serialize(b);
+}

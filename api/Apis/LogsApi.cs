@@ -1,0 +1,85 @@
+using System.Security.Claims;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+using Platform.Api.Infrastructure;
+using Platform.Contracts;
+using Platform.Data;
+using Platform.Data.Entities;
+
+namespace Platform.Api.Apis;
+
+/// <summary>
+/// GET .../logs?tail=N&amp;follow=true: the stdout/stderr the node agents captured. Without follow, a JSON array;
+/// with it, NDJSON (one line object per line) until the client goes away.
+/// </summary>
+internal static class LogsApi
+{
+    public const int DefaultTail = 100;
+    public const int MaxTail = 10_000;
+
+    public static RouteGroupBuilder MapLogsApi(this RouteGroupBuilder v1)
+    {
+        v1.MapGet("/tenants/{tenant}/functions/{function}/logs", ReadAsync)
+            .WithTags("Logs")
+            .Produces<List<LogLine>>(StatusCodes.Status200OK, "application/json", "application/x-ndjson");
+        return v1;
+    }
+
+    private static async Task<IResult> ReadAsync(
+        string tenant, string function, int? tail, bool? follow, HttpContext context, ClaimsPrincipal user, PlatformDbContext db,
+        IOptions<JsonOptions> json, CancellationToken cancellationToken)
+    {
+        Tenant? found = await db.FindVisibleTenantAsync(user, tenant, cancellationToken);
+        if (found is null)
+        {
+            return TenantLookup.TenantNotFound(tenant);
+        }
+        Function? f = await db.FindFunctionAsync(found, function, cancellationToken);
+        if (f is null)
+        {
+            return TenantLookup.FunctionNotFound(tenant, function);
+        }
+        int lines = tail ?? DefaultTail;
+        if (lines is < 0 or > MaxTail)
+        {
+            return ApiProblems.Invalid("tail", $"must be between 0 and {MaxTail}");
+        }
+
+        // The node agent role provides the logs; a process without one has none to show.
+        IInstanceLogs? logs = context.RequestServices.GetService<IInstanceLogs>();
+        if (follow != true)
+        {
+            var list = new List<LogLine>();
+            if (logs is not null)
+            {
+                await foreach (LogLine line in logs.ReadAsync(f.Id, lines, follow: false, cancellationToken))
+                {
+                    list.Add(line);
+                }
+            }
+            return TypedResults.Ok(list);
+        }
+
+        context.Response.ContentType = "application/x-ndjson";
+        await context.Response.StartAsync(cancellationToken);
+        if (logs is not null)
+        {
+            try
+            {
+                await foreach (LogLine line in logs.ReadAsync(f.Id, lines, follow: true, cancellationToken))
+                {
+                    await JsonSerializer.SerializeAsync(context.Response.Body, line, json.Value.SerializerOptions, cancellationToken);
+                    await context.Response.Body.WriteAsync("\n"u8.ToArray(), cancellationToken);
+                    await context.Response.Body.FlushAsync(cancellationToken);
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // The client stopped following.
+            }
+        }
+        return Results.Empty;
+    }
+}

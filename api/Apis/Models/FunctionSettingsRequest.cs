@@ -1,0 +1,14 @@
+namespace Platform.Api.Apis.Models;
+
+/// <summary>PUT body: every field optional; absent fields keep their current value (the defaults for a new function).</summary>
+public sealed record FunctionSettingsRequest(
+    int? MemoryMiB,
+    int? CpuMillis,
+    int? TimeoutSeconds,
+    int? Concurrency,
+    int? MinInstances,
+    int? MaxInstances,
+    int? Port,
+    Dictionary<string, string>? Env,
+    string? Isolation,
+    bool? Public);

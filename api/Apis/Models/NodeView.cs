@@ -1,0 +1,9 @@
+using Platform.Data.Entities;
+
+namespace Platform.Api.Apis.Models;
+
+public sealed record NodeView(string Id, string? Address, int MemoryMiB, int AllocatedMemoryMiB, int Cpus, bool Cordoned, string State, DateTimeOffset LastHeartbeat)
+{
+    internal static NodeView From(Node n) =>
+        new(n.Id, n.Address, n.MemoryMiB, n.AllocatedMemoryMiB, n.Cpus, n.Cordoned, n.State.ToString().ToLowerInvariant(), n.LastHeartbeat);
+}

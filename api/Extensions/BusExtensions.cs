@@ -1,0 +1,51 @@
+using MassTransit;
+using Platform.Api.Options;
+using Platform.NodeAgent;
+using Platform.Scheduler;
+
+namespace Platform.Api.Extensions;
+
+public static class BusExtensions
+{
+    /// <summary>
+    /// The one AddMassTransit of the host: the consumers of the roles this process runs, over the in-memory
+    /// transport (one process) or RabbitMQ ("Platform:Bus:Transport" = rabbitmq) between processes.
+    /// </summary>
+    public static IHostApplicationBuilder AddPlatformBus(this IHostApplicationBuilder builder, PlatformRoles roles)
+    {
+        var options = builder.Configuration.GetSection(BusOptions.SectionName).Get<BusOptions>() ?? new BusOptions();
+        string transport = options.Transport.ToLowerInvariant();
+        if (transport is not ("inmemory" or "rabbitmq"))
+        {
+            throw new InvalidOperationException($"Platform:Bus:Transport: unknown transport '{options.Transport}' (known: inmemory, rabbitmq)");
+        }
+        builder.Services.AddMassTransit(bus =>
+        {
+            if (roles.Scheduler)
+            {
+                bus.AddSchedulerConsumers();
+            }
+            if (roles.Node)
+            {
+                bus.AddNodeAgentConsumers();
+            }
+            if (transport == "rabbitmq")
+            {
+                bus.UsingRabbitMq((context, cfg) =>
+                {
+                    cfg.Host(options.Host, options.Port, options.VirtualHost, h =>
+                    {
+                        h.Username(options.Username);
+                        h.Password(options.Password);
+                    });
+                    cfg.ConfigureEndpoints(context);
+                });
+            }
+            else
+            {
+                bus.UsingInMemory((context, cfg) => cfg.ConfigureEndpoints(context));
+            }
+        });
+        return builder;
+    }
+}

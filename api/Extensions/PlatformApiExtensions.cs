@@ -1,0 +1,92 @@
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+using Platform.Api.Apis;
+using Platform.Api.Gateway;
+using Platform.Api.Infrastructure;
+using Platform.Api.Options;
+using Platform.Api.Security;
+using Platform.Data;
+using Platform.Runtime.Bundles;
+using Prometheus;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Platform.Api.Extensions;
+
+public static class PlatformApiExtensions
+{
+    /// <summary>
+    /// The api role: REST API, gateway, auth, bundle store, OpenAPI, health. Loads (or creates) the admin key and
+    /// node token first and publishes the node token as "Platform:NodeToken", so an in-process node agent reads it there.
+    /// </summary>
+    public static IHostApplicationBuilder AddPlatformApi(this IHostApplicationBuilder builder)
+    {
+        IServiceCollection services = builder.Services;
+        services.AddOptions<PlatformOptions>().BindConfiguration(PlatformOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<BundleOptions>().BindConfiguration(BundleOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+
+        var platform = builder.Configuration.GetSection(PlatformOptions.SectionName).Get<PlatformOptions>() ?? new PlatformOptions();
+        PlatformSecrets secrets = PlatformSecrets.Load(platform.DataDirectory, platform.AdminKey, platform.NodeToken);
+        builder.Configuration.AddInMemoryCollection([new($"{PlatformOptions.SectionName}:NodeToken", secrets.NodeToken)]);
+        services.AddSingleton(secrets);
+
+        services.AddProblemDetails();
+        services.AddExceptionHandler<BadRequestExceptionHandler>();
+        // Unreadable requests throw (in every environment) so BadRequestExceptionHandler can say what was wrong.
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase)));
+        services.AddOpenApi();
+        services.AddHealthChecks().AddDbContextCheck<PlatformDbContext>("database");
+
+        services.AddAuthentication(PlatformClaims.Scheme)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(PlatformClaims.Scheme, null);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(PlatformClaims.AdminPolicy, p => p.RequireRole(PlatformClaims.AdminRole))
+            .AddPolicy(PlatformClaims.NodePolicy, p => p.RequireRole(PlatformClaims.NodeRole))
+            .AddPolicy(PlatformClaims.UserPolicy, p => p.RequireRole(PlatformClaims.AdminRole, PlatformClaims.TenantRole));
+
+        services.AddSingleton(sp => new BundleStore(
+            sp.GetRequiredService<IOptions<PlatformOptions>>().Value.DataDirectory,
+            sp.GetRequiredService<IOptions<BundleOptions>>().Value.ToLimits()));
+
+        services.AddMemoryCache();
+        services.AddHttpForwarder();
+        services.AddSingleton<RouteTable>();
+        services.AddSingleton<InstanceLoad>();
+        services.AddSingleton<InstanceInvoker>();
+        return builder;
+    }
+
+    /// <summary>Middleware of the api role: problem details for every error status, auth, metrics.</summary>
+    public static WebApplication UsePlatformApi(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseHttpMetrics();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+        return app;
+    }
+
+    /// <summary>/v1 (REST), /fn (gateway), /openapi/v1.json, /healthz, /metrics.</summary>
+    public static WebApplication MapPlatformApi(this WebApplication app)
+    {
+        RouteGroupBuilder v1 = app.MapGroup("/v1").RequireAuthorization(PlatformClaims.UserPolicy);
+        v1.MapTenantsApi()
+            .MapKeysApi()
+            .MapFunctionsApi()
+            .MapVersionsApi()
+            .MapInstancesApi()
+            .MapLogsApi()
+            .MapNodesApi();
+        // The node token is not a user key: this group has its own policy only.
+        app.MapGroup("/v1").MapInternalBundlesApi();
+        app.MapGateway();
+        app.MapOpenApi().AllowAnonymous();
+        app.MapHealthChecks("/healthz").AllowAnonymous();
+        app.MapMetrics("/metrics").AllowAnonymous();
+        return app;
+    }
+}

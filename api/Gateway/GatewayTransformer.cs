@@ -1,0 +1,43 @@
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Platform.Api.Gateway;
+
+/// <summary>
+/// Per request: the path after /fn/{tenant}/{function}, the query, the original Host, X-Forwarded-* headers and
+/// the chosen instance (read by the connect callback). The platform key of a keyed function is not passed on.
+/// </summary>
+internal sealed class GatewayTransformer(Guid instance, PathString remainder, PathString prefix, bool stripAuthorization) : HttpTransformer
+{
+    public override async ValueTask TransformRequestAsync(
+        HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
+    {
+        await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
+        HttpRequest request = httpContext.Request;
+        PathString path = remainder.HasValue ? remainder : new PathString("/");
+        proxyRequest.RequestUri = RequestUtilities.MakeDestinationAddress(destinationPrefix, path, request.QueryString);
+        proxyRequest.Headers.Host = request.Host.HasValue ? request.Host.Value : null;
+        proxyRequest.Options.Set(InstanceInvoker.InstanceKey, instance);
+        if (stripAuthorization)
+        {
+            proxyRequest.Headers.Authorization = null;
+        }
+
+        proxyRequest.Headers.Remove("X-Forwarded-For");
+        proxyRequest.Headers.Remove("X-Forwarded-Proto");
+        proxyRequest.Headers.Remove("X-Forwarded-Host");
+        proxyRequest.Headers.Remove("X-Forwarded-Prefix");
+        string? client = httpContext.Connection.RemoteIpAddress?.ToString();
+        string? previous = request.Headers["X-Forwarded-For"];
+        string forwardedFor = string.IsNullOrEmpty(previous) ? client ?? "" : client is null ? previous : $"{previous}, {client}";
+        if (forwardedFor.Length > 0)
+        {
+            proxyRequest.Headers.TryAddWithoutValidation("X-Forwarded-For", forwardedFor);
+        }
+        proxyRequest.Headers.TryAddWithoutValidation("X-Forwarded-Proto", request.Scheme);
+        if (request.Host.HasValue)
+        {
+            proxyRequest.Headers.TryAddWithoutValidation("X-Forwarded-Host", request.Host.Value);
+        }
+        proxyRequest.Headers.TryAddWithoutValidation("X-Forwarded-Prefix", prefix.Value);
+    }
+}
