@@ -1,0 +1,74 @@
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Platform.Runtime.Cgroups;
+
+internal sealed partial class HostCgroupFileSystem : ICgroupFileSystem
+{
+    private const int ENOENT = 2, EBUSY = 16;
+
+    public static readonly HostCgroupFileSystem Instance = new();
+
+    public bool FileExists(string path) => File.Exists(path);
+
+    public bool DirectoryExists(string path) => Directory.Exists(path);
+
+    public string ReadFile(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new RuntimeException($"cgroup: reading {path}: {e.Message}", e);
+        }
+    }
+
+    public void WriteFile(string path, string value)
+    {
+        try
+        {
+            using var handle = File.OpenHandle(path, FileMode.Truncate, FileAccess.Write);
+            RandomAccess.Write(handle, Encoding.ASCII.GetBytes(value), 0);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            string reason = e is FileNotFoundException ? "no such file (controller not available?)" : e.Message;
+            throw new RuntimeException($"cgroup: writing \"{value}\" to {path}: {reason}", e);
+        }
+    }
+
+    public void CreateDirectory(string path)
+    {
+        try
+        {
+            Directory.CreateDirectory(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new RuntimeException($"cgroup: creating {path}: {e.Message}", e);
+        }
+    }
+
+    public bool TryRemoveDirectory(string path)
+    {
+        if (Rmdir(path) == 0)
+        {
+            return true;
+        }
+        int errno = Marshal.GetLastPInvokeError();
+        return errno switch
+        {
+            ENOENT => true,
+            EBUSY => false,
+            _ => throw new RuntimeException($"cgroup: removing {path}: {Marshal.GetPInvokeErrorMessage(errno)}"),
+        };
+    }
+
+    public IEnumerable<string> GetDirectories(string path) =>
+        Directory.Exists(path) ? Directory.GetDirectories(path) : [];
+
+    [LibraryImport("libc", EntryPoint = "rmdir", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Rmdir(string path);
+}

@@ -1,0 +1,83 @@
+using System.Globalization;
+using Platform.Runtime.Spec;
+
+namespace Platform.Runtime.Cgroups;
+
+/// <summary>A cgroup in the unified (v2) hierarchy: one directory.</summary>
+internal sealed class V2Cgroup(CgroupHost host, ICgroupFileSystem fs, string path) : ICgroup
+{
+    public string Path { get; } = path;
+
+    public CgroupVersion Version => CgroupVersion.V2;
+
+    internal string Directory { get; } = host.Root + path;
+
+    internal string Root => host.Root;
+
+    public void Create() => fs.CreateDirectory(Directory);
+
+    public void Apply(int pid) =>
+        fs.WriteFile(System.IO.Path.Combine(Directory, "cgroup.procs"), pid.ToString(CultureInfo.InvariantCulture));
+
+    public void Set(Resources resources) => V2Resources.Apply(this, fs, resources);
+
+    public void Freeze() => FreezeDirectory(fs, Directory, true);
+
+    public void Thaw() => FreezeDirectory(fs, Directory, false);
+
+    internal static void FreezeDirectory(ICgroupFileSystem fs, string dir, bool frozen)
+    {
+        fs.WriteFile(System.IO.Path.Combine(dir, "cgroup.freeze"), frozen ? "1" : "0");
+        string events = System.IO.Path.Combine(dir, "cgroup.events");
+        ulong want = frozen ? 1UL : 0UL;
+        CgroupTree.WaitFor(
+            () => CgroupTree.ParseKeyValues(fs.ReadFile(events)).GetValueOrDefault("frozen") == want,
+            $"{dir} to {(frozen ? "freeze" : "thaw")}");
+    }
+
+    public void KillAll()
+    {
+        // cgroup.kill (Linux 5.14) kills the whole subtree atomically, forks included.
+        if (fs.FileExists(System.IO.Path.Combine(Directory, "cgroup.kill")))
+        {
+            fs.WriteFile(System.IO.Path.Combine(Directory, "cgroup.kill"), "1");
+        }
+        else if (CgroupTree.ReadPids(fs, Directory).Count > 0)
+        {
+            CgroupTree.KillFrozen(fs, Directory, Freeze, Thaw);
+        }
+    }
+
+    public IReadOnlyList<int> GetPids() => CgroupTree.ReadPids(fs, Directory);
+
+    public CgroupStats GetStats()
+    {
+        if (!fs.DirectoryExists(Directory))
+        {
+            return new CgroupStats();
+        }
+        var events = ReadKeyValues("memory.events");
+        var cpu = ReadKeyValues("cpu.stat");
+        string maxFile = System.IO.Path.Combine(Directory, "memory.max");
+        string? max = fs.FileExists(maxFile) ? fs.ReadFile(maxFile).Trim() : null;
+        return new CgroupStats
+        {
+            MemoryUsageBytes = CgroupTree.ReadUInt64(fs, System.IO.Path.Combine(Directory, "memory.current")),
+            MemoryPeakBytes = CgroupTree.ReadUInt64(fs, System.IO.Path.Combine(Directory, "memory.peak")),
+            MemoryLimitBytes = ulong.TryParse(max, CultureInfo.InvariantCulture, out ulong limit) ? limit : null,
+            MemoryLimitHits = events.GetValueOrDefault("max"),
+            OomKills = events.GetValueOrDefault("oom_kill"),
+            CpuUsageNanoseconds = cpu.GetValueOrDefault("usage_usec") * 1000,
+            CpuThrottledPeriods = cpu.GetValueOrDefault("nr_throttled"),
+            PidsCurrent = CgroupTree.ReadUInt64(fs, System.IO.Path.Combine(Directory, "pids.current")),
+        };
+    }
+
+    private Dictionary<string, ulong> ReadKeyValues(string file)
+    {
+        string path = System.IO.Path.Combine(Directory, file);
+        return fs.FileExists(path) ? CgroupTree.ParseKeyValues(fs.ReadFile(path)) : [];
+    }
+
+    public void Destroy() => CgroupTree.Remove(fs, Directory);
+}
