@@ -1,18 +1,58 @@
 using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Platform.Contracts;
+using Platform.NodeAgent.Bundles;
+using Platform.NodeAgent.Consumers;
+using Platform.NodeAgent.Heartbeat;
+using Platform.NodeAgent.Instances;
+using Platform.NodeAgent.Logs;
+using Platform.NodeAgent.Networking;
+using Platform.Runtime;
 
 namespace Platform.NodeAgent;
 
 /// <summary>Composition of the node agent role (runs instances on this host) for whichever host runs it.</summary>
 public static class NodeAgentExtensions
 {
+    /// <summary>
+    /// Registers the node agent: instance manager (a hosted service), heartbeat, bundle cache, and this node's
+    /// <see cref="IInstanceConnector"/> and <see cref="IInstanceLogs"/>. The host adds the consumers with
+    /// <see cref="AddNodeAgentConsumers"/> inside its AddMassTransit call.
+    /// </summary>
     public static IHostApplicationBuilder AddNodeAgent(this IHostApplicationBuilder builder)
     {
+        var services = builder.Services;
+        services.AddOptions<NodeAgentOptions>()
+            .Bind(builder.Configuration.GetSection(NodeAgentOptions.SectionName))
+            .PostConfigure<IConfiguration>((options, configuration) =>
+                options.DataDir ??= Path.Combine(Path.GetFullPath(configuration["Platform:DataDir"] ?? ".data"), "node"))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddHttpClient(BundleCache.HttpClientName);
+        services.TryAddSingleton<IContainerRuntime>(sp =>
+            new ContainerRuntime(new RuntimeOptions { Root = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<NodeAgentOptions>>().Value.RuntimeRoot }));
+        services.AddSingleton<ApiEndpoint>();
+        services.AddSingleton<BundleCache>();
+        services.AddSingleton<LocalInstances>();
+        services.AddSingleton<InstanceLogStore>();
+        services.AddSingleton<IInstanceLogs>(sp => sp.GetRequiredService<InstanceLogStore>());
+        services.AddSingleton<NetnsSocketFactory>();
+        services.AddSingleton<IInstanceConnector, LocalInstanceConnector>();
+        services.AddSingleton<ReadinessProbe>();
+        services.AddSingleton<InstanceManager>();
+        services.AddHostedService(sp => sp.GetRequiredService<InstanceManager>());
+        services.AddHostedService<HeartbeatService>();
         return builder;
     }
 
     public static IBusRegistrationConfigurator AddNodeAgentConsumers(this IBusRegistrationConfigurator bus)
     {
+        bus.AddConsumer<NodeCommandsConsumer, NodeCommandsConsumerDefinition>();
         return bus;
     }
 }

@@ -1,0 +1,26 @@
+using MassTransit;
+using Microsoft.Extensions.Options;
+using Platform.Contracts;
+using Platform.NodeAgent.Instances;
+
+namespace Platform.NodeAgent.Consumers;
+
+/// <summary>Start and stop commands from the scheduler; every node receives them and acts on its own only.</summary>
+internal sealed class NodeCommandsConsumer(InstanceManager manager, IOptions<NodeAgentOptions> options)
+    : IConsumer<StartInstance>, IConsumer<StopInstance>
+{
+    private readonly string _nodeId = options.Value.Id;
+
+    public Task Consume(ConsumeContext<StartInstance> context)
+    {
+        if (context.Message.NodeId == _nodeId)
+        {
+            manager.Start(context.Message);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task Consume(ConsumeContext<StopInstance> context) =>
+        context.Message.NodeId == _nodeId ? manager.StopAsync(context.Message.InstanceId) : Task.CompletedTask;
+}

@@ -1,0 +1,292 @@
+using MassTransit;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Platform.Contracts;
+using Platform.NodeAgent.Bundles;
+using Platform.NodeAgent.Logs;
+using Platform.NodeAgent.Native;
+using Platform.NodeAgent.Networking;
+using Platform.Runtime;
+
+namespace Platform.NodeAgent.Instances;
+
+/// <summary>
+/// Runs instances on this node through the container runtime, in-process: fetch the bundle, create the
+/// container with the function's settings, wait until it answers HTTP, watch it, and tear it down leaving
+/// nothing behind. Reports every transition to the scheduler. As a hosted service it clears leftovers of a
+/// previous run at start and stops every instance at shutdown.
+/// </summary>
+internal sealed partial class InstanceManager(
+    IContainerRuntime runtime,
+    BundleCache bundles,
+    LocalInstances instances,
+    InstanceLogStore logs,
+    ReadinessProbe probe,
+    IBus bus,
+    IOptions<NodeAgentOptions> options,
+    TimeProvider time,
+    ILogger<InstanceManager> logger) : IHostedService
+{
+    private static readonly TimeSpan KillWait = TimeSpan.FromSeconds(10);
+    private readonly NodeAgentOptions _options = options.Value;
+    private readonly CancellationTokenSource _shutdown = new();
+
+    /// <summary>Starts the instance in the background (the bus consumer returns at once); duplicates are ignored.</summary>
+    public void Start(StartInstance command)
+    {
+        var directory = Path.Combine(NodeDirectories.Instances(_options), command.InstanceId.ToString());
+        var instance = new LocalInstance(command, directory);
+        if (!instances.TryAdd(instance))
+        {
+            instance.Dispose();
+            return;
+        }
+
+        instance.StartTask = Task.Run(() => RunAsync(instance));
+    }
+
+    public async Task StopAsync(Guid instanceId)
+    {
+        if (!instances.TryGet(instanceId, out var instance))
+        {
+            // Already gone (or never here): tell the scheduler so it stops waiting.
+            await ReportAsync(instanceId, "Stopped", null);
+            return;
+        }
+
+        await StopCoreAsync(instance);
+        await ReportAsync(instanceId, "Stopped", null);
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(NodeDirectories.Instances(_options));
+        // This agent owns its runtime root: anything still there was left by a previous run that died.
+        foreach (var leftover in await runtime.ListAsync(cancellationToken))
+        {
+            LogLeftover(logger, leftover.Id);
+            await ForceDeleteAsync(leftover.Id, cancellationToken);
+        }
+
+        foreach (var directory in Directory.EnumerateDirectories(NodeDirectories.Instances(_options)))
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _shutdown.CancelAsync();
+        await Task.WhenAll(instances.Snapshot().Select(async instance =>
+        {
+            await StopCoreAsync(instance);
+            await ReportAsync(instance.Id, "Stopped", "the node agent shut down");
+        }));
+    }
+
+    private async Task RunAsync(LocalInstance instance)
+    {
+        var command = instance.Command;
+        await ReportAsync(instance.Id, "Starting", null);
+        try
+        {
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(instance.StartCancellation, _shutdown.Token);
+            var token = linked.Token;
+            if (!string.Equals(command.Spec.Isolation, "container", StringComparison.Ordinal))
+            {
+                // Never run a function in a weaker sandbox than it asked for.
+                throw new InstanceStartException($"isolation '{command.Spec.Isolation}' is not available on node {_options.Id}");
+            }
+
+            var bundle = await bundles.GetAsync(command.Digest, token);
+            Directory.CreateDirectory(instance.Directory);
+
+            var (stdout, stdoutEnd) = OutputChannel.Create();
+            var (stderr, stderrEnd) = OutputChannel.Create();
+            using (stdoutEnd)
+            using (stderrEnd)
+            {
+                instance.LogPumps.Add(LogPump.RunAsync(stdout, Path.Combine(instance.Directory, "stdout.log"), instance.FunctionId, instance.Id, "stdout", logs, time));
+                instance.LogPumps.Add(LogPump.RunAsync(stderr, Path.Combine(instance.Directory, "stderr.log"), instance.FunctionId, instance.Id, "stderr", logs, time));
+                var created = await runtime.CreateAsync(instance.ContainerId, bundle, new CreateOptions
+                {
+                    Stdout = stdoutEnd,
+                    Stderr = stderrEnd,
+                    Customize = spec => InstanceSpecBuilder.Apply(spec, command, _options),
+                }, token);
+                instance.Created = true;
+                instance.Pid = created.Pid;
+            }
+
+            instance.Netns = NetnsSocketFactory.OpenNamespace($"/proc/{instance.Pid}/ns/net");
+            await runtime.StartAsync(instance.ContainerId, token);
+            instance.Exited = runtime.WaitAsync(instance.ContainerId, _shutdown.Token);
+            await probe.WaitReadyAsync(instance, instance.Exited, _options.StartTimeout, token);
+
+            instance.Running = true;
+            LogRunning(logger, instance.Id, command.Tenant, command.Function, command.Version, instance.Pid);
+            await ReportAsync(instance.Id, "Running", null);
+            _ = WatchAsync(instance);
+        }
+        catch (Exception ex) when (!instance.StopRequested)
+        {
+            var reason = ex is InstanceStartException or RuntimeException or HttpRequestException or Platform.Runtime.Bundles.BundleException
+                ? ex.Message
+                : $"{ex.GetType().Name}: {ex.Message}";
+            LogStartFailed(logger, ex, instance.Id, reason);
+            await TeardownAsync(instance);
+            await ReportAsync(instance.Id, "Failed", reason);
+        }
+        catch (Exception) when (instance.StopRequested)
+        {
+            // Stopped while starting: StopCoreAsync tears it down.
+        }
+    }
+
+    private async Task WatchAsync(LocalInstance instance)
+    {
+        int status;
+        try
+        {
+            status = await instance.Exited!;
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        catch (Exception ex)
+        {
+            LogWatchFailed(logger, ex, instance.Id);
+            status = -1;
+        }
+
+        if (instance.StopRequested)
+        {
+            return;
+        }
+
+        LogExited(logger, instance.Id, status);
+        await TeardownAsync(instance);
+        await ReportAsync(instance.Id, "Failed", $"the process exited with status {status}");
+    }
+
+    private async Task StopCoreAsync(LocalInstance instance)
+    {
+        instance.RequestStop();
+        try
+        {
+            await instance.StartTask;
+        }
+        catch (Exception ex)
+        {
+            LogWatchFailed(logger, ex, instance.Id);
+        }
+
+        await TeardownAsync(instance);
+    }
+
+    private Task TeardownAsync(LocalInstance instance) => instance.TeardownOnceAsync(async () =>
+    {
+        if (instance.Created)
+        {
+            await TerminateAsync(instance);
+            await ForceDeleteAsync(instance.ContainerId, CancellationToken.None);
+        }
+
+        instance.Netns?.Dispose();
+        // The pumps end when the container's last writer closes: after the delete at the latest.
+        await Task.WhenAny(Task.WhenAll(instance.LogPumps), Task.Delay(KillWait, time));
+        instances.Remove(instance);
+        instance.Dispose();
+        try
+        {
+            if (Directory.Exists(instance.Directory))
+            {
+                Directory.Delete(instance.Directory, recursive: true);
+            }
+        }
+        catch (IOException ex)
+        {
+            LogCleanupFailed(logger, ex, instance.Id);
+        }
+    });
+
+    // TERM, then KILL to every process of the container after the grace period.
+    private async Task TerminateAsync(LocalInstance instance)
+    {
+        var exited = instance.Exited ?? runtime.WaitAsync(instance.ContainerId, CancellationToken.None);
+        if (!exited.IsCompleted)
+        {
+            await TryKillAsync(instance.ContainerId, 15, all: false);
+            await Task.WhenAny(exited, Task.Delay(_options.StopGracePeriod, time));
+        }
+
+        if (!exited.IsCompleted)
+        {
+            await TryKillAsync(instance.ContainerId, 9, all: true);
+            await Task.WhenAny(exited, Task.Delay(KillWait, time));
+        }
+    }
+
+    private async Task TryKillAsync(string containerId, int signal, bool all)
+    {
+        try
+        {
+            await runtime.KillAsync(containerId, signal, all);
+        }
+        catch (RuntimeException)
+        {
+            // Already stopped: nothing to signal.
+        }
+    }
+
+    private async Task ForceDeleteAsync(string containerId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await runtime.DeleteAsync(containerId, force: true, cancellationToken);
+        }
+        catch (RuntimeException ex)
+        {
+            LogDeleteFailed(logger, ex, containerId);
+        }
+    }
+
+    private async Task ReportAsync(Guid instanceId, string state, string? error)
+    {
+        try
+        {
+            await bus.Publish(new InstanceStatusChanged(instanceId, _options.Id, state, error, time.GetUtcNow()));
+        }
+        catch (Exception ex)
+        {
+            // The bus is down (shutdown, broker outage); the next heartbeat carries the truth.
+            LogReportFailed(logger, ex, instanceId, state);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Instance {InstanceId} of {Tenant}/{Function} v{Version} is running (pid {Pid})")]
+    private static partial void LogRunning(ILogger logger, Guid instanceId, string tenant, string function, int version, int pid);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Instance {InstanceId} failed to start: {Reason}")]
+    private static partial void LogStartFailed(ILogger logger, Exception exception, Guid instanceId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Instance {InstanceId} exited with status {Status}")]
+    private static partial void LogExited(ILogger logger, Guid instanceId, int status);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Instance {InstanceId}: waiting for its process failed")]
+    private static partial void LogWatchFailed(ILogger logger, Exception exception, Guid instanceId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Deleting container {ContainerId} failed")]
+    private static partial void LogDeleteFailed(ILogger logger, Exception exception, string containerId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Removing the files of instance {InstanceId} failed")]
+    private static partial void LogCleanupFailed(ILogger logger, Exception exception, Guid instanceId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Removing container {ContainerId} left by a previous run")]
+    private static partial void LogLeftover(ILogger logger, string containerId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reporting instance {InstanceId} {State} failed")]
+    private static partial void LogReportFailed(ILogger logger, Exception exception, Guid instanceId, string state);
+}

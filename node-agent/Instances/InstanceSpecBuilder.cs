@@ -1,0 +1,149 @@
+using Platform.Contracts;
+using Platform.Runtime.Spec;
+
+namespace Platform.NodeAgent.Instances;
+
+/// <summary>
+/// Turns a tenant's config.json into what this node runs, in memory (the cached bundle is shared and never
+/// rewritten): the platform's limits, environment and namespaces win over the bundle's, and whatever would
+/// reach the host from a bundle (host-path binds, hooks that run on the host, joined namespaces, device
+/// nodes, broad capabilities) is removed.
+/// </summary>
+internal static class InstanceSpecBuilder
+{
+    private const long CpuPeriodMicros = 100_000;
+
+    /// <summary>runc's default capabilities, less MKNOD and AUDIT_WRITE which functions do not need.</summary>
+    private static readonly HashSet<string> AllowedCapabilities =
+    [
+        "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID",
+        "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL",
+    ];
+
+    private static readonly string[] RequiredNamespaces = ["pid", "network", "ipc", "uts", "mount"];
+
+    private static readonly string[] DefaultMaskedPaths =
+    [
+        "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
+        "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware",
+    ];
+
+    private static readonly string[] DefaultReadonlyPaths = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"];
+
+    public static void Apply(RuntimeSpec spec, StartInstance command, NodeAgentOptions options)
+    {
+        var settings = command.Spec;
+        spec.Hooks = null;
+
+        spec.Root ??= new Root { Path = "rootfs" };
+        // Instances of one digest share the cached rootfs: read-only, with a private tmpfs for scratch.
+        spec.Root.Readonly = true;
+
+        var process = spec.Process ??= new Process();
+        process.Terminal = false;
+        process.Env = BuildEnv(process.Env, settings);
+        process.Capabilities = RestrictCapabilities(process.Capabilities);
+        process.NoNewPrivileges = true;
+
+        spec.Mounts = (spec.Mounts ?? [])
+            .Where(m => !IsBind(m))
+            .ToList();
+        if (!spec.Mounts.Any(m => m.Destination == "/tmp"))
+        {
+            spec.Mounts.Add(new Mount
+            {
+                Destination = "/tmp",
+                Type = "tmpfs",
+                Source = "tmpfs",
+                Options = ["nosuid", "nodev", "mode=1777", $"size={options.TmpSizeMiB}m"],
+            });
+        }
+
+        var linux = spec.Linux ??= new Linux();
+        linux.Namespaces = BuildNamespaces(linux.Namespaces);
+        linux.Devices = null;
+        linux.CgroupsPath = $"{options.CgroupParent.TrimEnd('/')}/{command.InstanceId}";
+        linux.MaskedPaths ??= [.. DefaultMaskedPaths];
+        linux.ReadonlyPaths ??= [.. DefaultReadonlyPaths];
+
+        var resources = linux.Resources ??= new Resources();
+        resources.Memory = new MemoryResources { Limit = settings.MemoryMiB * 1024L * 1024L };
+        resources.Cpu = new CpuResources { Period = CpuPeriodMicros, Quota = settings.CpuMillis * CpuPeriodMicros / 1000 };
+        resources.Pids = new PidsResources { Limit = options.PidsLimit };
+        resources.Devices = DefaultDeviceRules();
+
+        spec.Annotations ??= [];
+        spec.Annotations["platform.instance"] = command.InstanceId.ToString();
+        spec.Annotations["platform.function"] = $"{command.Tenant}/{command.Function}";
+        spec.Annotations["platform.version"] = command.Version.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static List<string> BuildEnv(List<string>? bundleEnv, InstanceSpec settings)
+    {
+        var env = new List<string>();
+        var overridden = new HashSet<string>(settings.Env.Keys, StringComparer.Ordinal) { "PORT" };
+        foreach (var entry in bundleEnv ?? [])
+        {
+            var name = entry.Split('=', 2)[0];
+            if (!overridden.Contains(name))
+            {
+                env.Add(entry);
+            }
+        }
+
+        foreach (var (name, value) in settings.Env)
+        {
+            if (name != "PORT")
+            {
+                env.Add($"{name}={value}");
+            }
+        }
+
+        env.Add($"PORT={settings.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        return env;
+    }
+
+    private static Capabilities RestrictCapabilities(Capabilities? requested)
+    {
+        static List<string> Keep(List<string>? set) => (set ?? []).Where(AllowedCapabilities.Contains).Distinct().ToList();
+        return new Capabilities
+        {
+            Bounding = Keep(requested?.Bounding),
+            Effective = Keep(requested?.Effective),
+            Permitted = Keep(requested?.Permitted),
+            Inheritable = [],
+            Ambient = [],
+        };
+    }
+
+    // A fresh namespace of every required kind; the bundle may add others (user, cgroup) but never join a path.
+    private static List<Namespace> BuildNamespaces(List<Namespace>? requested)
+    {
+        var types = RequiredNamespaces.ToList();
+        foreach (var ns in requested ?? [])
+        {
+            if (ns.Type is { } type && ns.Path is null && !types.Contains(type))
+            {
+                types.Add(type);
+            }
+        }
+
+        return types.Select(t => new Namespace { Type = t }).ToList();
+    }
+
+    private static bool IsBind(Mount mount) =>
+        mount.Type == "bind" || (mount.Options ?? []).Any(o => o is "bind" or "rbind");
+
+    private static List<DeviceCgroup> DefaultDeviceRules() =>
+    [
+        new() { Allow = false, Access = "rwm" },
+        new() { Allow = true, Type = "c", Major = 1, Minor = 3, Access = "rwm" },
+        new() { Allow = true, Type = "c", Major = 1, Minor = 5, Access = "rwm" },
+        new() { Allow = true, Type = "c", Major = 1, Minor = 7, Access = "rwm" },
+        new() { Allow = true, Type = "c", Major = 1, Minor = 8, Access = "rwm" },
+        new() { Allow = true, Type = "c", Major = 1, Minor = 9, Access = "rwm" },
+        new() { Allow = true, Type = "c", Major = 5, Minor = 0, Access = "rwm" },
+        new() { Allow = true, Type = "c", Major = 5, Minor = 2, Access = "rwm" },
+        new() { Allow = true, Type = "c", Major = 136, Access = "rwm" },
+    ];
+}

@@ -1,0 +1,64 @@
+using Microsoft.Win32.SafeHandles;
+using Platform.Contracts;
+
+namespace Platform.NodeAgent.Instances;
+
+/// <summary>An instance this node runs: its container, its network namespace handle and its lifecycle tasks.</summary>
+internal sealed class LocalInstance(StartInstance command, string directory) : IDisposable
+{
+    private readonly CancellationTokenSource _starting = new();
+    private readonly object _teardownLock = new();
+    private Task? _teardown;
+
+    public StartInstance Command { get; } = command;
+    public Guid Id => Command.InstanceId;
+    public Guid FunctionId => Command.FunctionId;
+    public int Port => Command.Spec.Port;
+    public int MemoryMiB => Command.Spec.MemoryMiB;
+
+    /// <summary>The runtime's container id.</summary>
+    public string ContainerId => Command.InstanceId.ToString();
+
+    /// <summary>Per-instance files (stdout/stderr logs); removed when the instance goes.</summary>
+    public string Directory { get; } = directory;
+
+    /// <summary>Set once the runtime has created the container: from then on it must be deleted.</summary>
+    public bool Created { get; set; }
+
+    public int Pid { get; set; }
+
+    /// <summary>/proc/&lt;pid&gt;/ns/net, opened once and kept: sockets for the gateway are created in it.</summary>
+    public SafeFileHandle? Netns { get; set; }
+
+    /// <summary>Completes with the container process's exit status once started.</summary>
+    public Task<int>? Exited { get; set; }
+
+    public Task StartTask { get; set; } = Task.CompletedTask;
+
+    public List<Task> LogPumps { get; } = [];
+
+    public bool Running { get; set; }
+
+    /// <summary>Set when the scheduler (or shutdown) asked it to stop: an exit is then expected, not a failure.</summary>
+    public bool StopRequested { get; private set; }
+
+    public CancellationToken StartCancellation => _starting.Token;
+
+    public void RequestStop()
+    {
+        StopRequested = true;
+        _starting.Cancel();
+    }
+
+    /// <summary>Runs <paramref name="teardown"/> once, however many callers (stop, exit watcher, shutdown) ask.</summary>
+    public Task TeardownOnceAsync(Func<Task> teardown)
+    {
+        lock (_teardownLock)
+        {
+            return _teardown ??= teardown();
+        }
+    }
+
+    // The start token source is not disposed: a late stop request may still cancel it, and it holds no timer.
+    public void Dispose() => Netns?.Dispose();
+}

@@ -1,0 +1,61 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Platform.NodeAgent;
+
+/// <summary>Node agent settings, bound from <c>Platform:Node</c>. Defaults suit the embedded single-process mode.</summary>
+public sealed class NodeAgentOptions
+{
+    public const string SectionName = "Platform:Node";
+
+    /// <summary>The node's name; the host name by default.</summary>
+    [Required, RegularExpression("^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")]
+    public string Id { get; set; } = Environment.MachineName;
+
+    /// <summary>Memory offered to instances; 0 means the host's memory.</summary>
+    [Range(0, int.MaxValue)]
+    public int MemoryMiB { get; set; }
+
+    /// <summary>CPUs offered to instances; 0 means the host's CPUs.</summary>
+    [Range(0, 4096)]
+    public int Cpus { get; set; }
+
+    /// <summary>Bundle cache, per-instance files and logs; default <c>{Platform:DataDir}/node</c>.</summary>
+    public string? DataDir { get; set; }
+
+    /// <summary>The runtime's state directory (its <c>--root</c>); owned by this agent, which clears leftovers at start.</summary>
+    [Required]
+    public string RuntimeRoot { get; set; } = "/run/platform/runtime";
+
+    /// <summary>Prefix of each instance's cgroup path: <c>{CgroupParent}/{instanceId}</c>.</summary>
+    [Required, RegularExpression("^/[A-Za-z0-9._/-]+$")]
+    public string CgroupParent { get; set; } = "/platform";
+
+    /// <summary>The api's base URL for bundle downloads; default: this process's own listening address (embedded mode).</summary>
+    public Uri? ApiUrl { get; set; }
+
+    /// <summary>This node agent's HTTP address for a gateway in another process (reported in heartbeats).</summary>
+    public string? Address { get; set; }
+
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long a new instance may take to answer HTTP before it counts as failed.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan StartTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Between SIGTERM and SIGKILL when stopping an instance.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan StopGracePeriod { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Size of each instance's writable /tmp (tmpfs; counts against its memory limit).</summary>
+    [Range(1, 1 << 20)]
+    public int TmpSizeMiB { get; set; } = 64;
+
+    /// <summary>Most processes an instance may have.</summary>
+    [Range(1, 1 << 22)]
+    public long PidsLimit { get; set; } = 1024;
+
+    /// <summary>Log lines kept in memory per function for the logs endpoint.</summary>
+    [Range(1, 1_000_000)]
+    public int LogTailLines { get; set; } = 1000;
+}

@@ -1,0 +1,11 @@
+using Platform.Contracts;
+
+namespace Platform.Scheduler.Convergence;
+
+/// <summary>How the scheduler tells node agents what to run: the bus in production, a recorder in unit tests.</summary>
+public interface INodeCommands
+{
+    Task StartAsync(StartInstance command, CancellationToken cancellationToken);
+
+    Task StopAsync(StopInstance command, CancellationToken cancellationToken);
+}

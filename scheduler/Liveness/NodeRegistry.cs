@@ -1,0 +1,172 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Platform.Contracts;
+using Platform.Data;
+using Platform.Data.Entities;
+using Platform.Scheduler.Convergence;
+
+namespace Platform.Scheduler.Liveness;
+
+/// <summary>
+/// What the scheduler knows about nodes: registration and heartbeats, drain, and declaring silent nodes Down.
+/// A heartbeat also reconciles instances: ones the node runs but the scheduler does not want are stopped, and
+/// ones the scheduler placed there but the node no longer reports (after a grace period) are replaced.
+/// </summary>
+internal sealed partial class NodeRegistry(
+    PlatformDbContext db,
+    FunctionConverger converger,
+    INodeCommands commands,
+    IOptions<SchedulerOptions> options,
+    TimeProvider time,
+    ILogger<NodeRegistry> logger)
+{
+    private readonly SchedulerOptions _options = options.Value;
+
+    public async Task HeartbeatAsync(NodeHeartbeat heartbeat, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var node = await db.Nodes.FirstOrDefaultAsync(n => n.Id == heartbeat.NodeId, cancellationToken);
+        var gainedCapacity = false;
+        if (node is null)
+        {
+            node = new Node { Id = heartbeat.NodeId };
+            db.Nodes.Add(node);
+            gainedCapacity = true;
+            LogRegistered(logger, heartbeat.NodeId, heartbeat.MemoryMiB, heartbeat.Cpus);
+        }
+        else if (node.State == NodeState.Down || (node.State == NodeState.Draining && !node.Cordoned))
+        {
+            // Back after being declared down, or uncordoned after a drain.
+            node.State = NodeState.Ready;
+            gainedCapacity = true;
+            LogBack(logger, node.Id);
+        }
+
+        node.Address = heartbeat.Address;
+        node.MemoryMiB = heartbeat.MemoryMiB;
+        node.AllocatedMemoryMiB = heartbeat.AllocatedMemoryMiB;
+        node.Cpus = heartbeat.Cpus;
+        // The scheduler's clock, not the node's: liveness must not depend on clock skew between hosts.
+        node.LastHeartbeat = now;
+
+        var reported = heartbeat.Instances.ToHashSet();
+        var reportedIds = reported.ToList();
+        var reportedRows = await db.Instances.Where(i => reportedIds.Contains(i.Id)).ToDictionaryAsync(i => i.Id, cancellationToken);
+        foreach (var id in reported)
+        {
+            if (!reportedRows.TryGetValue(id, out var row) || InstanceStates.IsTerminal(row.State) || row.NodeId != node.Id)
+            {
+                await commands.StopAsync(new StopInstance(id, node.Id), cancellationToken);
+            }
+        }
+
+        var affected = new HashSet<Guid>();
+        var expected = await db.Instances
+            .Where(i => i.NodeId == node.Id).Where(InstanceStates.IsActive)
+            .ToListAsync(cancellationToken);
+        foreach (var row in expected.Where(r => !reported.Contains(r.Id)))
+        {
+            if (row.State != InstanceState.Stopping && now - row.CreatedAt < _options.LostInstanceGrace)
+            {
+                continue;
+            }
+
+            row.Error = row.State == InstanceState.Stopping ? row.Error : $"node {node.Id} no longer runs it";
+            row.State = InstanceState.Stopped;
+            row.UpdatedAt = now;
+            affected.Add(row.FunctionId);
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+
+        if (gainedCapacity)
+        {
+            await converger.ConvergeAllAsync(cancellationToken);
+            return;
+        }
+
+        foreach (var functionId in affected)
+        {
+            await converger.ConvergeAsync(functionId, oneMore: false, cancellationToken);
+        }
+    }
+
+    /// <summary>Cordons the node and moves its instances: replacements start elsewhere, then the originals stop.</summary>
+    public async Task DrainAsync(string nodeId, CancellationToken cancellationToken)
+    {
+        var node = await db.Nodes.FirstOrDefaultAsync(n => n.Id == nodeId, cancellationToken);
+        if (node is null)
+        {
+            LogUnknownNode(logger, nodeId);
+            return;
+        }
+
+        node.Cordoned = true;
+        if (node.State != NodeState.Down)
+        {
+            node.State = NodeState.Draining;
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        LogDraining(logger, nodeId);
+
+        var functionIds = await db.Instances
+            .Where(i => i.NodeId == nodeId).Where(InstanceStates.IsActive)
+            .Select(i => i.FunctionId)
+            .Distinct()
+            .ToListAsync(cancellationToken);
+        foreach (var functionId in functionIds)
+        {
+            await converger.ConvergeAsync(functionId, oneMore: false, cancellationToken);
+        }
+    }
+
+    /// <summary>Declares nodes without a heartbeat for <see cref="SchedulerOptions.NodeTimeout"/> Down; their instances count as stopped and get replaced.</summary>
+    public async Task MarkSilentNodesDownAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var silent = (await db.Nodes.Where(n => n.State != NodeState.Down).ToListAsync(cancellationToken))
+            .Where(n => now - n.LastHeartbeat > _options.NodeTimeout)
+            .ToList();
+        if (silent.Count == 0)
+        {
+            return;
+        }
+
+        var ids = silent.Select(n => n.Id).ToList();
+        var orphans = await db.Instances
+            .Where(i => i.NodeId != null && ids.Contains(i.NodeId)).Where(InstanceStates.IsActive)
+            .ToListAsync(cancellationToken);
+        foreach (var node in silent)
+        {
+            node.State = NodeState.Down;
+            LogDown(logger, node.Id, node.LastHeartbeat);
+        }
+
+        foreach (var instance in orphans)
+        {
+            // Stopped, not Failed: the function did nothing wrong, so this must not count toward its crash loop.
+            instance.State = InstanceState.Stopped;
+            instance.Error = $"node {instance.NodeId} stopped sending heartbeats";
+            instance.UpdatedAt = now;
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeId} registered ({MemoryMiB} MiB, {Cpus} CPUs)")]
+    private static partial void LogRegistered(ILogger logger, string nodeId, int memoryMiB, int cpus);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeId} is Ready again")]
+    private static partial void LogBack(ILogger logger, string nodeId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Draining node {NodeId}")]
+    private static partial void LogDraining(ILogger logger, string nodeId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Drain requested for unknown node {NodeId}")]
+    private static partial void LogUnknownNode(ILogger logger, string nodeId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Node {NodeId} is Down: last heartbeat at {LastHeartbeat}")]
+    private static partial void LogDown(ILogger logger, string nodeId, DateTimeOffset lastHeartbeat);
+}

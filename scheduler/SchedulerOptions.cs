@@ -1,0 +1,28 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Platform.Scheduler;
+
+/// <summary>Scheduler settings, bound from <c>Platform:Scheduler</c>.</summary>
+public sealed class SchedulerOptions
+{
+    public const string SectionName = "Platform:Scheduler";
+
+    /// <summary>A node that has not sent a heartbeat for this long is marked Down and its instances are rescheduled.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan NodeTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How often the reconcile loop checks node liveness and converges every function.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>After this many failed starts of one version within <see cref="CrashLoopWindow"/>, stop retrying until the window passes.</summary>
+    [Range(1, 1000)]
+    public int CrashLoopLimit { get; set; } = 3;
+
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan CrashLoopWindow { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>An instance a node should run but does not report after this long was lost (node restart, lost message).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan LostInstanceGrace { get; set; } = TimeSpan.FromSeconds(30);
+}

@@ -1,0 +1,96 @@
+using Platform.Contracts;
+using Platform.NodeAgent.Instances;
+using Platform.Runtime.Spec;
+
+namespace Platform.NodeAgent.Tests;
+
+public sealed class InstanceSpecBuilderTests
+{
+    private static readonly Guid InstanceId = Guid.Parse("11111111-2222-3333-4444-555555555555");
+
+    private static StartInstance Command(int memoryMiB = 256, int cpuMillis = 500, int port = 9090, Dictionary<string, string>? env = null) =>
+        new(InstanceId, "n1", Guid.NewGuid(), "acme", "echo", 3, "sha256:" + new string('a', 64),
+            new InstanceSpec(memoryMiB, cpuMillis, 30, 16, port, env ?? new Dictionary<string, string>(), "container"));
+
+    private static RuntimeSpec Apply(RuntimeSpec spec, StartInstance? command = null, NodeAgentOptions? options = null)
+    {
+        InstanceSpecBuilder.Apply(spec, command ?? Command(), options ?? new NodeAgentOptions { DataDir = "/tmp" });
+        return spec;
+    }
+
+    [Fact]
+    public void Limits_come_from_the_functions_settings()
+    {
+        var spec = Apply(new RuntimeSpec { Process = new Process { Args = ["/bin/true"] } });
+
+        var resources = spec.Linux!.Resources!;
+        Assert.Equal(256L * 1024 * 1024, resources.Memory!.Limit);
+        Assert.Equal(100_000UL, resources.Cpu!.Period);
+        Assert.Equal(50_000L, resources.Cpu.Quota);
+        Assert.Equal(1024, resources.Pids!.Limit);
+        Assert.Equal("/platform/" + InstanceId, spec.Linux.CgroupsPath);
+    }
+
+    [Fact]
+    public void Port_and_function_env_override_the_bundles_env()
+    {
+        var spec = Apply(
+            new RuntimeSpec { Process = new Process { Env = ["PATH=/bin", "PORT=1", "MODE=bundle", "KEEP=yes"] } },
+            Command(env: new() { ["MODE"] = "function", ["PORT"] = "2" }));
+
+        Assert.Equal(["PATH=/bin", "KEEP=yes", "MODE=function", "PORT=9090"], spec.Process!.Env);
+    }
+
+    [Fact]
+    public void Every_instance_gets_fresh_namespaces_and_may_not_join_the_hosts()
+    {
+        var spec = Apply(new RuntimeSpec
+        {
+            Linux = new Linux { Namespaces = [new Namespace { Type = "network", Path = "/proc/1/ns/net" }, new Namespace { Type = "cgroup" }] },
+        });
+
+        Assert.Equal(["pid", "network", "ipc", "uts", "mount", "cgroup"], spec.Linux!.Namespaces!.Select(n => n.Type));
+        Assert.All(spec.Linux.Namespaces!, n => Assert.Null(n.Path));
+    }
+
+    [Fact]
+    public void Rootfs_is_read_only_with_a_private_tmp()
+    {
+        var spec = Apply(new RuntimeSpec { Root = new Root { Path = "rootfs" } });
+
+        Assert.True(spec.Root!.Readonly);
+        var tmp = Assert.Single(spec.Mounts!, m => m.Destination == "/tmp");
+        Assert.Equal("tmpfs", tmp.Type);
+        Assert.Contains("size=64m", tmp.Options!);
+    }
+
+    [Fact]
+    public void Whatever_reaches_the_host_is_removed()
+    {
+        var spec = Apply(new RuntimeSpec
+        {
+            Hooks = new Hooks { Prestart = [new Hook { Path = "/bin/sh" }] },
+            Mounts =
+            [
+                new Mount { Destination = "/host", Source = "/", Type = "bind", Options = ["rbind"] },
+                new Mount { Destination = "/etc2", Source = "/etc", Type = "none", Options = ["bind", "ro"] },
+                new Mount { Destination = "/proc", Source = "proc", Type = "proc" },
+            ],
+            Process = new Process
+            {
+                Terminal = true,
+                Capabilities = new Capabilities { Bounding = ["CAP_SYS_ADMIN", "CAP_KILL"], Effective = ["CAP_SYS_ADMIN"], Ambient = ["CAP_KILL"] },
+            },
+            Linux = new Linux { Devices = [new Device { Path = "/dev/sda", Type = "b", Major = 8 }] },
+        });
+
+        Assert.Null(spec.Hooks);
+        Assert.Equal(["/proc", "/tmp"], spec.Mounts!.Select(m => m.Destination));
+        Assert.False(spec.Process!.Terminal);
+        Assert.Equal(["CAP_KILL"], spec.Process.Capabilities!.Bounding);
+        Assert.Empty(spec.Process.Capabilities.Effective!);
+        Assert.Empty(spec.Process.Capabilities.Ambient!);
+        Assert.Null(spec.Linux!.Devices);
+        Assert.False(spec.Linux.Resources!.Devices![0].Allow);
+    }
+}

@@ -1,0 +1,222 @@
+using Platform.Data.Entities;
+
+namespace Platform.Scheduler.Tests;
+
+public sealed class FunctionConvergerTests
+{
+    [Fact]
+    public async Task Activation_starts_min_instances_with_the_versions_settings()
+    {
+        await using var h = new SchedulerHarness();
+        await h.AddNodeAsync("n1");
+        var function = await h.AddFunctionAsync(minInstances: 2, memoryMiB: 256);
+
+        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+
+        Assert.Equal(2, h.Commands.Started.Count);
+        Assert.All(h.Commands.Started, s =>
+        {
+            Assert.Equal("n1", s.NodeId);
+            Assert.Equal(1, s.Version);
+            Assert.Equal(SchedulerHarness.Digest(1), s.Digest);
+            Assert.Equal(256, s.Spec.MemoryMiB);
+            Assert.Equal("1", s.Spec.Env["V"]);
+            Assert.Equal("echo", s.Function);
+        });
+        var rows = await h.InstancesAsync(function.Id);
+        Assert.Equal(2, rows.Count);
+        Assert.All(rows, r => Assert.Equal(InstanceState.Pending, r.State));
+    }
+
+    [Fact]
+    public async Task Converging_twice_does_not_start_more()
+    {
+        await using var h = new SchedulerHarness();
+        await h.AddNodeAsync("n1");
+        var function = await h.AddFunctionAsync();
+
+        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+
+        Assert.Single(h.Commands.Started);
+    }
+
+    [Fact]
+    public async Task A_new_version_replaces_the_old_only_once_it_runs()
+    {
+        await using var h = new SchedulerHarness();
+        await h.AddNodeAsync("n1");
+        var function = await h.AddFunctionAsync(versions: 2);
+        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+        await h.RunAllStartedAsync();
+        var v1 = h.Commands.Started.Single().InstanceId;
+        h.Commands.Clear();
+
+        await h.ActivateAsync(function, 2);
+
+        var v2 = Assert.Single(h.Commands.Started);
+        Assert.Equal(2, v2.Version);
+        Assert.Empty(h.Commands.Stopped);
+
+        await h.ReportAsync(v2.InstanceId, "n1", "Running");
+
+        var stop = Assert.Single(h.Commands.Stopped);
+        Assert.Equal(v1, stop.InstanceId);
+        var rows = await h.InstancesAsync(function.Id);
+        Assert.Equal(InstanceState.Stopping, rows.Single(r => r.Id == v1).State);
+        Assert.Equal(InstanceState.Running, rows.Single(r => r.Id == v2.InstanceId).State);
+    }
+
+    [Fact]
+    public async Task Rollback_to_an_older_version_starts_it_again()
+    {
+        await using var h = new SchedulerHarness();
+        await h.AddNodeAsync("n1");
+        var function = await h.AddFunctionAsync(versions: 2);
+        await h.ActivateAsync(function, 2);
+        await h.RunAllStartedAsync();
+        h.Commands.Clear();
+
+        await h.ActivateAsync(function, 1);
+
+        Assert.Equal(1, Assert.Single(h.Commands.Started).Version);
+    }
+
+    [Fact]
+    public async Task No_node_with_room_places_nothing()
+    {
+        await using var h = new SchedulerHarness();
+        await h.AddNodeAsync("small", memoryMiB: 100);
+        var function = await h.AddFunctionAsync(memoryMiB: 128);
+
+        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+
+        Assert.Empty(h.Commands.Started);
+        Assert.Empty(await h.InstancesAsync(function.Id));
+    }
+
+    [Fact]
+    public async Task Cordoned_draining_and_down_nodes_get_no_instances()
+    {
+        await using var h = new SchedulerHarness();
+        await h.AddNodeAsync("cordoned", cordoned: true);
+        await h.AddNodeAsync("down", state: NodeState.Down);
+        await h.AddNodeAsync("draining", state: NodeState.Draining, cordoned: true);
+        await h.AddNodeAsync("ready", memoryMiB: 512);
+        var function = await h.AddFunctionAsync(minInstances: 3);
+
+        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+
+        Assert.Equal(3, h.Commands.Started.Count);
+        Assert.All(h.Commands.Started, s => Assert.Equal("ready", s.NodeId));
+    }
+
+    [Fact]
+    public async Task Placement_counts_memory_already_placed_since_the_last_heartbeat()
+    {
+        await using var h = new SchedulerHarness();
+        await h.AddNodeAsync("n1", memoryMiB: 300);
+        var function = await h.AddFunctionAsync(minInstances: 3, memoryMiB: 128);
+
+        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+
+        Assert.Equal(2, h.Commands.Started.Count);
+    }
+
+    [Fact]
+    public async Task Instances_spread_over_nodes()
+    {
+        await using var h = new SchedulerHarness();
+        await h.AddNodeAsync("n1");
+        await h.AddNodeAsync("n2");
+        var function = await h.AddFunctionAsync(minInstances: 2);
+
+        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+
+        Assert.Equal(["n1", "n2"], h.Commands.Started.Select(s => s.NodeId).Order().ToArray());
+    }
+
+    [Fact]
+    public async Task A_removed_function_has_every_instance_stopped()
+    {
+        await using var h = new SchedulerHarness();
+        await h.AddNodeAsync("n1");
+        var function = await h.AddFunctionAsync(minInstances: 2);
+        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+        await h.RunAllStartedAsync();
+        h.Db.Functions.Remove(function);
+        await h.Db.SaveChangesAsync(TestContext.Current.CancellationToken);
+
+        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+
+        Assert.Equal(2, h.Commands.Stopped.Count);
+        Assert.All(await h.InstancesAsync(function.Id), r => Assert.Equal(InstanceState.Stopping, r.State));
+
+        foreach (var stop in h.Commands.Stopped.ToList())
+        {
+            await h.ReportAsync(stop.InstanceId, "n1", "Stopped");
+        }
+
+        Assert.All(await h.InstancesAsync(function.Id), r => Assert.Equal(InstanceState.Stopped, r.State));
+    }
+
+    [Fact]
+    public async Task A_request_starts_one_more_only_below_max_and_when_none_is_starting()
+    {
+        await using var h = new SchedulerHarness();
+        await h.AddNodeAsync("n1");
+        var function = await h.AddFunctionAsync(minInstances: 0, maxInstances: 2);
+
+        await h.Converger.ConvergeAsync(function.Id, oneMore: true, TestContext.Current.CancellationToken);
+        await h.Converger.ConvergeAsync(function.Id, oneMore: true, TestContext.Current.CancellationToken);
+        Assert.Single(h.Commands.Started);
+
+        await h.RunAllStartedAsync();
+        await h.Converger.ConvergeAsync(function.Id, oneMore: true, TestContext.Current.CancellationToken);
+        Assert.Equal(2, h.Commands.Started.Count);
+
+        await h.RunAllStartedAsync();
+        await h.Converger.ConvergeAsync(function.Id, oneMore: true, TestContext.Current.CancellationToken);
+        Assert.Equal(2, h.Commands.Started.Count);
+    }
+
+    [Fact]
+    public async Task A_failed_instance_is_replaced_until_the_version_crash_loops()
+    {
+        await using var h = new SchedulerHarness(new SchedulerOptions { CrashLoopLimit = 3 });
+        await h.AddNodeAsync("n1");
+        var function = await h.AddFunctionAsync();
+        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            var started = h.Commands.Started.Last();
+            await h.ReportAsync(started.InstanceId, "n1", "Failed", "the process exited with status 1");
+        }
+
+        Assert.Equal(3, h.Commands.Started.Count);
+        var rows = await h.InstancesAsync(function.Id);
+        Assert.Equal(3, rows.Count(r => r.State == InstanceState.Failed));
+        Assert.Contains(rows, r => r.Error == "the process exited with status 1");
+
+        h.Clock.Advance(TimeSpan.FromMinutes(2));
+        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+        Assert.Equal(4, h.Commands.Started.Count);
+    }
+
+    [Fact]
+    public async Task Above_max_the_extra_instances_stop()
+    {
+        await using var h = new SchedulerHarness();
+        await h.AddNodeAsync("n1");
+        var function = await h.AddFunctionAsync(minInstances: 3, maxInstances: 3);
+        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+        await h.RunAllStartedAsync();
+        function.Settings = new FunctionSettings { MinInstances = 1, MaxInstances = 1 };
+        await h.Db.SaveChangesAsync(TestContext.Current.CancellationToken);
+
+        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+
+        Assert.Equal(2, h.Commands.Stopped.Count);
+    }
+}

@@ -1,0 +1,116 @@
+using Microsoft.EntityFrameworkCore;
+using Platform.Contracts;
+using Platform.Data.Entities;
+
+namespace Platform.Scheduler.Tests;
+
+public sealed class NodeRegistryTests
+{
+    private static NodeHeartbeat Beat(string node, DateTimeOffset at, params Guid[] instances) =>
+        new(node, null, 4096, 0, 2, instances, at);
+
+    [Fact]
+    public async Task A_first_heartbeat_registers_the_node_and_places_waiting_functions()
+    {
+        await using var h = new SchedulerHarness();
+        var function = await h.AddFunctionAsync();
+        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+        Assert.Empty(h.Commands.Started);
+
+        await h.Registry.HeartbeatAsync(Beat("n1", h.Clock.GetUtcNow()), TestContext.Current.CancellationToken);
+
+        var node = await h.Db.Nodes.AsNoTracking().SingleAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(("n1", NodeState.Ready, 4096), (node.Id, node.State, node.MemoryMiB));
+        Assert.Equal("n1", Assert.Single(h.Commands.Started).NodeId);
+    }
+
+    [Fact]
+    public async Task Instances_the_scheduler_does_not_want_are_stopped()
+    {
+        await using var h = new SchedulerHarness();
+        await h.AddNodeAsync("n1");
+        var unknown = Guid.NewGuid();
+
+        await h.Registry.HeartbeatAsync(Beat("n1", h.Clock.GetUtcNow(), unknown), TestContext.Current.CancellationToken);
+
+        Assert.Equal(unknown, Assert.Single(h.Commands.Stopped).InstanceId);
+    }
+
+    [Fact]
+    public async Task An_instance_the_node_lost_is_replaced_after_the_grace_period()
+    {
+        await using var h = new SchedulerHarness();
+        await h.AddNodeAsync("n1");
+        var function = await h.AddFunctionAsync();
+        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+        var first = Assert.Single(h.Commands.Started).InstanceId;
+
+        await h.Registry.HeartbeatAsync(Beat("n1", h.Clock.GetUtcNow()), TestContext.Current.CancellationToken);
+        Assert.Single(h.Commands.Started);
+
+        h.Clock.Advance(TimeSpan.FromMinutes(1));
+        await h.Registry.HeartbeatAsync(Beat("n1", h.Clock.GetUtcNow()), TestContext.Current.CancellationToken);
+
+        Assert.Equal(2, h.Commands.Started.Count);
+        Assert.Equal(InstanceState.Stopped, (await h.InstancesAsync(function.Id)).Single(i => i.Id == first).State);
+    }
+
+    [Fact]
+    public async Task A_silent_node_goes_down_and_its_instances_move()
+    {
+        await using var h = new SchedulerHarness();
+        await h.AddNodeAsync("a");
+        await h.AddNodeAsync("b", memoryMiB: 1024);
+        var function = await h.AddFunctionAsync();
+        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+        await h.RunAllStartedAsync();
+        Assert.Equal("a", h.Commands.Started.Single().NodeId);
+
+        h.Clock.Advance(TimeSpan.FromSeconds(20));
+        await h.Registry.HeartbeatAsync(Beat("b", h.Clock.GetUtcNow()), TestContext.Current.CancellationToken);
+        await h.Registry.MarkSilentNodesDownAsync(TestContext.Current.CancellationToken);
+        await h.Converger.ConvergeAllAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(NodeState.Down, (await h.Db.Nodes.AsNoTracking().SingleAsync(n => n.Id == "a", TestContext.Current.CancellationToken)).State);
+        Assert.Equal("b", h.Commands.Started.Last().NodeId);
+        var rows = await h.InstancesAsync(function.Id);
+        Assert.Equal(InstanceState.Stopped, rows.Single(r => r.NodeId == "a").State);
+    }
+
+    [Fact]
+    public async Task A_node_that_comes_back_is_ready_again()
+    {
+        await using var h = new SchedulerHarness();
+        await h.AddNodeAsync("a", state: NodeState.Down);
+
+        await h.Registry.HeartbeatAsync(Beat("a", h.Clock.GetUtcNow()), TestContext.Current.CancellationToken);
+
+        Assert.Equal(NodeState.Ready, (await h.Db.Nodes.AsNoTracking().SingleAsync(TestContext.Current.CancellationToken)).State);
+    }
+
+    [Fact]
+    public async Task Drain_moves_instances_before_stopping_them_and_keeps_the_node_cordoned()
+    {
+        await using var h = new SchedulerHarness();
+        await h.AddNodeAsync("a");
+        var function = await h.AddFunctionAsync();
+        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+        await h.RunAllStartedAsync();
+        var original = h.Commands.Started.Single().InstanceId;
+        await h.AddNodeAsync("b");
+        h.Commands.Clear();
+
+        await h.Registry.DrainAsync("a", TestContext.Current.CancellationToken);
+
+        var replacement = Assert.Single(h.Commands.Started);
+        Assert.Equal("b", replacement.NodeId);
+        Assert.Empty(h.Commands.Stopped);
+
+        await h.ReportAsync(replacement.InstanceId, "b", "Running");
+
+        Assert.Equal(original, Assert.Single(h.Commands.Stopped).InstanceId);
+        var node = await h.Db.Nodes.AsNoTracking().SingleAsync(n => n.Id == "a", TestContext.Current.CancellationToken);
+        Assert.True(node.Cordoned);
+        Assert.Equal(NodeState.Draining, node.State);
+    }
+}

@@ -1,0 +1,103 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Platform.Contracts;
+using Platform.Data;
+using Platform.Data.Entities;
+using Platform.Scheduler.Convergence;
+using Platform.Scheduler.Liveness;
+using Platform.Scheduler.Placement;
+
+namespace Platform.Scheduler.Tests;
+
+/// <summary>The scheduler's services over a real (in-memory) SQLite database with the platform's model, and a recorder for node commands.</summary>
+internal sealed class SchedulerHarness : IAsyncDisposable
+{
+    private readonly SqliteConnection _connection;
+
+    public SchedulerHarness(SchedulerOptions? options = null)
+    {
+        _connection = new SqliteConnection("DataSource=:memory:");
+        _connection.Open();
+        Db = new PlatformDbContext(new DbContextOptionsBuilder<PlatformDbContext>().UseSqlite(_connection).Options);
+        Db.Database.EnsureCreated();
+        var wrapped = Options.Create(options ?? new SchedulerOptions());
+        Converger = new FunctionConverger(Db, Commands, new LeastAllocatedPlacementPolicy(), wrapped, Clock, NullLogger<FunctionConverger>.Instance);
+        Recorder = new InstanceStatusRecorder(Db, Converger, Commands, Clock, NullLogger<InstanceStatusRecorder>.Instance);
+        Registry = new NodeRegistry(Db, Converger, Commands, wrapped, Clock, NullLogger<NodeRegistry>.Instance);
+    }
+
+    public PlatformDbContext Db { get; }
+    public RecordingNodeCommands Commands { get; } = new();
+    public ManualClock Clock { get; } = new();
+    public FunctionConverger Converger { get; }
+    public InstanceStatusRecorder Recorder { get; }
+    public NodeRegistry Registry { get; }
+
+    public async Task<Node> AddNodeAsync(string id, int memoryMiB = 4096, NodeState state = NodeState.Ready, bool cordoned = false)
+    {
+        var node = new Node { Id = id, MemoryMiB = memoryMiB, Cpus = 2, State = state, Cordoned = cordoned, LastHeartbeat = Clock.GetUtcNow() };
+        Db.Nodes.Add(node);
+        await Db.SaveChangesAsync(TestContext.Current.CancellationToken);
+        return node;
+    }
+
+    /// <summary>A function with <paramref name="versions"/> versions (digests "sha256:" + n repeated), version 1 active.</summary>
+    public async Task<Function> AddFunctionAsync(int minInstances = 1, int maxInstances = 10, int memoryMiB = 128, int versions = 1)
+    {
+        var tenant = new Tenant { Name = "t" + Guid.NewGuid().ToString("N")[..8] };
+        var function = new Function
+        {
+            TenantId = tenant.Id,
+            Tenant = tenant,
+            Name = "echo",
+            Settings = new FunctionSettings { MinInstances = minInstances, MaxInstances = maxInstances, MemoryMiB = memoryMiB },
+            ActiveVersion = 1,
+        };
+        for (var n = 1; n <= versions; n++)
+        {
+            function.Versions.Add(new FunctionVersion
+            {
+                Number = n,
+                Digest = Digest(n),
+                Settings = new FunctionSettings { MinInstances = minInstances, MaxInstances = maxInstances, MemoryMiB = memoryMiB, Env = { ["V"] = n.ToString() } },
+            });
+        }
+
+        Db.Tenants.Add(tenant);
+        Db.Functions.Add(function);
+        await Db.SaveChangesAsync(TestContext.Current.CancellationToken);
+        return function;
+    }
+
+    public static string Digest(int version) => "sha256:" + new string((char)('0' + version % 10), 64);
+
+    public async Task ActivateAsync(Function function, int version)
+    {
+        function.ActiveVersion = version;
+        await Db.SaveChangesAsync(TestContext.Current.CancellationToken);
+        await Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+    }
+
+    public Task ReportAsync(Guid instanceId, string nodeId, string state, string? error = null) =>
+        Recorder.ApplyAsync(new InstanceStatusChanged(instanceId, nodeId, state, error, Clock.GetUtcNow()), TestContext.Current.CancellationToken);
+
+    /// <summary>Reports every started instance Running, as a healthy node would.</summary>
+    public async Task RunAllStartedAsync()
+    {
+        foreach (var start in Commands.Started.ToList())
+        {
+            await ReportAsync(start.InstanceId, start.NodeId, "Running");
+        }
+    }
+
+    public Task<List<Instance>> InstancesAsync(Guid functionId) =>
+        Db.Instances.Where(i => i.FunctionId == functionId).AsNoTracking().ToListAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        await Db.DisposeAsync();
+        await _connection.DisposeAsync();
+    }
+}
