@@ -1,0 +1,86 @@
+using Platform.Runtime.Linux.Interop;
+using Platform.Runtime.Spec;
+using static Platform.Runtime.Linux.Interop.LinuxConstants;
+
+namespace Platform.Runtime.Linux.Init;
+
+/// <summary>
+/// /dev inside the root: the default devices runtime-config-linux.md requires plus linux.devices, and the
+/// standard symlinks. A user namespace may not mknod, so there the host's nodes are bind-mounted instead.
+/// </summary>
+internal static class DeviceSetup
+{
+    private static readonly Device[] Defaults =
+    [
+        Char("/dev/null", 1, 3), Char("/dev/zero", 1, 5), Char("/dev/full", 1, 7),
+        Char("/dev/random", 1, 8), Char("/dev/urandom", 1, 9), Char("/dev/tty", 5, 0),
+    ];
+
+    private static readonly (string Link, string Target)[] Symlinks =
+    [
+        ("/dev/fd", "/proc/self/fd"), ("/dev/stdin", "/proc/self/fd/0"), ("/dev/stdout", "/proc/self/fd/1"),
+        ("/dev/stderr", "/proc/self/fd/2"), ("/dev/ptmx", "pts/ptmx"),
+    ];
+
+    public static void Create(RootPath root, List<Device>? devices, bool inUserNamespace)
+    {
+        var all = Defaults.Where(d => devices?.Any(s => s.Path == d.Path) != true).Concat(devices ?? []);
+        foreach (var device in all)
+        {
+            if (inUserNamespace)
+                BindFromHost(root, device);
+            else
+                MakeNode(root, device);
+        }
+        using var dev = root.EnsureDirectory("/dev");
+        foreach (var (link, target) in Symlinks)
+        {
+            if (Libc.symlinkat(target, dev.Fd, link["/dev/".Length..]) < 0 && Libc.Errno != EEXIST)
+                throw Sys.Error($"symlink {link}");
+        }
+    }
+
+    private static void MakeNode(RootPath root, Device device)
+    {
+        var path = device.Path!;
+        var slash = path.LastIndexOf('/');
+        using var parent = root.EnsureDirectory(path[..Math.Max(slash, 1)]);
+        var name = path[(slash + 1)..];
+        var mode = (device.FileMode ?? 0x1B6) & 0xFFF;
+        var type = device.Type switch
+        {
+            "c" or "u" => S_IFCHR,
+            "b" => S_IFBLK,
+            "p" => S_IFIFO,
+            _ => throw new RuntimeException($"linux.devices: {path}: unknown device type \"{device.Type}\""),
+        };
+        if (Libc.mknodat(parent.Fd, name, type | mode, MakeDev(device.Major, device.Minor)) < 0)
+        {
+            // A node the rootfs already has (e.g. a bind-mounted /dev/null) is replaced only if it is not one.
+            if (Libc.Errno != EEXIST)
+                throw Sys.Error($"mknod {path}");
+            return;
+        }
+        // mknod applies the umask; the spec's mode is exact.
+        Sys.Check(Libc.fchmodat(parent.Fd, name, mode, 0), $"chmod {path}");
+        Sys.Check(Libc.fchownat(parent.Fd, name, device.Uid ?? 0, device.Gid ?? 0, AT_SYMLINK_NOFOLLOW), $"chown {path}");
+    }
+
+    private static void BindFromHost(RootPath root, Device device)
+    {
+        var path = device.Path!;
+        using var target = root.EnsureFile(path);
+        Sys.Check(Libc.mount(path, RootPath.ProcPath(target), null, MS_BIND, null), $"bind-mount device {path}");
+    }
+
+    /// <summary>glibc's makedev: 12 bits of major and 20 of minor, split around the legacy 8+8 layout.</summary>
+    public static ulong MakeDev(long major, long minor)
+    {
+        var ma = (ulong)major;
+        var mi = (ulong)minor;
+        return ((ma & 0xfffff000UL) << 32) | ((ma & 0xfffUL) << 8) | ((mi & 0xffffff00UL) << 12) | (mi & 0xffUL);
+    }
+
+    private static Device Char(string path, long major, long minor) =>
+        new() { Type = "c", Path = path, Major = major, Minor = minor, FileMode = 0x1B6 };
+}

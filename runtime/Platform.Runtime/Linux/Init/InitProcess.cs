@@ -1,0 +1,165 @@
+using System.Text;
+using System.Text.Json;
+using Platform.Runtime.Linux.Interop;
+using Platform.Runtime.Seccomp;
+using Platform.Runtime.Spec;
+using static Platform.Runtime.Linux.Interop.LinuxConstants;
+
+namespace Platform.Runtime.Linux.Init;
+
+/// <summary>
+/// The container init after the native stage: builds the container from the plan, then execs the user's
+/// process. Until it reports Ready every failure goes to the host (create fails with it); after start, to
+/// the container's stderr. The order follows runc's standard init: seccomp before dropping capabilities
+/// when it cannot rely on no_new_privs, otherwise as late as possible.
+/// </summary>
+internal sealed unsafe class InitProcess(InitChannel channel)
+{
+    public int Run()
+    {
+        InitPlan plan;
+        SeccompProgram? seccomp;
+        string executable;
+        try
+        {
+            plan = ReadPlan();
+            executable = Prepare(plan, out seccomp);
+        }
+        catch (Exception e)
+        {
+            TryReport(e);
+            return 1;
+        }
+
+        var process = plan.Spec.Process!;
+        try
+        {
+            channel.Send(SyncMessageType.Ready);
+            WaitForStart();
+            if (seccomp is not null && process.NoNewPrivileges)
+                seccomp.Install();
+            InitHooks.Run(plan.Spec.Hooks?.StartContainer, "startContainer", plan, "created");
+        }
+        catch (Exception e)
+        {
+            WriteStderr($"platform-runtime init: {e.Message}");
+            return 1;
+        }
+        var errno = Executable.Exec(executable, process.Args!, process.Env ?? []);
+        WriteStderr($"platform-runtime init: exec {executable}: {Libc.ErrorText(errno).ToLowerInvariant()}");
+        return 127;
+    }
+
+    private InitPlan ReadPlan()
+    {
+        // Not dumpable: nothing in the container may ptrace or open /proc/1/* of the init while it sets up.
+        Libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+        var (type, payload) = channel.Receive();
+        if (type != SyncMessageType.Plan)
+            throw new RuntimeException($"init: expected the plan, got {type} (was the native stage linked into {Environment.ProcessPath}?)");
+        return JsonSerializer.Deserialize(payload, InitPlanJsonContext.Default.InitPlan)
+            ?? throw new RuntimeException("init: empty plan");
+    }
+
+    /// <summary>Everything before the exec.fifo wait; returns the resolved executable.</summary>
+    private static string Prepare(InitPlan plan, out SeccompProgram? seccomp)
+    {
+        var spec = plan.Spec;
+        var process = spec.Process ?? throw new RuntimeException("process: required");
+        if (process.Args is not { Count: > 0 })
+            throw new RuntimeException("process.args: must not be empty");
+        var namespaces = NamespaceSet.From(spec);
+        seccomp = spec.Linux?.Seccomp is { } filter ? SeccompCompiler.Compile(filter) : null;
+        // The listener would have to travel back to the host before pivot_root; refuse rather than drop it.
+        if (seccomp?.ListenerPath is not null)
+            throw new RuntimeException("linux.seccomp.listenerPath: SCMP_ACT_NOTIFY is not supported by this runtime");
+
+        var rootfs = new RootfsSetup(plan, namespaces);
+        rootfs.Enter(() => InitHooks.Run(spec.Hooks?.CreateContainer, "createContainer", plan, "creating"));
+        if (process.Terminal)
+            Terminal.Setup(process.ConsoleSize);
+        // Before read-only paths: /proc/sys usually is one.
+        foreach (var (key, value) in spec.Linux?.Sysctl ?? [])
+            WriteSysctl(key, value);
+        rootfs.Finish();
+
+        if (namespaces.Creates(CLONE_NEWUTS))
+        {
+            if (spec.Hostname is { } hostname)
+                SetName(hostname, "hostname", Libc.sethostname);
+            if (spec.Domainname is { } domainname)
+                SetName(domainname, "domainname", Libc.setdomainname);
+        }
+        if (namespaces.Creates(CLONE_NEWNET))
+            Loopback.Up();
+        ProcessLimits.Apply(process);
+        var cwd = string.IsNullOrEmpty(process.Cwd) ? "/" : process.Cwd;
+        Sys.Check(Libc.chdir(cwd), $"process.cwd: chdir {cwd}");
+
+        if (process.NoNewPrivileges)
+            Sys.Check(Libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)");
+        // Without no_new_privs installing a filter needs CAP_SYS_ADMIN, which the process may be about to lose.
+        if (seccomp is not null && !process.NoNewPrivileges)
+            seccomp.Install();
+        Credentials.Apply(process);
+        Libc.umask(process.User?.Umask ?? 0x12);
+        return Executable.Find(process.Args[0], process.Env ?? []);
+    }
+
+    /// <summary>Blocks until `start` opens exec.fifo for reading (the host passed it O_PATH as fd 4).</summary>
+    private static void WaitForStart()
+    {
+        var path = $"/proc/self/fd/{InitFds.ExecFifo}";
+        int fd;
+        while ((fd = Libc.open(path, O_WRONLY | O_CLOEXEC, 0)) < 0 && Libc.Errno == EINTR)
+        {
+        }
+        if (fd < 0)
+            throw Sys.Error($"open exec.fifo through {path} (is /proc mounted in the container?)");
+        var zero = (byte)'0';
+        Libc.write(fd, &zero, 1);
+        Libc.close(fd);
+        Libc.close(InitFds.ExecFifo);
+    }
+
+    private delegate int NameSetter(byte* name, nint length);
+
+    private static void SetName(string name, string what, NameSetter setter)
+    {
+        var bytes = Encoding.UTF8.GetBytes(name);
+        fixed (byte* p = bytes)
+            Sys.Check(setter(p, bytes.Length), $"set the {what} \"{name}\"");
+    }
+
+    private static void WriteSysctl(string key, string value)
+    {
+        var path = "/proc/sys/" + key.Replace('.', '/');
+        try
+        {
+            File.WriteAllText(path, value);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new RuntimeException($"linux.sysctl.{key}: write {path}: {e.Message}", e);
+        }
+    }
+
+    private void TryReport(Exception e)
+    {
+        try
+        {
+            channel.Send(SyncMessageType.Error, e is RuntimeException ? e.Message : $"init: {e}");
+        }
+        catch (RuntimeException)
+        {
+            WriteStderr($"platform-runtime init: {e.Message}");
+        }
+    }
+
+    private static void WriteStderr(string text)
+    {
+        var bytes = Encoding.UTF8.GetBytes(text + "\n");
+        fixed (byte* p = bytes)
+            Libc.write(2, p, bytes.Length);
+    }
+}

@@ -1,0 +1,186 @@
+using Platform.Runtime.Linux.Interop;
+using Platform.Runtime.Spec;
+using static Platform.Runtime.Linux.Interop.LinuxConstants;
+
+namespace Platform.Runtime.Linux.Init;
+
+/// <summary>
+/// Builds the container's filesystem in its mount namespace, in the order DESIGN §4 found to work:
+/// `/` MS_SLAVE|MS_REC, rootfs bound onto itself, spec mounts, /dev, createContainer hooks, pivot_root(".", "."),
+/// detach the old root; then (inside) propagation, masked and read-only paths and a read-only root.
+/// </summary>
+internal sealed class RootfsSetup(InitPlan plan, NamespaceSet namespaces)
+{
+    private RuntimeSpec Spec => plan.Spec;
+    private bool InUserNamespace => namespaces.Has(CLONE_NEWUSER);
+
+    /// <summary>Everything up to and including pivot_root; <paramref name="beforePivot"/> runs the createContainer hooks.</summary>
+    public void Enter(Action beforePivot)
+    {
+        var rootfs = plan.Rootfs;
+        if (!namespaces.Creates(CLONE_NEWNS))
+        {
+            // Without a mount namespace of its own the container must not touch the host's mounts.
+            beforePivot();
+            Sys.Check(Libc.chroot(rootfs), $"chroot {rootfs}");
+            Sys.Check(Libc.chdir("/"), "chdir /");
+            return;
+        }
+
+        Sys.Check(Libc.mount(null, "/", null, MS_SLAVE | MS_REC, null), "make / a recursive slave");
+        Sys.Check(Libc.mount(rootfs, rootfs, null, MS_BIND | MS_REC, null), $"bind-mount the rootfs {rootfs}");
+        var rootFd = Sys.Check(Libc.open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC, 0), $"open {rootfs}");
+        try
+        {
+            var root = new RootPath(rootFd);
+            var mounts = Spec.Mounts ?? [];
+            for (var i = 0; i < mounts.Count; i++)
+                MountOne(root, mounts[i], $"mounts[{i}]");
+            var devFromHost = mounts.Any(m => m.Destination?.TrimEnd('/') == "/dev" &&
+                (m.Type == "bind" || MountOptions.Parse(m.Options, "mounts").IsBind));
+            if (!devFromHost)
+                DeviceSetup.Create(root, Spec.Linux?.Devices, InUserNamespace);
+        }
+        finally
+        {
+            Libc.close(rootFd);
+        }
+
+        beforePivot();
+
+        Sys.Check(Libc.chdir(rootfs), $"chdir {rootfs}");
+        Sys.Check(Libc.PivotRoot(".", "."), "pivot_root");
+        // The old root now sits on top of the new one; keep its unmount from propagating to the host.
+        Sys.Check(Libc.mount(null, ".", null, MS_SLAVE | MS_REC, null), "make the old root a slave");
+        Sys.Check(Libc.umount2(".", MNT_DETACH), "detach the old root");
+        Sys.Check(Libc.chdir("/"), "chdir /");
+    }
+
+    /// <summary>What is done inside the new root: propagation, masked/read-only paths, read-only root.</summary>
+    public void Finish()
+    {
+        if (!namespaces.Creates(CLONE_NEWNS))
+            return;
+        var propagation = Spec.Linux?.RootfsPropagation;
+        if (!string.IsNullOrEmpty(propagation))
+        {
+            var options = MountOptions.Parse([propagation], "linux.rootfsPropagation");
+            if (options.Propagation.Count != 1)
+                throw new RuntimeException($"linux.rootfsPropagation: unknown propagation \"{propagation}\"");
+            Sys.Check(Libc.mount(null, "/", null, options.Propagation[0], null), $"make / {propagation}");
+        }
+
+        foreach (var path in Spec.Linux?.MaskedPaths ?? [])
+            Mask(path);
+        foreach (var path in Spec.Linux?.ReadonlyPaths ?? [])
+            MakeReadonly(path);
+        if (Spec.Root?.Readonly == true)
+            Remount("/", MS_RDONLY, "make the root read-only");
+    }
+
+    private void MountOne(RootPath root, Mount mount, string jsonPath)
+    {
+        var destination = mount.Destination
+            ?? throw new RuntimeException($"{jsonPath}.destination: required");
+        var options = MountOptions.Parse(mount.Options, jsonPath);
+        var isBind = options.IsBind || mount.Type == "bind";
+
+        if (mount.Type is "cgroup" or "cgroup2")
+        {
+            new CgroupMount(plan, namespaces).Mount(root, destination, options);
+            return;
+        }
+
+        if (isBind)
+        {
+            var source = HostSource(mount.Source, jsonPath);
+            using (var target = Directory.Exists(source) ? root.EnsureDirectory(destination) : root.EnsureFile(destination))
+            {
+                Sys.Check(Libc.mount(source, RootPath.ProcPath(target), null, MS_BIND | (options.Flags & MS_REC), null),
+                    $"{jsonPath}: bind-mount {source} on {destination}");
+            }
+            var extra = options.Flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
+            if (extra != 0)
+            {
+                using var mounted = root.Open(destination);
+                Remount(RootPath.ProcPath(mounted), extra, $"{jsonPath}: remount {destination}");
+            }
+        }
+        else
+        {
+            using var target = root.EnsureDirectory(destination);
+            var flags = options.Flags & ~MS_REMOUNT;
+            if (Libc.mount(mount.Source ?? mount.Type, RootPath.ProcPath(target), mount.Type, flags, options.Data) < 0)
+            {
+                // sysfs needs a network namespace owned by the user namespace; like runc, bind the host's /sys.
+                if (!(mount.Type == "sysfs" && Libc.Errno == EPERM && InUserNamespace))
+                    throw Sys.Error($"{jsonPath}: mount {mount.Type} on {destination}");
+                Sys.Check(Libc.mount("/sys", RootPath.ProcPath(target), null, MS_BIND | MS_REC, null), $"{jsonPath}: bind-mount /sys");
+                using var mounted = root.Open(destination);
+                Remount(RootPath.ProcPath(mounted), flags, $"{jsonPath}: remount {destination}");
+            }
+        }
+
+        if (options.Propagation.Count > 0)
+        {
+            using var mounted = root.Open(destination);
+            foreach (var propagation in options.Propagation)
+                Sys.Check(Libc.mount(null, RootPath.ProcPath(mounted), null, propagation, null), $"{jsonPath}: set propagation of {destination}");
+        }
+    }
+
+    private string HostSource(string? source, string jsonPath)
+    {
+        if (string.IsNullOrEmpty(source))
+            throw new RuntimeException($"{jsonPath}.source: required for a bind mount");
+        // Relative sources are relative to the bundle, as runc reads them.
+        return Path.IsPathRooted(source) ? source : Path.GetFullPath(Path.Combine(plan.Bundle, source));
+    }
+
+    /// <summary>
+    /// Remounts a bind mount with flags. A user namespace may not clear flags its source mount has (nosuid,
+    /// nodev, ...): on EPERM retry with those flags kept.
+    /// </summary>
+    public static void Remount(string target, ulong flags, string what)
+    {
+        const ulong remount = MS_BIND | MS_REMOUNT;
+        if (Libc.mount(null, target, null, remount | flags, null) == 0)
+            return;
+        if (Libc.Errno != EPERM)
+            throw Sys.Error(what);
+        Libc.StatVfs stat;
+        unsafe
+        {
+            Sys.Check(Libc.statvfs(target, &stat), what);
+        }
+        Sys.Check(Libc.mount(null, target, null, remount | flags | MountOptions.LockedFlags(stat.Flag), null), what);
+    }
+
+    private static void Mask(string path)
+    {
+        var fd = Libc.open(path, O_PATH | O_CLOEXEC, 0);
+        if (fd < 0)
+        {
+            if (Libc.Errno is ENOENT or ENOTDIR)
+                return;
+            throw Sys.Error($"mask {path}");
+        }
+        Libc.close(fd);
+        // Inside the new root every path already resolves within the container.
+        if (Directory.Exists(path))
+            Sys.Check(Libc.mount("tmpfs", path, "tmpfs", MS_RDONLY, null), $"mask {path}");
+        else
+            Sys.Check(Libc.mount("/dev/null", path, null, MS_BIND, null), $"mask {path}");
+    }
+
+    private static void MakeReadonly(string path)
+    {
+        if (Libc.mount(path, path, null, MS_BIND | MS_REC, null) < 0)
+        {
+            if (Libc.Errno is ENOENT or ENOTDIR)
+                return;
+            throw Sys.Error($"make {path} read-only");
+        }
+        Remount(path, MS_RDONLY, $"make {path} read-only");
+    }
+}
