@@ -1,0 +1,25 @@
+using System.Globalization;
+
+namespace Platform.Web.Components.Dashboard;
+
+/// <summary>How the dashboard writes digests, ids, sizes and times: short, and the same everywhere.</summary>
+internal static class Format
+{
+    public static string ShortDigest(string digest)
+    {
+        var hex = digest.StartsWith("sha256:", StringComparison.Ordinal) ? digest["sha256:".Length..] : digest;
+        return hex.Length > 12 ? $"sha256:{hex[..12]}" : digest;
+    }
+
+    public static string ShortId(Guid id) => id.ToString("N")[..8];
+
+    public static string Bytes(long bytes) => bytes switch
+    {
+        < 1024 => $"{bytes} B",
+        < 1024 * 1024 => (bytes / 1024.0).ToString("0.0 KiB", CultureInfo.InvariantCulture),
+        _ => (bytes / (1024.0 * 1024)).ToString("0.0 MiB", CultureInfo.InvariantCulture),
+    };
+
+    public static string Time(DateTimeOffset? at) =>
+        at?.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture) ?? "";
+}
