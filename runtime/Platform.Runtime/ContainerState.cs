@@ -9,6 +9,8 @@ public sealed record ContainerState
     public required string Status { get; init; }
     public int Pid { get; init; }
     public required string Bundle { get; init; }
+    /// <summary>The resolved root filesystem (runc prints it in `state`); null while creating.</summary>
+    public string? Rootfs { get; init; }
     public IReadOnlyDictionary<string, string>? Annotations { get; init; }
     public DateTimeOffset Created { get; init; }
 }

@@ -1,0 +1,3 @@
+using Platform.Runtime.Bench;
+
+return await LifecycleBenchmark.RunAsync(args);

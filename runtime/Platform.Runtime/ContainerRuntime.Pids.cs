@@ -1,0 +1,17 @@
+using Platform.Runtime.Validation;
+
+namespace Platform.Runtime;
+
+public sealed partial class ContainerRuntime
+{
+    /// <summary>Host PIDs of every process in the container (its cgroup), for `ps`.</summary>
+    public Task<IReadOnlyList<int>> GetPidsAsync(string id, CancellationToken cancellationToken = default)
+    {
+        ContainerId.Validate(id);
+        var state = _store.Read(id);
+        if (state?.CgroupPath is { } path)
+            return Task.FromResult(_cgroups.Open(path).GetPids());
+        IReadOnlyList<int> single = state is not null && _store.IsAlive(state) ? [state.Pid] : [];
+        return Task.FromResult(single);
+    }
+}

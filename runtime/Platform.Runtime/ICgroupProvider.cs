@@ -1,0 +1,30 @@
+namespace Platform.Runtime;
+
+/// <summary>
+/// What the lifecycle needs from cgroups, whichever version the host runs; adapted onto
+/// the Platform.Runtime.Cgroups managers by HostCgroupProvider and faked in lifecycle tests.
+/// </summary>
+internal interface ICgroupProvider
+{
+    /// <summary>Creates the container's cgroup (linux.cgroupsPath or the default) with linux.resources applied.</summary>
+    ICgroupHandle Create(string id, Spec.Linux? linux);
+
+    /// <summary>Reopens a cgroup created earlier (maybe by another CLI process) from its persisted path.</summary>
+    ICgroupHandle Open(string path);
+}
+
+internal interface ICgroupHandle
+{
+    /// <summary>Persisted in state.json so later commands can reopen it.</summary>
+    string Path { get; }
+
+    void Apply(int pid);
+
+    IReadOnlyList<int> GetPids();
+
+    /// <summary>SIGKILLs every process in the cgroup without racing against forks.</summary>
+    void KillAll();
+
+    /// <summary>Removes the cgroup (in every hierarchy); its processes must be gone.</summary>
+    void Destroy();
+}

@@ -1,0 +1,122 @@
+using System.Text.Json;
+using Platform.Runtime.Syscalls;
+
+namespace Platform.Runtime.State;
+
+/// <summary>
+/// The state directory: one folder per container under the root, holding state.json (replaced atomically),
+/// exec.fifo while the container waits for start, and serving as the per-container lock (flock on the folder).
+/// </summary>
+internal sealed class StateStore(string root, ISyscalls syscalls)
+{
+    public const string StateFileName = "state.json";
+    public const string ExecFifoName = "exec.fifo";
+
+    public string Root { get; } = root;
+
+    public string DirectoryOf(string id) => Path.Combine(Root, id);
+
+    public string ExecFifoOf(string id) => Path.Combine(Root, id, ExecFifoName);
+
+    public bool Exists(string id) => Directory.Exists(DirectoryOf(id));
+
+    /// <summary>Creates the container's folder; false when the ID is taken (mkdir is the atomic uniqueness check).</summary>
+    public bool TryCreate(string id)
+    {
+        Directory.CreateDirectory(Root);
+        return syscalls.TryCreateDirectory(DirectoryOf(id), 0b111_000_000);
+    }
+
+    /// <summary>Serializes operations on one container across threads and CLI processes.</summary>
+    public IDisposable Lock(string id)
+    {
+        try
+        {
+            return syscalls.LockDirectory(DirectoryOf(id));
+        }
+        catch (DirectoryNotFoundException)
+        {
+            throw NotFound(id);
+        }
+    }
+
+    /// <summary>Reads state.json; null for a folder without one (a create that crashed before writing it).</summary>
+    public StateFile? Read(string id)
+    {
+        var path = Path.Combine(DirectoryOf(id), StateFileName);
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            if (!Exists(id))
+                throw NotFound(id);
+            return null;
+        }
+        try
+        {
+            return JsonSerializer.Deserialize(bytes, StateJsonContext.Default.StateFile);
+        }
+        catch (JsonException e)
+        {
+            throw new RuntimeException($"container {id}: corrupt {path} ({e.Message}); `delete --force {id}` removes it", e);
+        }
+    }
+
+    /// <summary>Writes state.json through a temporary file and rename, so readers never see half a file.</summary>
+    public void Write(StateFile state)
+    {
+        var dir = DirectoryOf(state.Id);
+        var temp = Path.Combine(dir, $".{StateFileName}.{Environment.ProcessId}.tmp");
+        File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(state, StateJsonContext.Default.StateFile));
+        File.Move(temp, Path.Combine(dir, StateFileName), overwrite: true);
+    }
+
+    public void Remove(string id)
+    {
+        var dir = DirectoryOf(id);
+        if (Directory.Exists(dir))
+            Directory.Delete(dir, recursive: true);
+    }
+
+    public IEnumerable<string> ListIds() =>
+        Directory.Exists(Root)
+            ? Directory.EnumerateDirectories(Root).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal)
+            : [];
+
+    /// <summary>
+    /// The status runtime.md defines, from what is recorded and what the OS says now: the init process alive
+    /// (same PID and start time, not a zombie) and still blocked on exec.fifo means created; alive without the
+    /// fifo means running; anything else that got past create is stopped.
+    /// </summary>
+    public ContainerState Resolve(string id, StateFile? state)
+    {
+        if (state is null)
+            return new ContainerState { OciVersion = "", Id = id, Status = ContainerStatus.Creating, Bundle = "" };
+
+        var status = ContainerStatus.Stopped;
+        if (state.Phase == StateFile.PhaseCreating)
+            status = ContainerStatus.Creating;
+        else if (IsAlive(state))
+            status = File.Exists(ExecFifoOf(id)) ? ContainerStatus.Created : ContainerStatus.Running;
+
+        return new ContainerState
+        {
+            OciVersion = state.OciVersion,
+            Id = state.Id,
+            Status = status,
+            Pid = status == ContainerStatus.Stopped ? 0 : state.Pid,
+            Bundle = state.Bundle,
+            Rootfs = state.Rootfs,
+            Annotations = state.Annotations,
+            Created = state.Created,
+        };
+    }
+
+    public bool IsAlive(StateFile state) =>
+        state.Pid > 0 && syscalls.ReadProcessStat(state.Pid) is { HasExited: false } stat && stat.StartTime == state.PidStartTime;
+
+    public static RuntimeException NotFound(string id) => new($"container \"{id}\" does not exist");
+}

@@ -1,0 +1,93 @@
+using System.Collections.Concurrent;
+
+namespace Platform.Runtime.Syscalls;
+
+/// <summary>
+/// Completes tasks when processes exit, for processes that are not necessarily our children (a container's
+/// PID 1 usually is not). One thread waits in epoll on every pidfd, so thousands of waiting containers cost
+/// one thread rather than one blocked thread each.
+/// </summary>
+internal sealed unsafe class PidfdWatcher
+{
+    public static PidfdWatcher Shared { get; } = new();
+
+    private readonly ConcurrentDictionary<ulong, Entry> _entries = new();
+    private readonly Lock _startLock = new();
+    private int _epollFd = -1;
+    private ulong _nextToken;
+
+    private sealed record Entry(int Pidfd, TaskCompletionSource Completion);
+
+    /// <summary>Waits for the exit of an open pidfd, taking ownership of it (it is closed when the wait ends).</summary>
+    public Task WaitAsync(int pidfd, CancellationToken cancellationToken)
+    {
+        var epollFd = EnsureStarted();
+        var token = Interlocked.Increment(ref _nextToken);
+        var entry = new Entry(pidfd, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        _entries[token] = entry;
+
+        var ev = new Native.EpollEvent { Events = Native.EPOLLIN, Data = token };
+        if (Native.EpollCtl(epollFd, Native.EPOLL_CTL_ADD, pidfd, &ev) != 0)
+        {
+            var errno = Native.LastError;
+            Remove(token, epollFd);
+            return Task.FromException(new IOException($"epoll_ctl: {Native.ErrorText(errno)}"));
+        }
+
+        if (cancellationToken.CanBeCanceled)
+        {
+            var registration = cancellationToken.Register(() =>
+            {
+                if (Remove(token, epollFd) is { } removed)
+                    removed.Completion.TrySetCanceled(cancellationToken);
+            });
+            entry.Completion.Task.ContinueWith(_ => registration.Dispose(), TaskScheduler.Default);
+        }
+        return entry.Completion.Task;
+    }
+
+    private Entry? Remove(ulong token, int epollFd)
+    {
+        // Whoever removes the entry owns closing its pidfd; tokens (not fds) key the map, so a reused fd number never completes the wrong wait.
+        if (!_entries.TryRemove(token, out var entry))
+            return null;
+        Native.EpollCtl(epollFd, Native.EPOLL_CTL_DEL, entry.Pidfd, null);
+        Native.Close(entry.Pidfd);
+        return entry;
+    }
+
+    private int EnsureStarted()
+    {
+        lock (_startLock)
+        {
+            if (_epollFd >= 0)
+                return _epollFd;
+            var fd = Native.EpollCreate1(Native.EPOLL_CLOEXEC);
+            if (fd < 0)
+                throw new IOException($"epoll_create1: {Native.ErrorText(Native.LastError)}");
+            _epollFd = fd;
+            new Thread(() => Run(fd)) { IsBackground = true, Name = "pidfd-watcher" }.Start();
+            return fd;
+        }
+    }
+
+    private void Run(int epollFd)
+    {
+        const int MaxEvents = 64;
+        var events = stackalloc Native.EpollEvent[MaxEvents];
+        while (true)
+        {
+            var count = Native.EpollWait(epollFd, events, MaxEvents, -1);
+            if (count < 0)
+            {
+                if (Native.LastError == Native.EINTR)
+                    continue;
+                foreach (var token in _entries.Keys)
+                    Remove(token, epollFd)?.Completion.TrySetException(new IOException($"epoll_wait: {Native.ErrorText(Native.LastError)}"));
+                continue;
+            }
+            for (var i = 0; i < count; i++)
+                Remove(events[i].Data, epollFd)?.Completion.TrySetResult();
+        }
+    }
+}

@@ -1,0 +1,47 @@
+namespace Platform.Runtime.Tests.Lifecycle;
+
+/// <summary>Cgroups kept in memory: which exist, their member PIDs, and whether they were killed.</summary>
+internal sealed class FakeCgroups(FakeSyscalls syscalls) : ICgroupProvider
+{
+    public Dictionary<string, FakeCgroup> Live { get; } = [];
+
+    public List<string> Destroyed { get; } = [];
+
+    public ICgroupHandle Create(string id, Spec.Linux? linux)
+    {
+        var path = linux?.CgroupsPath ?? $"/platform-runtime/{id}";
+        var cgroup = new FakeCgroup(this, syscalls, path);
+        Live[path] = cgroup;
+        return cgroup;
+    }
+
+    public ICgroupHandle Open(string path) => Live.TryGetValue(path, out var cgroup) ? cgroup : new FakeCgroup(this, syscalls, path);
+
+    internal sealed class FakeCgroup(FakeCgroups owner, FakeSyscalls syscalls, string path) : ICgroupHandle
+    {
+        public string Path => path;
+
+        public List<int> Members { get; } = [];
+
+        public int KillAllCalls { get; private set; }
+
+        public void Apply(int pid) => Members.Add(pid);
+
+        public IReadOnlyList<int> GetPids() => Members.Where(p => syscalls.Get(p) is { State: not 'Z' }).ToList();
+
+        public void KillAll()
+        {
+            KillAllCalls++;
+            foreach (var pid in Members)
+                syscalls.Exit(pid, 9);
+        }
+
+        public void Destroy()
+        {
+            if (GetPids().Count > 0)
+                throw new IOException($"rmdir {path}: device or resource busy");
+            owner.Live.Remove(path);
+            owner.Destroyed.Add(path);
+        }
+    }
+}
