@@ -99,8 +99,17 @@ internal sealed class TestContainer : IAsyncDisposable
         return await reader.ReadToEndAsync(cts.Token);
     }
 
-    /// <summary>Whether the container process still exists (exited processes are reaped by the host's init).</summary>
-    public static bool Exists(int pid) => Directory.Exists($"/proc/{pid}");
+    /// <summary>
+    /// Whether the container process still exists. Once a ContainerRuntime in this test process has created a
+    /// container, the process is a child subreaper: an exited container init is then our zombie, so reap it
+    /// (waitpid on someone else's child just fails with ECHILD).
+    /// </summary>
+    public static unsafe bool Exists(int pid)
+    {
+        int status;
+        Libc.waitpid(pid, &status, LinuxConstants.WNOHANG);
+        return Directory.Exists($"/proc/{pid}");
+    }
 
     public static async Task<bool> GoneWithinDeadlineAsync(int pid)
     {
