@@ -3,8 +3,8 @@
  * runtime is multi-threaded before Main and a multi-threaded process can neither unshare nor join a user
  * namespace, nor unshare its mount namespace for every thread (see shared/DESIGN.md section 4).
  *
- * It does nothing unless _PLATFORM_INIT names the sync socket. Then, talking to the host (LinuxLauncher)
- * over that socket with the messages of SyncMessageType.cs:
+ * Outside an init it only pre-faults the image (prefault.c). When _PLATFORM_INIT names the sync socket,
+ * talking to the host (LinuxLauncher) over that socket with the messages of SyncMessageType.cs:
  *   1. read BOOTSTRAP: namespaces to unshare (clone flags) and namespaces to join (type + path);
  *   2. join the namespaces by path, the user namespace first;
  *   3. unshare the user namespace, send USERNS, wait for MAPS_DONE while the host writes uid_map/gid_map,
@@ -27,6 +27,8 @@
 #include <string.h>
 #include <sys/types.h>
 #include <unistd.h>
+
+#include "prefault.h"
 
 #ifndef CLONE_NEWCGROUP
 #define CLONE_NEWCGROUP 0x02000000
@@ -207,8 +209,10 @@ static void become_root(void)
 __attribute__((constructor)) static void platform_nsexec(void)
 {
 	const char *marker = getenv("_PLATFORM_INIT");
-	if (marker == NULL)
+	if (marker == NULL) {
+		platform_prefault_image();
 		return;
+	}
 	sync_fd = atoi(marker);
 	if (sync_fd < 3)
 		_exit(1);
@@ -252,6 +256,11 @@ __attribute__((constructor)) static void platform_nsexec(void)
 		_exit(send_message(MSG_PID, &pid, sizeof(pid)) < 0 ? 1 : 0);
 	}
 
+	/*
+	 * Only in the container's process, after the fork (populated pages of the intermediate would become
+	 * copy-on-write in the child), and while the host attaches the cgroup: the two overlap.
+	 */
+	platform_prefault_image();
 	expect(MSG_GO);
 	if ((flags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0)
 		bail("unshare cgroup namespace");

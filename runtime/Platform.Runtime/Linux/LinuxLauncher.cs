@@ -89,7 +89,7 @@ internal sealed class LinuxLauncher(string initBinary) : IContainerLauncher
                 CgroupSources = HasCgroupMount(spec) ? CgroupMountSources.Read(pid) : null,
             };
             await sync.SendAsync(SyncMessageType.Go, default, cancellationToken);
-            await sync.SendAsync(SyncMessageType.Plan, JsonSerializer.SerializeToUtf8Bytes(plan, InitPlanJsonContext.Default.InitPlan), cancellationToken);
+            await sync.SendAsync(SyncMessageType.Plan, JsonSerializer.SerializeToUtf8Bytes(plan, InitPlanWriteJsonContext.Default.InitPlan), cancellationToken);
             Expect(await ReceiveAsync(sync, cancellationToken), SyncMessageType.Ready);
             return new LaunchedContainer(pid);
         }

@@ -70,7 +70,7 @@ internal sealed class StateStore(string root, ISyscalls syscalls)
     {
         var dir = DirectoryOf(state.Id);
         var temp = Path.Combine(dir, $".{StateFileName}.{Environment.ProcessId}.tmp");
-        File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(state, StateJsonContext.Default.StateFile));
+        File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(state, StateWriteJsonContext.Default.StateFile));
         File.Move(temp, Path.Combine(dir, StateFileName), overwrite: true);
     }
 
