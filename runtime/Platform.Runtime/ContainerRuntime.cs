@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Platform.Runtime.Hooks;
+using Platform.Runtime.Linux.Interop;
 using Platform.Runtime.Linux;
 using Platform.Runtime.State;
 using Platform.Runtime.Syscalls;
@@ -98,7 +99,7 @@ public sealed partial class ContainerRuntime : IContainerRuntime
         if (zombie is not null && _syscalls.TryReap(state.Pid) is { } reaped)
             status = reaped;
         else if (zombie is not null)
-            status = Native.ShellStatus(zombie.ExitCode);
+            status = Libc.ShellStatus(zombie.ExitCode);
         else
             status = -1;
         return _exitStatuses.GetOrAdd(key, status);

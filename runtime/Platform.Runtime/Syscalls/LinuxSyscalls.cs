@@ -1,3 +1,5 @@
+using Platform.Runtime.Linux.Interop;
+
 namespace Platform.Runtime.Syscalls;
 
 /// <summary>The real <see cref="ISyscalls"/>: procfs, pidfds, flock and fifos.</summary>
@@ -26,16 +28,16 @@ internal sealed unsafe class LinuxSyscalls : ISyscalls
             return false;
         try
         {
-            if (Native.PidfdSendSignal(pidfd, signal) == 0)
+            if (Libc.PidfdSendSignal(pidfd, signal) == 0)
                 return true;
-            var errno = Native.LastError;
-            if (errno == Native.ESRCH)
+            var errno = Libc.Errno;
+            if (errno == LinuxConstants.ESRCH)
                 return false;
-            throw new RuntimeException($"signal {signal} to pid {pid}: {Native.ErrorText(errno)}");
+            throw new RuntimeException($"signal {signal} to pid {pid}: {Libc.ErrorText(errno)}");
         }
         finally
         {
-            Native.Close(pidfd);
+            Libc.close(pidfd);
         }
     }
 
@@ -48,18 +50,18 @@ internal sealed unsafe class LinuxSyscalls : ISyscalls
     /// <summary>Opens a pidfd and then checks the start time, so the fd surely refers to the recorded process; -1 when it is gone.</summary>
     private int OpenPidfd(int pid, ulong startTime)
     {
-        var pidfd = Native.PidfdOpen(pid);
+        var pidfd = Libc.PidfdOpen(pid);
         if (pidfd < 0)
         {
-            var errno = Native.LastError;
-            if (errno == Native.ESRCH)
+            var errno = Libc.Errno;
+            if (errno == LinuxConstants.ESRCH)
                 return -1;
-            throw new RuntimeException($"pidfd_open({pid}): {Native.ErrorText(errno)}");
+            throw new RuntimeException($"pidfd_open({pid}): {Libc.ErrorText(errno)}");
         }
         var stat = ReadProcessStat(pid);
         if (stat is null || stat.StartTime != startTime)
         {
-            Native.Close(pidfd);
+            Libc.close(pidfd);
             return -1;
         }
         return pidfd;
@@ -68,17 +70,17 @@ internal sealed unsafe class LinuxSyscalls : ISyscalls
     public int? TryReap(int pid)
     {
         int status;
-        var result = Native.Waitpid(pid, &status, Native.WNOHANG);
-        return result == pid ? Native.ShellStatus(status) : null;
+        var result = Libc.waitpid(pid, &status, LinuxConstants.WNOHANG);
+        return result == pid ? Libc.ShellStatus(status) : null;
     }
 
     public void MakeFifo(string path)
     {
-        if (Native.Mkfifo(path, 0b110_010_010) != 0)
-            throw new IOException($"mkfifo {path}: {Native.ErrorText(Native.LastError)}");
+        if (Libc.mkfifo(path, 0b110_010_010) != 0)
+            throw new IOException($"mkfifo {path}: {Libc.ErrorText(Libc.Errno)}");
         // mkfifo applies the umask; the init may run as any user in the container and must be able to open it for writing.
-        if (Native.Chmod(path, 0b110_010_010) != 0)
-            throw new IOException($"chmod {path}: {Native.ErrorText(Native.LastError)}");
+        if (Libc.chmod(path, 0b110_010_010) != 0)
+            throw new IOException($"chmod {path}: {Libc.ErrorText(Libc.Errno)}");
     }
 
     public Task OpenExecFifoAsync(string path, Func<bool> isAlive, CancellationToken cancellationToken) =>
@@ -87,31 +89,31 @@ internal sealed unsafe class LinuxSyscalls : ISyscalls
     private static void ReadExecFifo(string path, Func<bool> isAlive, CancellationToken cancellationToken)
     {
         // Non-blocking open: a blocking one would hang forever if the init died before opening its end.
-        var fd = Native.Open(path, Native.O_RDONLY | Native.O_NONBLOCK | Native.O_CLOEXEC, 0);
+        var fd = Libc.open(path, LinuxConstants.O_RDONLY | LinuxConstants.O_NONBLOCK | LinuxConstants.O_CLOEXEC, 0);
         if (fd < 0)
-            throw new RuntimeException($"open {path}: {Native.ErrorText(Native.LastError)}");
+            throw new RuntimeException($"open {path}: {Libc.ErrorText(Libc.Errno)}");
         try
         {
-            var pollFd = new Native.PollFd { Fd = fd, Events = Native.POLLIN };
+            var pollFd = new Libc.PollFd { Fd = fd, Events = LinuxConstants.POLLIN };
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 pollFd.Revents = 0;
-                var ready = Native.Poll(&pollFd, 1, 100);
-                if (ready < 0 && Native.LastError != Native.EINTR)
-                    throw new RuntimeException($"poll {path}: {Native.ErrorText(Native.LastError)}");
-                if (ready > 0 && (pollFd.Revents & Native.POLLIN) != 0)
+                var ready = Libc.poll(&pollFd, 1, 100);
+                if (ready < 0 && Libc.Errno != LinuxConstants.EINTR)
+                    throw new RuntimeException($"poll {path}: {Libc.ErrorText(Libc.Errno)}");
+                if (ready > 0 && (pollFd.Revents & LinuxConstants.POLLIN) != 0)
                 {
                     byte b;
-                    var n = Native.Read(fd, &b, 1);
+                    var n = Libc.read(fd, &b, 1);
                     if (n == 1)
                         return;
                     if (n == 0)
                         throw new RuntimeException("the container's init exited before it could be started");
-                    if (Native.LastError is not (Native.EAGAIN or Native.EINTR))
-                        throw new RuntimeException($"read {path}: {Native.ErrorText(Native.LastError)}");
+                    if (Libc.Errno is not (LinuxConstants.EAGAIN or LinuxConstants.EINTR))
+                        throw new RuntimeException($"read {path}: {Libc.ErrorText(Libc.Errno)}");
                 }
-                else if (ready > 0 && (pollFd.Revents & Native.POLLHUP) != 0)
+                else if (ready > 0 && (pollFd.Revents & LinuxConstants.POLLHUP) != 0)
                 {
                     throw new RuntimeException("the container's init exited before it could be started");
                 }
@@ -123,7 +125,7 @@ internal sealed unsafe class LinuxSyscalls : ISyscalls
         }
         finally
         {
-            Native.Close(fd);
+            Libc.close(fd);
         }
     }
 
@@ -131,39 +133,39 @@ internal sealed unsafe class LinuxSyscalls : ISyscalls
     {
         while (true)
         {
-            var fd = Native.Open(path, Native.O_RDONLY | Native.O_DIRECTORY | Native.O_CLOEXEC, 0);
+            var fd = Libc.open(path, LinuxConstants.O_RDONLY | LinuxConstants.O_DIRECTORY | LinuxConstants.O_CLOEXEC, 0);
             if (fd < 0)
                 throw new DirectoryNotFoundException(path);
-            while (Native.Flock(fd, Native.LOCK_EX) != 0)
+            while (Libc.flock(fd, LinuxConstants.LOCK_EX) != 0)
             {
-                if (Native.LastError != Native.EINTR)
+                if (Libc.Errno != LinuxConstants.EINTR)
                 {
-                    var errno = Native.LastError;
-                    Native.Close(fd);
-                    throw new IOException($"flock {path}: {Native.ErrorText(errno)}");
+                    var errno = Libc.Errno;
+                    Libc.close(fd);
+                    throw new IOException($"flock {path}: {Libc.ErrorText(errno)}");
                 }
             }
             // The holder we waited for may have deleted the container (and someone may have recreated it): lock the live directory.
-            if (Native.LinkCount(fd) > 0)
+            if (Libc.LinkCount(fd) > 0)
                 return new FdLock(fd);
-            Native.Close(fd);
+            Libc.close(fd);
         }
     }
 
     public bool TryCreateDirectory(string path, int mode)
     {
-        if (Native.Mkdir(path, (uint)mode) == 0)
+        if (Libc.mkdir(path, (uint)mode) == 0)
             return true;
-        var errno = Native.LastError;
-        if (errno == Native.EEXIST)
+        var errno = Libc.Errno;
+        if (errno == LinuxConstants.EEXIST)
             return false;
-        throw new IOException($"mkdir {path}: {Native.ErrorText(errno)}");
+        throw new IOException($"mkdir {path}: {Libc.ErrorText(errno)}");
     }
 
     public void BecomeChildSubreaper()
     {
-        if (Native.Prctl(Native.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
-            throw new RuntimeException($"prctl(PR_SET_CHILD_SUBREAPER): {Native.ErrorText(Native.LastError)}");
+        if (Libc.prctl(LinuxConstants.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
+            throw new RuntimeException($"prctl(PR_SET_CHILD_SUBREAPER): {Libc.ErrorText(Libc.Errno)}");
     }
 
     private sealed class FdLock(int fd) : IDisposable
@@ -174,7 +176,7 @@ internal sealed unsafe class LinuxSyscalls : ISyscalls
         {
             var fd = Interlocked.Exchange(ref _fd, -1);
             if (fd >= 0)
-                Native.Close(fd);
+                Libc.close(fd);
         }
     }
 }

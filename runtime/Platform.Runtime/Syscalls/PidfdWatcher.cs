@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Platform.Runtime.Linux.Interop;
 
 namespace Platform.Runtime.Syscalls;
 
@@ -26,12 +27,12 @@ internal sealed unsafe class PidfdWatcher
         var entry = new Entry(pidfd, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         _entries[token] = entry;
 
-        var ev = new Native.EpollEvent { Events = Native.EPOLLIN, Data = token };
-        if (Native.EpollCtl(epollFd, Native.EPOLL_CTL_ADD, pidfd, &ev) != 0)
+        var ev = new Libc.EpollEvent { Events = LinuxConstants.EPOLLIN, Data = token };
+        if (Libc.epoll_ctl(epollFd, LinuxConstants.EPOLL_CTL_ADD, pidfd, &ev) != 0)
         {
-            var errno = Native.LastError;
+            var errno = Libc.Errno;
             Remove(token, epollFd);
-            return Task.FromException(new IOException($"epoll_ctl: {Native.ErrorText(errno)}"));
+            return Task.FromException(new IOException($"epoll_ctl: {Libc.ErrorText(errno)}"));
         }
 
         if (cancellationToken.CanBeCanceled)
@@ -51,8 +52,8 @@ internal sealed unsafe class PidfdWatcher
         // Whoever removes the entry owns closing its pidfd; tokens (not fds) key the map, so a reused fd number never completes the wrong wait.
         if (!_entries.TryRemove(token, out var entry))
             return null;
-        Native.EpollCtl(epollFd, Native.EPOLL_CTL_DEL, entry.Pidfd, null);
-        Native.Close(entry.Pidfd);
+        Libc.epoll_ctl(epollFd, LinuxConstants.EPOLL_CTL_DEL, entry.Pidfd, null);
+        Libc.close(entry.Pidfd);
         return entry;
     }
 
@@ -62,9 +63,9 @@ internal sealed unsafe class PidfdWatcher
         {
             if (_epollFd >= 0)
                 return _epollFd;
-            var fd = Native.EpollCreate1(Native.EPOLL_CLOEXEC);
+            var fd = Libc.epoll_create1(LinuxConstants.EPOLL_CLOEXEC);
             if (fd < 0)
-                throw new IOException($"epoll_create1: {Native.ErrorText(Native.LastError)}");
+                throw new IOException($"epoll_create1: {Libc.ErrorText(Libc.Errno)}");
             _epollFd = fd;
             new Thread(() => Run(fd)) { IsBackground = true, Name = "pidfd-watcher" }.Start();
             return fd;
@@ -74,16 +75,16 @@ internal sealed unsafe class PidfdWatcher
     private void Run(int epollFd)
     {
         const int MaxEvents = 64;
-        var events = stackalloc Native.EpollEvent[MaxEvents];
+        var events = stackalloc Libc.EpollEvent[MaxEvents];
         while (true)
         {
-            var count = Native.EpollWait(epollFd, events, MaxEvents, -1);
+            var count = Libc.epoll_wait(epollFd, events, MaxEvents, -1);
             if (count < 0)
             {
-                if (Native.LastError == Native.EINTR)
+                if (Libc.Errno == LinuxConstants.EINTR)
                     continue;
                 foreach (var token in _entries.Keys)
-                    Remove(token, epollFd)?.Completion.TrySetException(new IOException($"epoll_wait: {Native.ErrorText(Native.LastError)}"));
+                    Remove(token, epollFd)?.Completion.TrySetException(new IOException($"epoll_wait: {Libc.ErrorText(Libc.Errno)}"));
                 continue;
             }
             for (var i = 0; i < count; i++)

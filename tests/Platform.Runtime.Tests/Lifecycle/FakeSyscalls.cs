@@ -1,3 +1,4 @@
+using Platform.Runtime.Linux.Interop;
 using Platform.Runtime.Syscalls;
 
 namespace Platform.Runtime.Tests.Lifecycle;
@@ -90,7 +91,7 @@ internal sealed class FakeSyscalls : ISyscalls
             if (!_processes.TryGetValue(pid, out var p) || !p.IsChild || p.State != 'Z')
                 return null;
             _processes.Remove(pid);
-            return Native.ShellStatus(p.WaitStatus);
+            return Libc.ShellStatus(p.WaitStatus);
         }
     }
 

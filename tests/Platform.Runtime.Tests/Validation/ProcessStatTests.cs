@@ -1,3 +1,4 @@
+using Platform.Runtime.Linux.Interop;
 using Platform.Runtime.Syscalls;
 
 namespace Platform.Runtime.Tests.Validation;
@@ -41,5 +42,5 @@ public sealed class ProcessStatTests
     [InlineData(3 << 8, 3)]
     [InlineData(9, 137)]
     [InlineData(15 | 0x80, 143)]
-    public void Wait_statuses_convert_like_a_shell(int raw, int expected) => Assert.Equal(expected, Native.ShellStatus(raw));
+    public void Wait_statuses_convert_like_a_shell(int raw, int expected) => Assert.Equal(expected, Libc.ShellStatus(raw));
 }

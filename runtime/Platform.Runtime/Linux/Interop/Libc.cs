@@ -172,6 +172,30 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, SetLastError = true)]
     public static partial nint syscall(nint number, nint a1, nint a2, nint a3, nint a4);
 
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int flock(int fd, int operation);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int fstat(int fd, byte* statBuffer);
+
+    [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int mkfifo(string path, uint mode);
+
+    [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int chmod(string path, uint mode);
+
+    [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int mkdir(string path, uint mode);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int epoll_create1(int flags);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int epoll_ctl(int epfd, int op, int fd, EpollEvent* ev);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int epoll_wait(int epfd, EpollEvent* events, int maxEvents, int timeoutMs);
+
     [LibraryImport(Lib)]
     public static partial byte* strerror(int errnum);
 
@@ -203,6 +227,21 @@ internal static unsafe partial class Libc
         (int)syscall(SyscallNumbers.CloseRange, (nint)first, (nint)last, (nint)flags, 0);
 
     public static int PidfdOpen(int pid) => (int)syscall(SyscallNumbers.PidfdOpen, pid, 0, 0, 0);
+
+    public static int PidfdSendSignal(int pidfd, int signal) => (int)syscall(SyscallNumbers.PidfdSendSignal, pidfd, signal, 0, 0);
+
+    /// <summary>st_nlink of an open file: 0 once a locked directory has been removed.</summary>
+    public static ulong LinkCount(int fd)
+    {
+        var buffer = stackalloc byte[256];
+        if (fstat(fd, buffer) != 0)
+            throw new IOException($"fstat: {ErrorText(Errno)}");
+        return *(ulong*)(buffer + 16);
+    }
+
+    /// <summary>Converts a waitpid status to what a shell reports: the exit code, or 128 + the signal.</summary>
+    public static int ShellStatus(int status) =>
+        (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f);
 
     public static byte[] Utf8z(string value)
     {
@@ -258,6 +297,14 @@ internal static unsafe partial class Libc
         public void* Control;
         public nuint ControlLength;
         public int Flags;
+    }
+
+    /// <summary>struct epoll_event is packed on x86_64: 4-byte events then 8-byte data.</summary>
+    [StructLayout(LayoutKind.Sequential, Pack = 4)]
+    public struct EpollEvent
+    {
+        public uint Events;
+        public ulong Data;
     }
 
     [StructLayout(LayoutKind.Sequential)]

@@ -41,9 +41,12 @@ internal static class LinuxConstants
     public const nuint TIOCSCTTY = 0x540E, TIOCSWINSZ = 0x5414, TIOCGPTN = 0x80045430, TIOCSPTLCK = 0x40045431;
 
     public const int SIGKILL = 9, WNOHANG = 1, EINTR = 4, ENOENT = 2, EEXIST = 17, EPERM = 1, EACCES = 13,
-        ENOTDIR = 20, ECHILD = 10, ESRCH = 3, ELOOP = 40, EXDEV = 18;
+        ENOTDIR = 20, ECHILD = 10, ESRCH = 3, ELOOP = 40, EXDEV = 18, EAGAIN = 11;
 
-    public const short POLLIN = 1;
+    public const short POLLIN = 1, POLLHUP = 0x10;
+    public const int LOCK_EX = 2, PR_SET_CHILD_SUBREAPER = 36;
+    public const int EPOLL_CLOEXEC = 0x80000, EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2;
+    public const uint EPOLLIN = 0x1;
     public const short POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSIGMASK = 0x08;
     public const int SIG_SETMASK = 2;
     public const uint CLOSE_RANGE_CLOEXEC = 4;

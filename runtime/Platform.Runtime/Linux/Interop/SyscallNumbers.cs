@@ -9,6 +9,7 @@ internal static class SyscallNumbers
 
     public static nint PivotRoot => Arm64 ? 41 : 155;
     // The numbers below are shared by every architecture (added after the syscall table unification).
+    public static nint PidfdSendSignal => 424;
     public static nint PidfdOpen => 434;
     public static nint CloseRange => 436;
     public static nint OpenAt2 => 437;
