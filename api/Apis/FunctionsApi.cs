@@ -112,7 +112,14 @@ internal static class FunctionsApi
             activated = await VersionNumbers.AddAsync(db, existing, current.Digest, current.SizeBytes, cancellationToken);
             existing.ActiveVersion = activated.Number;
         }
-        await db.SaveChangesAsync(cancellationToken);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException)
+        {
+            return ApiProblems.Conflict($"'{tenant}/{function}' changed concurrently (another version took the next number); retry");
+        }
         if (activated is not null)
         {
             await bus.Publish(FunctionEvents.Activated(found, existing, activated), cancellationToken);

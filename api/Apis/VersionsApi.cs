@@ -116,6 +116,10 @@ internal static class VersionsApi
             {
                 continue; // a concurrent upload took this number
             }
+            catch (DbUpdateException)
+            {
+                return ApiProblems.Conflict($"concurrent changes to '{tenant}/{function}' kept taking the next version number; retry");
+            }
             if (makeActive)
             {
                 await bus.Publish(FunctionEvents.Activated(found, f, version), cancellationToken);

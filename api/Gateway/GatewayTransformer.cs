@@ -4,7 +4,8 @@ namespace Platform.Api.Gateway;
 
 /// <summary>
 /// Per request: the path after /fn/{tenant}/{function}, the query, the original Host, X-Forwarded-* headers and
-/// the chosen instance (read by the connect callback). The platform key of a keyed function is not passed on.
+/// the chosen instance (read by the connect callback). A platform key (the one a keyed function needs, or any
+/// key a client sends to a public one) is never passed on to tenant code.
 /// </summary>
 internal sealed class GatewayTransformer(Guid instance, PathString remainder, PathString prefix, bool stripAuthorization) : HttpTransformer
 {
@@ -17,7 +18,7 @@ internal sealed class GatewayTransformer(Guid instance, PathString remainder, Pa
         proxyRequest.RequestUri = RequestUtilities.MakeDestinationAddress(destinationPrefix, path, request.QueryString);
         proxyRequest.Headers.Host = request.Host.HasValue ? request.Host.Value : null;
         proxyRequest.Options.Set(InstanceInvoker.InstanceKey, instance);
-        if (stripAuthorization)
+        if (stripAuthorization || IsPlatformKey(proxyRequest.Headers.Authorization))
         {
             proxyRequest.Headers.Authorization = null;
         }
@@ -40,4 +41,11 @@ internal sealed class GatewayTransformer(Guid instance, PathString remainder, Pa
         }
         proxyRequest.Headers.TryAddWithoutValidation("X-Forwarded-Prefix", prefix.Value);
     }
+
+    private static bool IsPlatformKey(System.Net.Http.Headers.AuthenticationHeaderValue? authorization) =>
+        authorization is { Scheme: var scheme, Parameter: { } key }
+        && scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase)
+        && (key.StartsWith(Security.ApiKeys.TenantPrefix, StringComparison.Ordinal)
+            || key.StartsWith(Security.ApiKeys.AdminPrefix, StringComparison.Ordinal)
+            || key.StartsWith(Security.ApiKeys.NodePrefix, StringComparison.Ordinal));
 }

@@ -6,8 +6,8 @@ namespace Platform.NodeAgent.Instances;
 /// <summary>
 /// Turns a tenant's config.json into what this node runs, in memory (the cached bundle is shared and never
 /// rewritten): the platform's limits, environment and namespaces win over the bundle's, and whatever would
-/// reach the host from a bundle (host-path binds, hooks that run on the host, joined namespaces, device
-/// nodes, broad capabilities) is removed.
+/// reach the host from a bundle (host-path binds, block devices or overlays mounted before pivot_root, hooks
+/// that run on the host, joined namespaces, device nodes, sysctls, cgroup knobs, broad capabilities) is removed.
 /// </summary>
 internal static class InstanceSpecBuilder
 {
@@ -19,6 +19,9 @@ internal static class InstanceSpecBuilder
         "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID",
         "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL",
     ];
+
+    /// <summary>Kernel pseudo-filesystems a function may mount: none of them takes a host path as its source.</summary>
+    private static readonly HashSet<string> AllowedMountTypes = ["proc", "sysfs", "tmpfs", "devpts", "mqueue", "cgroup", "cgroup2"];
 
     private static readonly string[] RequiredNamespaces = ["pid", "network", "ipc", "uts", "mount"];
 
@@ -46,7 +49,7 @@ internal static class InstanceSpecBuilder
         process.NoNewPrivileges = true;
 
         spec.Mounts = (spec.Mounts ?? [])
-            .Where(m => !IsBind(m))
+            .Where(IsPseudoFilesystem)
             .ToList();
         if (!spec.Mounts.Any(m => m.Destination == "/tmp"))
         {
@@ -63,14 +66,20 @@ internal static class InstanceSpecBuilder
         linux.Namespaces = BuildNamespaces(linux.Namespaces);
         linux.Devices = null;
         linux.CgroupsPath = $"{options.CgroupParent.TrimEnd('/')}/{command.InstanceId}";
-        linux.MaskedPaths ??= [.. DefaultMaskedPaths];
-        linux.ReadonlyPaths ??= [.. DefaultReadonlyPaths];
+        // The bundle may mask more, never less ("maskedPaths": [] must not unmask /proc/kcore).
+        linux.MaskedPaths = [.. DefaultMaskedPaths.Union(linux.MaskedPaths ?? [])];
+        linux.ReadonlyPaths = [.. DefaultReadonlyPaths.Union(linux.ReadonlyPaths ?? [])];
+        // A sysctl such as kernel.core_pattern is host-wide; functions get the kernel's defaults.
+        linux.Sysctl = null;
 
-        var resources = linux.Resources ??= new Resources();
-        resources.Memory = new MemoryResources { Limit = settings.MemoryMiB * 1024L * 1024L };
-        resources.Cpu = new CpuResources { Period = CpuPeriodMicros, Quota = settings.CpuMillis * CpuPeriodMicros / 1000 };
-        resources.Pids = new PidsResources { Limit = options.PidsLimit };
-        resources.Devices = DefaultDeviceRules();
+        // Only the platform's limits: a bundle's unified/blockIO/hugepage knobs could lift them.
+        linux.Resources = new Resources
+        {
+            Memory = new MemoryResources { Limit = settings.MemoryMiB * 1024L * 1024L },
+            Cpu = new CpuResources { Period = CpuPeriodMicros, Quota = settings.CpuMillis * CpuPeriodMicros / 1000 },
+            Pids = new PidsResources { Limit = options.PidsLimit },
+            Devices = DefaultDeviceRules(),
+        };
 
         spec.Annotations ??= [];
         spec.Annotations["platform.instance"] = command.InstanceId.ToString();
@@ -131,8 +140,10 @@ internal static class InstanceSpecBuilder
         return types.Select(t => new Namespace { Type = t }).ToList();
     }
 
-    private static bool IsBind(Mount mount) =>
-        mount.Type == "bind" || (mount.Options ?? []).Any(o => o is "bind" or "rbind");
+    private static bool IsPseudoFilesystem(Mount mount) =>
+        mount.Type is { } type && AllowedMountTypes.Contains(type)
+        && !(mount.Source ?? "").Contains('/')
+        && !(mount.Options ?? []).Any(o => o is "bind" or "rbind");
 
     private static List<DeviceCgroup> DefaultDeviceRules() =>
     [

@@ -164,6 +164,25 @@ public sealed class GatewayTests
     }
 
     [Fact]
+    public async Task Public_function_gets_its_own_authorization_header_but_never_a_platform_key()
+    {
+        var (platform, echo) = await StartAsync();
+        await using var disposePlatform = platform;
+        await using var disposeEcho = echo;
+        Guid function = await DeployAsync(platform, "open");
+        await AddRunningInstanceAsync(platform, function);
+        string acmeKey = await platform.CreateKeyAsync("acme");
+
+        var withKey = await Expect.JsonAsync(await platform.WithKey(acmeKey).GetAsync("/fn/acme/open/"));
+        Assert.False(withKey.GetProperty("headers").TryGetProperty("authorization", out _));
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/fn/acme/open/");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "the-functions-own-token");
+        var own = await Expect.JsonAsync(await platform.WithKey(null).SendAsync(request));
+        Assert.Equal("Bearer the-functions-own-token", own.GetProperty("headers").GetProperty("authorization").GetString());
+    }
+
+    [Fact]
     public async Task Concurrency_one_holds_a_second_request_until_the_first_finishes()
     {
         var (platform, echo) = await StartAsync(coldStart: "00:00:01");

@@ -93,4 +93,35 @@ public sealed class InstanceSpecBuilderTests
         Assert.Null(spec.Linux!.Devices);
         Assert.False(spec.Linux.Resources!.Devices![0].Allow);
     }
+
+    [Fact]
+    public void Host_filesystems_sysctls_and_cgroup_knobs_from_the_bundle_are_refused()
+    {
+        var spec = Apply(new RuntimeSpec
+        {
+            Mounts =
+            [
+                new Mount { Destination = "/disk", Source = "/dev/sda1", Type = "ext4" },
+                new Mount { Destination = "/o", Source = "overlay", Type = "overlay", Options = ["lowerdir=/"] },
+                new Mount { Destination = "/t", Source = "/etc", Type = "tmpfs" },
+                new Mount { Destination = "/dev/mqueue", Source = "mqueue", Type = "mqueue" },
+            ],
+            Linux = new Linux
+            {
+                Sysctl = new() { ["kernel.core_pattern"] = "|/tmp/x" },
+                MaskedPaths = [],
+                ReadonlyPaths = ["/proc/extra"],
+                Resources = new Resources { Unified = new() { ["memory.max"] = "max" }, BlockIo = new BlockIoResources { Weight = 1000 } },
+            },
+        });
+
+        Assert.Equal(["/dev/mqueue", "/tmp"], spec.Mounts!.Select(m => m.Destination));
+        Assert.Null(spec.Linux!.Sysctl);
+        Assert.Contains("/proc/kcore", spec.Linux.MaskedPaths!);
+        Assert.Contains("/proc/sysrq-trigger", spec.Linux.ReadonlyPaths!);
+        Assert.Contains("/proc/extra", spec.Linux.ReadonlyPaths!);
+        Assert.Null(spec.Linux.Resources!.Unified);
+        Assert.Null(spec.Linux.Resources.BlockIo);
+        Assert.Equal(256L * 1024 * 1024, spec.Linux.Resources.Memory!.Limit);
+    }
 }

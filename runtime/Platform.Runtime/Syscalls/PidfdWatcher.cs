@@ -81,10 +81,15 @@ internal sealed unsafe class PidfdWatcher
             var count = Libc.epoll_wait(epollFd, events, MaxEvents, -1);
             if (count < 0)
             {
-                if (Libc.Errno == LinuxConstants.EINTR)
+                // Read errno before Remove's epoll_ctl/close overwrite it.
+                var errno = Libc.Errno;
+                if (errno == LinuxConstants.EINTR)
                     continue;
+                var error = new IOException($"epoll_wait: {Libc.ErrorText(errno)}");
                 foreach (var token in _entries.Keys)
-                    Remove(token, epollFd)?.Completion.TrySetException(new IOException($"epoll_wait: {Libc.ErrorText(Libc.Errno)}"));
+                    Remove(token, epollFd)?.Completion.TrySetException(error);
+                // A persistent failure must not spin a core; waiters registered later fail the same way.
+                Thread.Sleep(100);
                 continue;
             }
             for (var i = 0; i < count; i++)

@@ -117,7 +117,13 @@ internal sealed unsafe class InitProcess(InitChannel channel)
         if (fd < 0)
             throw Sys.Error($"open exec.fifo through {path} (is /proc mounted in the container?)");
         var zero = (byte)'0';
-        Libc.write(fd, &zero, 1);
+        // A start that gave up after opening the fifo must not leave a "created" container running.
+        if (Libc.write(fd, &zero, 1) != 1)
+        {
+            var error = Sys.Error("write exec.fifo");
+            Libc.close(fd);
+            throw error;
+        }
         Libc.close(fd);
         Libc.close(InitFds.ExecFifo);
     }

@@ -79,10 +79,8 @@ internal static unsafe class ProcessSpawner
             if (errno != EINTR)
                 throw Failure($"wait for process {pid}", errno);
         }
-        return ExitCode(status);
+        return Libc.ShellStatus(status);
     }
-
-    public static int ExitCode(int status) => (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f);
 
     private static void Check(int error, string path)
     {
