@@ -64,12 +64,27 @@ internal static partial class GatewayEndpoint
         var prefix = new PathString($"/fn/{tenant}/{function}");
         context.Request.Path.StartsWithSegments(prefix, StringComparison.OrdinalIgnoreCase, out PathString remainder);
         var transformer = new GatewayTransformer(lease.InstanceId, remainder, prefix, stripAuthorization: !route.Settings.Public);
+        // The function's own status codes and bodies are its answer: no platform problem body over an empty 404.
+        if (context.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodePagesFeature>() is { } statusCodePages)
+        {
+            statusCodePages.Enabled = false;
+        }
         var config = new ForwarderRequestConfig { ActivityTimeout = TimeSpan.FromSeconds(route.Settings.TimeoutSeconds) };
         ForwarderError error = await forwarder.SendAsync(
             context, InstanceInvoker.DestinationPrefix(lease.InstanceId, route.Settings.Port), invoker.Invoker, config, transformer);
         if (error != ForwarderError.None)
         {
             LogForwardFailed(logger, tenant, function, lease.InstanceId, error, context.Features.Get<IForwarderErrorFeature>()?.Exception);
+            // The status is the gateway's (502, 504), not the function's: answer it as problem details.
+            if (!context.Response.HasStarted)
+            {
+                int status = context.Response.StatusCode;
+                await WriteAsync(context, TypedResults.Problem(
+                    status == StatusCodes.Status504GatewayTimeout
+                        ? $"'{tenant}/{function}' did not answer within its timeout of {route.Settings.TimeoutSeconds} s"
+                        : $"'{tenant}/{function}' could not be reached ({error})",
+                    statusCode: status));
+            }
         }
     }
 

@@ -183,6 +183,20 @@ public sealed class GatewayTests
     }
 
     [Fact]
+    public async Task A_functions_empty_error_response_passes_through_unchanged()
+    {
+        var (platform, echo) = await StartAsync();
+        await using var disposePlatform = platform;
+        await using var disposeEcho = echo;
+        Guid function = await DeployAsync(platform, "plain");
+        await AddRunningInstanceAsync(platform, function);
+
+        using HttpResponseMessage response = await platform.WithKey(null).GetAsync("/fn/acme/plain/empty-404");
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task Concurrency_one_holds_a_second_request_until_the_first_finishes()
     {
         var (platform, echo) = await StartAsync(coldStart: "00:00:01");

@@ -251,7 +251,29 @@ internal static partial class SpecValidator
                     errors.Add($"linux.sysctl.{key}", "net.* sysctls need a \"network\" entry in linux.namespaces");
                 else if (key is "kernel.hostname" or "kernel.domainname" && !namespaces.ContainsKey("uts"))
                     errors.Add($"linux.sysctl.{key}", "needs a \"uts\" entry in linux.namespaces");
+                else if (IsIpcSysctl(key) && !namespaces.ContainsKey("ipc"))
+                    errors.Add($"linux.sysctl.{key}", "needs an \"ipc\" entry in linux.namespaces");
+                else if (!key.StartsWith("net.", StringComparison.Ordinal) && !IsIpcSysctl(key) && key is not ("kernel.hostname" or "kernel.domainname"))
+                    // As runc: anything else is host-wide (kernel.core_pattern would run a program on the host).
+                    errors.Add($"linux.sysctl.{key}", "is not namespaced: setting it would change the host");
             }
+        }
+
+        // As runc: without its own mount namespace a container is only chrooted, and masking, read-only
+        // paths, devices and mounts could not be applied without touching the host's mounts.
+        var privateMounts = namespaces.TryGetValue("mount", out var mountNs) && string.IsNullOrEmpty(mountNs.Path);
+        if (!privateMounts)
+        {
+            if (linux.MaskedPaths is { Count: > 0 })
+                errors.Add("linux.maskedPaths", "needs a new \"mount\" entry in linux.namespaces");
+            if (linux.ReadonlyPaths is { Count: > 0 })
+                errors.Add("linux.readonlyPaths", "needs a new \"mount\" entry in linux.namespaces");
+            if (linux.Devices is { Count: > 0 })
+                errors.Add("linux.devices", "needs a new \"mount\" entry in linux.namespaces");
+            if (spec.Mounts is { Count: > 0 })
+                errors.Add("mounts", "needs a new \"mount\" entry in linux.namespaces");
+            if (spec.Root?.Readonly == true)
+                errors.Add("root.readonly", "needs a new \"mount\" entry in linux.namespaces");
         }
 
         CheckPaths(linux.MaskedPaths, "linux.maskedPaths", errors);
@@ -413,4 +435,9 @@ internal static partial class SpecValidator
             return null;
         }
     }
+
+    private static bool IsIpcSysctl(string key) =>
+        key.StartsWith("fs.mqueue.", StringComparison.Ordinal)
+        || key is "kernel.msgmax" or "kernel.msgmnb" or "kernel.msgmni" or "kernel.sem" or "kernel.shmall"
+            or "kernel.shmmax" or "kernel.shmmni" or "kernel.shm_rmid_forced";
 }

@@ -42,6 +42,11 @@ public sealed class EchoInstance : IInstanceConnector, IAsyncDisposable
             {
                 await Task.Delay(TimeSpan.FromSeconds(60), context.RequestAborted);
             }
+            if (context.Request.Path == "/empty-404")
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return;
+            }
             using var reader = new StreamReader(context.Request.Body);
             string body = await reader.ReadToEndAsync(context.RequestAborted);
             await context.Response.WriteAsJsonAsync(new

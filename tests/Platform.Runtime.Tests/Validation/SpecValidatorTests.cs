@@ -184,6 +184,29 @@ public sealed class SpecValidatorTests : IDisposable
             ErrorOf(s => s.Linux!.Sysctl = new() { ["net.ipv4.ip_forward"] = "1" }));
 
     [Fact]
+    public void Host_wide_sysctls_are_errors() =>
+        Assert.Contains("linux.sysctl.kernel.core_pattern: is not namespaced",
+            ErrorOf(s => s.Linux!.Sysctl = new() { ["kernel.core_pattern"] = "|/tmp/x" }));
+
+    [Fact]
+    public void Ipc_sysctls_need_an_ipc_namespace() =>
+        Assert.Contains("linux.sysctl.kernel.shmmax: needs an \"ipc\" entry",
+            ErrorOf(s => s.Linux!.Sysctl = new() { ["kernel.shmmax"] = "1" }));
+
+    [Fact]
+    public void Masking_without_a_private_mount_namespace_is_an_error()
+    {
+        var message = ErrorOf(s =>
+        {
+            s.Linux!.Namespaces = [new() { Type = "pid" }, new() { Type = "uts" }];
+            s.Linux.MaskedPaths = ["/proc/kcore"];
+            s.Root!.Readonly = true;
+        });
+        Assert.Contains("linux.maskedPaths: needs a new \"mount\" entry", message);
+        Assert.Contains("root.readonly: needs a new \"mount\" entry", message);
+    }
+
+    [Fact]
     public void Bad_resources_are_errors()
     {
         var message = ErrorOf(s => s.Linux!.Resources = new Resources
