@@ -9,6 +9,22 @@ namespace Platform.Runtime.Tests.Containers;
 public sealed class SecurityTests(ContainerHost host)
 {
     [Fact]
+    public async Task Seccomp_listener_path_without_a_notify_rule_is_not_an_error()
+    {
+        var spec = ContainerSpecs.Shell(host.Rootfs, "grep '^Seccomp:' /proc/self/status");
+        spec.Linux!.Seccomp = new Spec.Seccomp
+        {
+            DefaultAction = "SCMP_ACT_ALLOW",
+            ListenerPath = "/run/agent.sock",
+            Syscalls = [new SyscallRule { Names = ["mkdir"], Action = "SCMP_ACT_ERRNO" }],
+        };
+        await using var container = await RuntimeContainer.CreateAsync(host, spec);
+
+        Assert.Equal(0, await container.RunToExitAsync());
+        Assert.Equal("Seccomp:\t2\n", container.Output);
+    }
+
+    [Fact]
     public async Task Seccomp_errno_rule_makes_mkdir_fail_with_EPERM_while_other_commands_work()
     {
         var spec = ContainerSpecs.Shell(host.Rootfs,

@@ -71,7 +71,7 @@ internal sealed unsafe class InitProcess(InitChannel channel)
         var namespaces = NamespaceSet.From(spec);
         seccomp = spec.Linux?.Seccomp is { } filter ? SeccompCompiler.Compile(filter) : null;
         // The listener would have to travel back to the host before pivot_root; refuse rather than drop it.
-        if (seccomp?.ListenerPath is not null)
+        if (seccomp is not null && seccomp.Flags.HasFlag(SeccompFilterFlags.NewListener))
             throw new RuntimeException("linux.seccomp.listenerPath: SCMP_ACT_NOTIFY is not supported by this runtime");
 
         var rootfs = new RootfsSetup(plan, namespaces);
