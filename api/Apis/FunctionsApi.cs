@@ -131,16 +131,12 @@ internal static class FunctionsApi
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
         string tenant, string function, ClaimsPrincipal user, PlatformDbContext db, IPublishEndpoint bus, CancellationToken cancellationToken)
     {
-        Tenant? found = await db.FindVisibleTenantAsync(user, tenant, cancellationToken);
-        if (found is null)
+        FunctionLookup lookup = await db.FindVisibleFunctionAsync(user, tenant, function, cancellationToken);
+        if (!lookup.Found)
         {
-            return TenantLookup.TenantNotFound(tenant);
+            return lookup.Problem;
         }
-        Function? f = await db.FindFunctionAsync(found, function, cancellationToken);
-        if (f is null)
-        {
-            return TenantLookup.FunctionNotFound(tenant, function);
-        }
+        Function f = lookup.Function;
         await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
         {
             await db.FunctionVersions.Where(v => v.FunctionId == f.Id).ExecuteDeleteAsync(cancellationToken);

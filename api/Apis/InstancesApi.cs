@@ -19,16 +19,12 @@ internal static class InstancesApi
     private static async Task<Results<Ok<List<InstanceView>>, ProblemHttpResult>> ListAsync(
         string tenant, string function, ClaimsPrincipal user, PlatformDbContext db, CancellationToken cancellationToken)
     {
-        Tenant? found = await db.FindVisibleTenantAsync(user, tenant, cancellationToken);
-        if (found is null)
+        FunctionLookup lookup = await db.FindVisibleFunctionAsync(user, tenant, function, cancellationToken);
+        if (!lookup.Found)
         {
-            return TenantLookup.TenantNotFound(tenant);
+            return lookup.Problem;
         }
-        Function? f = await db.FindFunctionAsync(found, function, cancellationToken);
-        if (f is null)
-        {
-            return TenantLookup.FunctionNotFound(tenant, function);
-        }
+        Function f = lookup.Function;
         List<Instance> instances = await db.Instances.AsNoTracking().Where(i => i.FunctionId == f.Id).ToListAsync(cancellationToken);
         return TypedResults.Ok(instances.OrderBy(i => i.CreatedAt).Select(InstanceView.From).ToList());
     }

@@ -31,16 +31,12 @@ internal static class LogsApi
         string tenant, string function, int? tail, bool? follow, HttpContext context, ClaimsPrincipal user, PlatformDbContext db,
         IOptions<JsonOptions> json, CancellationToken cancellationToken)
     {
-        Tenant? found = await db.FindVisibleTenantAsync(user, tenant, cancellationToken);
-        if (found is null)
+        FunctionLookup lookup = await db.FindVisibleFunctionAsync(user, tenant, function, cancellationToken);
+        if (!lookup.Found)
         {
-            return TenantLookup.TenantNotFound(tenant);
+            return lookup.Problem;
         }
-        Function? f = await db.FindFunctionAsync(found, function, cancellationToken);
-        if (f is null)
-        {
-            return TenantLookup.FunctionNotFound(tenant, function);
-        }
+        Function f = lookup.Function;
         int lines = tail ?? DefaultTail;
         if (lines is < 0 or > MaxTail)
         {

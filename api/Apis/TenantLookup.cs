@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -17,8 +18,28 @@ internal static class TenantLookup
     public static Task<Function?> FindFunctionAsync(this PlatformDbContext db, Tenant tenant, string function, CancellationToken cancellationToken) =>
         db.Functions.FirstOrDefaultAsync(f => f.TenantId == tenant.Id && f.Name == function, cancellationToken);
 
+    /// <summary>Tenant and function as the caller may see them, or the 404 to answer.</summary>
+    public static async Task<FunctionLookup> FindVisibleFunctionAsync(
+        this PlatformDbContext db, ClaimsPrincipal user, string tenant, string function, CancellationToken cancellationToken)
+    {
+        Tenant? found = await db.FindVisibleTenantAsync(user, tenant, cancellationToken);
+        if (found is null)
+        {
+            return new FunctionLookup(null, null, TenantNotFound(tenant));
+        }
+        Function? f = await db.FindFunctionAsync(found, function, cancellationToken);
+        return f is null ? new FunctionLookup(found, null, FunctionNotFound(tenant, function)) : new FunctionLookup(found, f, null);
+    }
+
     public static ProblemHttpResult TenantNotFound(string tenant) => ApiProblems.NotFound($"tenant '{tenant}' not found");
 
     public static ProblemHttpResult FunctionNotFound(string tenant, string function) =>
         ApiProblems.NotFound($"function '{function}' not found in tenant '{tenant}'");
+}
+
+internal readonly record struct FunctionLookup(Tenant? Tenant, Function? Function, ProblemHttpResult? Problem)
+{
+    [MemberNotNullWhen(true, nameof(Tenant), nameof(Function))]
+    [MemberNotNullWhen(false, nameof(Problem))]
+    public bool Found => Problem is null;
 }

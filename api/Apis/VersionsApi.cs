@@ -177,16 +177,12 @@ internal static class VersionsApi
     private static async Task<Results<Ok<List<VersionView>>, ProblemHttpResult>> ListAsync(
         string tenant, string function, ClaimsPrincipal user, PlatformDbContext db, CancellationToken cancellationToken)
     {
-        Tenant? found = await db.FindVisibleTenantAsync(user, tenant, cancellationToken);
-        if (found is null)
+        FunctionLookup lookup = await db.FindVisibleFunctionAsync(user, tenant, function, cancellationToken);
+        if (!lookup.Found)
         {
-            return TenantLookup.TenantNotFound(tenant);
+            return lookup.Problem;
         }
-        Function? f = await db.FindFunctionAsync(found, function, cancellationToken);
-        if (f is null)
-        {
-            return TenantLookup.FunctionNotFound(tenant, function);
-        }
+        Function f = lookup.Function;
         List<FunctionVersion> versions = await db.FunctionVersions.AsNoTracking()
             .Where(v => v.FunctionId == f.Id).OrderBy(v => v.Number).ToListAsync(cancellationToken);
         return TypedResults.Ok(versions.Select(v => VersionView.From(v, f.ActiveVersion)).ToList());
@@ -195,16 +191,12 @@ internal static class VersionsApi
     private static async Task<Results<Ok<VersionView>, ProblemHttpResult>> GetAsync(
         string tenant, string function, int version, ClaimsPrincipal user, PlatformDbContext db, CancellationToken cancellationToken)
     {
-        Tenant? found = await db.FindVisibleTenantAsync(user, tenant, cancellationToken);
-        if (found is null)
+        FunctionLookup lookup = await db.FindVisibleFunctionAsync(user, tenant, function, cancellationToken);
+        if (!lookup.Found)
         {
-            return TenantLookup.TenantNotFound(tenant);
+            return lookup.Problem;
         }
-        Function? f = await db.FindFunctionAsync(found, function, cancellationToken);
-        if (f is null)
-        {
-            return TenantLookup.FunctionNotFound(tenant, function);
-        }
+        Function f = lookup.Function;
         FunctionVersion? v = await db.FunctionVersions.AsNoTracking().FirstOrDefaultAsync(x => x.FunctionId == f.Id && x.Number == version, cancellationToken);
         return v is null ? VersionNotFound(function, version) : TypedResults.Ok(VersionView.From(v, f.ActiveVersion));
     }
@@ -213,16 +205,12 @@ internal static class VersionsApi
     private static async Task<Results<Ok<FunctionView>, ProblemHttpResult>> ActivateAsync(
         string tenant, string function, int version, ClaimsPrincipal user, PlatformDbContext db, IPublishEndpoint bus, CancellationToken cancellationToken)
     {
-        Tenant? found = await db.FindVisibleTenantAsync(user, tenant, cancellationToken);
-        if (found is null)
+        FunctionLookup lookup = await db.FindVisibleFunctionAsync(user, tenant, function, cancellationToken);
+        if (!lookup.Found)
         {
-            return TenantLookup.TenantNotFound(tenant);
+            return lookup.Problem;
         }
-        Function? f = await db.FindFunctionAsync(found, function, cancellationToken);
-        if (f is null)
-        {
-            return TenantLookup.FunctionNotFound(tenant, function);
-        }
+        Function f = lookup.Function;
         FunctionVersion? v = await db.FunctionVersions.AsNoTracking().FirstOrDefaultAsync(x => x.FunctionId == f.Id && x.Number == version, cancellationToken);
         if (v is null)
         {
@@ -233,7 +221,7 @@ internal static class VersionsApi
         f.Settings = v.Settings;
         f.UpdatedAt = DateTimeOffset.UtcNow;
         await db.SaveChangesAsync(cancellationToken);
-        await bus.Publish(FunctionEvents.Activated(found, f, v), cancellationToken);
+        await bus.Publish(FunctionEvents.Activated(lookup.Tenant, f, v), cancellationToken);
         return TypedResults.Ok(FunctionView.From(f, tenant));
     }
 
