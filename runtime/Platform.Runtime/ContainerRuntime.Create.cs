@@ -17,8 +17,9 @@ public sealed partial class ContainerRuntime
         var rootfs = SpecValidator.Validate(spec, bundle);
         if (spec.Process!.Terminal && options.ConsoleSocket is null)
             throw new RuntimeException("process.terminal: a terminal container needs --console-socket");
-        if (!_store.TryCreate(id))
-            throw new RuntimeException($"container \"{id}\" already exists");
+        var cgroupPath = _cgroups.ResolvePath(id, spec.Linux);
+        // The folder appears already locked: from here to the end of the cleanup nobody else touches it.
+        using var held = _store.TryCreate(id) ?? throw new RuntimeException($"container \"{id}\" already exists");
 
         var state = new StateFile
         {
@@ -29,19 +30,17 @@ public sealed partial class ContainerRuntime
             Phase = StateFile.PhaseCreating,
             Created = _time.GetUtcNow(),
             Annotations = spec.Annotations,
+            CgroupPath = cgroupPath,
             Hooks = spec.Hooks,
         };
         ICgroupHandle? cgroup = null;
         var pidFileWritten = false;
         try
         {
-            using var _ = _store.Lock(id);
             _store.Write(state);
             _syscalls.MakeFifo(_store.ExecFifoOf(id));
             EnsureSubreaper();
             cgroup = _cgroups.Create(id, spec.Linux);
-            state = state with { CgroupPath = cgroup.Path };
-            _store.Write(state);
 
             var launched = await _launcher.Value.LaunchAsync(new LaunchRequest
             {
@@ -78,26 +77,38 @@ public sealed partial class ContainerRuntime
         }
         catch (Exception e)
         {
-            await CleanUpFailedCreateAsync(state, cgroup, pidFileWritten ? options.PidFile : null);
+            var cleanupError = await CleanUpFailedCreateAsync(state, cgroup, pidFileWritten ? options.PidFile : null);
+            if (cleanupError is not null)
+            {
+                throw new RuntimeException(
+                    $"create {id}: {e.Message}; cleaning up failed too ({cleanupError.Message}), so its state is kept: `delete --force {id}` retries", e);
+            }
             if (e is RuntimeException or OperationCanceledException)
                 throw;
             throw new RuntimeException($"create {id}: {e.Message}", e);
         }
     }
 
-    private async Task CleanUpFailedCreateAsync(StateFile state, ICgroupHandle? cgroup, string? pidFile)
+    /// <summary>
+    /// Undoes a failed create under the container's lock. The state folder goes only once the processes and the
+    /// cgroup are gone: if they cannot be removed, it stays (with the cgroup path) so delete --force can retry,
+    /// and the error is returned instead of leaking a process or cgroup nobody could find again.
+    /// </summary>
+    private async Task<Exception?> CleanUpFailedCreateAsync(StateFile state, ICgroupHandle? cgroup, string? pidFile)
     {
+        if (pidFile is not null)
+            File.Delete(pidFile);
         try
         {
             await KillEverythingAsync(state.Phase == StateFile.PhaseCreated ? state : null, cgroup);
             cgroup?.Destroy();
         }
-        finally
+        catch (Exception e) when (e is RuntimeException or IOException or UnauthorizedAccessException)
         {
-            _store.Remove(state.Id);
-            if (pidFile is not null)
-                File.Delete(pidFile);
+            return e;
         }
+        _store.Remove(state.Id);
+        return null;
     }
 
     /// <summary>runc's --pid-file: the PID alone, replaced atomically so a shim polling it never reads a partial number.</summary>

@@ -8,6 +8,8 @@ public sealed partial class ContainerRuntime
     public async Task DeleteAsync(string id, bool force = false, CancellationToken cancellationToken = default)
     {
         ContainerId.Validate(id);
+        if (force)
+            _store.RemoveStaleStaging();
         if (!_store.Exists(id))
         {
             // runc: deleting what is not there is fine with --force (shims clean up blindly after failures).

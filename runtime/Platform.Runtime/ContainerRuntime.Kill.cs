@@ -1,3 +1,4 @@
+using Platform.Runtime.Linux.Interop;
 using Platform.Runtime.Validation;
 
 namespace Platform.Runtime;
@@ -21,7 +22,7 @@ public sealed partial class ContainerRuntime
         {
             var cgroup = _cgroups.Open(path);
             // SIGKILL through the cgroup freezes first, so nothing escapes by forking; other signals go to every member.
-            if (signal == SIGKILL)
+            if (signal == LinuxConstants.SIGKILL)
             {
                 cgroup.KillAll();
                 return Task.CompletedTask;

@@ -16,7 +16,6 @@ namespace Platform.Runtime;
 /// </summary>
 public sealed partial class ContainerRuntime : IContainerRuntime
 {
-    private const int SIGKILL = 9;
     private static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(10);
 
     private readonly RuntimeOptions _options;
@@ -133,7 +132,7 @@ public sealed partial class ContainerRuntime : IContainerRuntime
             cgroup.KillAll();
         if (state is not { Pid: > 0 })
             return;
-        _syscalls.SendSignal(state.Pid, state.PidStartTime, SIGKILL);
+        _syscalls.SendSignal(state.Pid, state.PidStartTime, LinuxConstants.SIGKILL);
         using var deadline = new CancellationTokenSource(KillGrace, _time);
         try
         {

@@ -8,6 +8,8 @@ internal sealed class HostCgroupProvider : ICgroupProvider
     // Probing reads mountinfo: do it once, and only when a container actually needs a cgroup.
     private readonly Lazy<CgroupManager> _manager = new(() => new CgroupManager());
 
+    public string ResolvePath(string id, Spec.Linux? linux) => _manager.Value.ResolvePath(id, linux?.CgroupsPath);
+
     public ICgroupHandle Create(string id, Spec.Linux? linux) =>
         new Handle(_manager.Value.Create(id, linux?.CgroupsPath, linux?.Resources));
 

@@ -6,6 +6,12 @@ namespace Platform.Runtime;
 /// </summary>
 internal interface ICgroupProvider
 {
+    /// <summary>
+    /// The cgroup path <see cref="Create"/> will use, without creating anything: create records it in its first
+    /// state write, so a crash before or during the cgroup's creation still leaves delete --force a path to clean.
+    /// </summary>
+    string ResolvePath(string id, Spec.Linux? linux);
+
     /// <summary>Creates the container's cgroup (linux.cgroupsPath or the default) with linux.resources applied.</summary>
     ICgroupHandle Create(string id, Spec.Linux? linux);
 
@@ -25,6 +31,6 @@ internal interface ICgroupHandle
     /// <summary>SIGKILLs every process in the cgroup without racing against forks.</summary>
     void KillAll();
 
-    /// <summary>Removes the cgroup (in every hierarchy); its processes must be gone.</summary>
+    /// <summary>Removes the cgroup (in every hierarchy) if this runtime created it; its processes must be gone.</summary>
     void Destroy();
 }

@@ -33,8 +33,8 @@ public static class RuntimeFeatures
             w.WriteEndObject();
             w.WriteStartObject("seccomp");
             w.WriteBoolean("enabled", true);
-            Array(w, "actions", KnownNames.SeccompActions.Order(StringComparer.Ordinal));
-            Array(w, "operators", KnownNames.SeccompOperators.Order(StringComparer.Ordinal));
+            Array(w, "actions", Platform.Runtime.Seccomp.SeccompReturn.ActionNames.Order(StringComparer.Ordinal));
+            Array(w, "operators", Platform.Runtime.Seccomp.SeccompRules.OperatorNames.Order(StringComparer.Ordinal));
             Array(w, "archs", ["SCMP_ARCH_X86", "SCMP_ARCH_X86_64", "SCMP_ARCH_X32"]);
             w.WriteEndObject();
             w.WriteEndObject();

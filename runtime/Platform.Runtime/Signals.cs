@@ -8,7 +8,7 @@ public static class Signals
     private static readonly Dictionary<string, int> Numbers = new(StringComparer.OrdinalIgnoreCase)
     {
         ["HUP"] = 1, ["INT"] = 2, ["QUIT"] = 3, ["ILL"] = 4, ["TRAP"] = 5, ["ABRT"] = 6, ["IOT"] = 6, ["BUS"] = 7,
-        ["FPE"] = 8, ["KILL"] = 9, ["USR1"] = 10, ["SEGV"] = 11, ["USR2"] = 12, ["PIPE"] = 13, ["ALRM"] = 14,
+        ["FPE"] = 8, ["KILL"] = Linux.Interop.LinuxConstants.SIGKILL, ["USR1"] = 10, ["SEGV"] = 11, ["USR2"] = 12, ["PIPE"] = 13, ["ALRM"] = 14,
         ["TERM"] = 15, ["STKFLT"] = 16, ["CHLD"] = 17, ["CONT"] = 18, ["STOP"] = 19, ["TSTP"] = 20, ["TTIN"] = 21,
         ["TTOU"] = 22, ["URG"] = 23, ["XCPU"] = 24, ["XFSZ"] = 25, ["VTALRM"] = 26, ["PROF"] = 27, ["WINCH"] = 28,
         ["IO"] = 29, ["POLL"] = 29, ["PWR"] = 30, ["SYS"] = 31,
@@ -17,7 +17,6 @@ public static class Signals
     private const int RtMin = 34;
     private const int RtMax = 64;
 
-    public const int Kill = 9;
     public const int Term = 15;
 
     /// <summary>Parses a signal; throws <see cref="RuntimeException"/> naming the bad value.</summary>

@@ -34,7 +34,8 @@ public sealed class CgroupManager
 
     /// <summary>
     /// Creates the container's cgroup and applies <paramref name="resources"/>. On failure nothing created is
-    /// left behind. An existing cgroup at that path is joined, as runc does.
+    /// left behind. An existing cgroup at that path is joined, as runc does, and never removed by
+    /// <see cref="ICgroup.Destroy"/> (the directories made here carry a marker; see ICgroupFileSystem.MarkCreated).
     /// </summary>
     public ICgroup Create(string id, string? cgroupsPath, Resources? resources)
     {

@@ -79,7 +79,7 @@ internal static class CgroupTree
             foreach (int pid in ReadPids(fs, dir))
             {
                 // ESRCH: it already exited; nothing else can fail for root sending SIGKILL.
-                _ = CgroupSyscalls.Kill(pid, CgroupSyscalls.SIGKILL);
+                _ = CgroupSyscalls.Kill(pid, Linux.Interop.LinuxConstants.SIGKILL);
             }
         }
         finally

@@ -5,7 +5,10 @@ namespace Platform.Runtime.Cgroups;
 
 internal sealed partial class HostCgroupFileSystem : ICgroupFileSystem
 {
-    private const int ENOENT = 2, EBUSY = 16;
+    private const int ENOENT = 2, EBUSY = 16, ENODATA = 61;
+
+    /// <summary>trusted.* needs CAP_SYS_ADMIN to set, so a process inside a delegated cgroup cannot forge it.</summary>
+    private const string CreatedMarker = "trusted.platform-runtime.created";
 
     public static readonly HostCgroupFileSystem Instance = new();
 
@@ -68,6 +71,37 @@ internal sealed partial class HostCgroupFileSystem : ICgroupFileSystem
 
     public IEnumerable<string> GetDirectories(string path) =>
         Directory.Exists(path) ? Directory.GetDirectories(path) : [];
+
+    public unsafe void MarkCreated(string path)
+    {
+        byte value = (byte)'1';
+        if (SetXattr(path, CreatedMarker, &value, 1, 0) != 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            throw new RuntimeException($"cgroup: marking {path} as created by this runtime ({CreatedMarker}): {Marshal.GetPInvokeErrorMessage(errno)}");
+        }
+    }
+
+    public unsafe bool IsMarkedCreated(string path)
+    {
+        byte value;
+        if (GetXattr(path, CreatedMarker, &value, 1) >= 0)
+        {
+            return true;
+        }
+        int errno = Marshal.GetLastPInvokeError();
+        return errno switch
+        {
+            ENODATA or ENOENT => false,
+            _ => throw new RuntimeException($"cgroup: reading {CreatedMarker} of {path}: {Marshal.GetPInvokeErrorMessage(errno)}"),
+        };
+    }
+
+    [LibraryImport("libc", EntryPoint = "lsetxattr", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static unsafe partial int SetXattr(string path, string name, byte* value, nuint size, int flags);
+
+    [LibraryImport("libc", EntryPoint = "lgetxattr", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static unsafe partial nint GetXattr(string path, string name, byte* value, nuint size);
 
     [LibraryImport("libc", EntryPoint = "rmdir", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Rmdir(string path);

@@ -32,6 +32,9 @@ public interface ICgroup
 
     CgroupStats GetStats();
 
-    /// <summary>Removes the cgroup (and any child cgroups); a no-op when it does not exist.</summary>
+    /// <summary>
+    /// Removes the cgroup (and any child cgroups) where this runtime created it; a no-op when it does not exist
+    /// or was only joined (it existed before <see cref="CgroupManager.Create"/>).
+    /// </summary>
     void Destroy();
 }

@@ -15,4 +15,7 @@ internal interface ICgroupFileSystem
     /// <summary>Removes an empty cgroup directory; false when the kernel says it is still busy (EBUSY).</summary>
     bool TryRemoveDirectory(string path);
     IEnumerable<string> GetDirectories(string path);
+    /// <summary>Marks a cgroup directory as created by this runtime (an xattr on cgroupfs), so any later process removes only those.</summary>
+    void MarkCreated(string path);
+    bool IsMarkedCreated(string path);
 }

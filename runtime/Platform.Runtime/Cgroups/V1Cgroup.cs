@@ -21,22 +21,42 @@ internal sealed class V1Cgroup(CgroupHost host, ICgroupFileSystem fs, string pat
     /// <summary>The cgroup's directory in the hierarchy carrying <paramref name="controller"/>, if mounted.</summary>
     internal string? DirectoryOf(string controller) => host.Find(controller)?.DirectoryFor(Path);
 
+    /// <summary>Directories this handle made (removed even if marking them failed).</summary>
+    private readonly HashSet<string> _createdHere = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Creates the group in every hierarchy, joining it where it exists already (cgroupsPath naming an existing
+    /// group); only the directories made here are marked, so only those are ever removed.
+    /// </summary>
     public void Create()
     {
         foreach (var hierarchy in host.Hierarchies)
         {
+            string dir = hierarchy.DirectoryFor(Path);
+            bool existed = fs.DirectoryExists(dir);
             if (hierarchy.Controllers.Contains("cpuset"))
             {
                 CreateCpuset(hierarchy);
             }
             else
             {
-                fs.CreateDirectory(hierarchy.DirectoryFor(Path));
+                fs.CreateDirectory(dir);
             }
+            Created(dir, existed);
         }
         if (UnifiedDirectory is { } unified)
         {
+            bool existed = fs.DirectoryExists(unified);
             fs.CreateDirectory(unified);
+            Created(unified, existed);
+        }
+    }
+
+    private void Created(string dir, bool existed)
+    {
+        if (!existed && _createdHere.Add(dir))
+        {
+            fs.MarkCreated(dir);
         }
     }
 
@@ -159,11 +179,15 @@ internal sealed class V1Cgroup(CgroupHost host, ICgroupFileSystem fs, string pat
         return stats;
     }
 
+    /// <summary>Removes the group where this runtime created it; directories of a pre-existing group that was joined stay.</summary>
     public void Destroy()
     {
         foreach (var dir in Directories)
         {
-            CgroupTree.Remove(fs, dir);
+            if (_createdHere.Contains(dir) || fs.IsMarkedCreated(dir))
+            {
+                CgroupTree.Remove(fs, dir);
+            }
         }
     }
 }

@@ -14,7 +14,20 @@ internal sealed class V2Cgroup(CgroupHost host, ICgroupFileSystem fs, string pat
 
     internal string Root => host.Root;
 
-    public void Create() => fs.CreateDirectory(Directory);
+    /// <summary>Set when this handle made the directory (it is removed even if marking it failed).</summary>
+    private bool _createdHere;
+
+    /// <summary>Creates the directory, or joins it when it exists already (cgroupsPath naming an existing group).</summary>
+    public void Create()
+    {
+        if (fs.DirectoryExists(Directory))
+        {
+            return;
+        }
+        fs.CreateDirectory(Directory);
+        _createdHere = true;
+        fs.MarkCreated(Directory);
+    }
 
     public void Apply(int pid) =>
         fs.WriteFile(System.IO.Path.Combine(Directory, "cgroup.procs"), pid.ToString(CultureInfo.InvariantCulture));
@@ -79,5 +92,12 @@ internal sealed class V2Cgroup(CgroupHost host, ICgroupFileSystem fs, string pat
         return fs.FileExists(path) ? CgroupTree.ParseKeyValues(fs.ReadFile(path)) : [];
     }
 
-    public void Destroy() => CgroupTree.Remove(fs, Directory);
+    /// <summary>Removes the group only if this runtime created it: a pre-existing group that was joined stays.</summary>
+    public void Destroy()
+    {
+        if (_createdHere || fs.IsMarkedCreated(Directory))
+        {
+            CgroupTree.Remove(fs, Directory);
+        }
+    }
 }

@@ -1,8 +1,9 @@
+using Platform.Runtime.Seccomp;
 using Platform.Runtime.Spec;
 
 namespace Platform.Runtime.Linux;
 
-/// <summary>What the host tells the C# init to do, sent as JSON once the namespaces exist.</summary>
+/// <summary>What the host tells the C# init to do, sent once the namespaces exist (see <see cref="InitPlanCodec"/>).</summary>
 internal sealed class InitPlan
 {
     public required string Id { get; init; }
@@ -16,4 +17,6 @@ internal sealed class InitPlan
     /// it, as the host sees it (the init may already be in a cgroup namespace that hides those paths).
     /// </summary>
     public Dictionary<string, string>? CgroupSources { get; init; }
+    /// <summary>linux.seccomp compiled by the host; the init only installs it.</summary>
+    public SeccompProgram? Seccomp { get; init; }
 }

@@ -1,8 +1,8 @@
 using System.Buffers.Binary;
 using System.Net.Sockets;
 using System.Text;
-using System.Text.Json;
 using Platform.Runtime.Linux.Interop;
+using Platform.Runtime.Seccomp;
 using Platform.Runtime.Spec;
 using static Platform.Runtime.Linux.Interop.LinuxConstants;
 
@@ -17,7 +17,6 @@ namespace Platform.Runtime.Linux;
 /// <param name="initBinary">The platform-runtime binary (RuntimeOptions.InitBinary).</param>
 internal sealed class LinuxLauncher(string initBinary) : IContainerLauncher
 {
-    public const string ExecFifoName = "exec.fifo";
     /// <summary>How long a SIGKILLed init may take to go (a process in uninterruptible sleep dies late).</summary>
     private const int KillTimeoutMs = 30_000;
 
@@ -28,10 +27,11 @@ internal sealed class LinuxLauncher(string initBinary) : IContainerLauncher
         var terminal = spec.Process?.Terminal == true;
         if (terminal && request.ConsoleSocket is null)
             throw new RuntimeException("process.terminal: a terminal container needs a console socket (--console-socket)");
+        var seccomp = CompileSeccomp(spec.Linux?.Seccomp);
         if (!File.Exists(initBinary))
             throw new RuntimeException($"container init binary {initBinary} does not exist (build it: dotnet publish runtime/Platform.Runtime.Cli -c Release -o artifacts/bin)");
 
-        using var fifo = OpenFd(Path.Combine(request.StateDir, ExecFifoName), O_PATH | O_CLOEXEC);
+        using var fifo = OpenFd(Path.Combine(request.StateDir, State.StateStore.ExecFifoName), O_PATH | O_CLOEXEC);
         using var console = terminal ? ConnectConsoleSocket(request.ConsoleSocket!) : null;
         using var devNull = OpenFd("/dev/null", O_RDWR | O_CLOEXEC);
 
@@ -63,13 +63,13 @@ internal sealed class LinuxLauncher(string initBinary) : IContainerLauncher
         var stage0Reaped = false;
         try
         {
-            await sync.SendAsync(SyncMessageType.Bootstrap, namespaces.EncodeBootstrap(), cancellationToken);
-            var message = await ReceiveAsync(sync, cancellationToken);
+            sync.Send(SyncMessageType.Bootstrap, namespaces.EncodeBootstrap(), cancellationToken);
+            var message = Receive(sync, cancellationToken);
             if (message.Type == SyncMessageType.UserNamespace)
             {
                 WriteIdMaps(stage0, spec.Linux);
-                await sync.SendAsync(SyncMessageType.MapsDone, default, cancellationToken);
-                message = await ReceiveAsync(sync, cancellationToken);
+                sync.Send(SyncMessageType.MapsDone, default, cancellationToken);
+                message = Receive(sync, cancellationToken);
             }
             Expect(message, SyncMessageType.Pid);
             pid = BinaryPrimitives.ReadInt32LittleEndian(message.Payload);
@@ -87,10 +87,11 @@ internal sealed class LinuxLauncher(string initBinary) : IContainerLauncher
                 Spec = spec,
                 ConsoleSocket = console is not null,
                 CgroupSources = HasCgroupMount(spec) ? CgroupMountSources.Read(pid) : null,
+                Seccomp = seccomp,
             };
-            await sync.SendAsync(SyncMessageType.Go, default, cancellationToken);
-            await sync.SendAsync(SyncMessageType.Plan, JsonSerializer.SerializeToUtf8Bytes(plan, InitPlanWriteJsonContext.Default.InitPlan), cancellationToken);
-            Expect(await ReceiveAsync(sync, cancellationToken), SyncMessageType.Ready);
+            sync.Send(SyncMessageType.Go, default, cancellationToken);
+            sync.Send(SyncMessageType.Plan, InitPlanCodec.Encode(plan), cancellationToken);
+            Expect(Receive(sync, cancellationToken), SyncMessageType.Ready);
             return new LaunchedContainer(pid);
         }
         catch
@@ -105,9 +106,9 @@ internal sealed class LinuxLauncher(string initBinary) : IContainerLauncher
         }
     }
 
-    private static async Task<(SyncMessageType Type, byte[] Payload)> ReceiveAsync(HostSyncChannel sync, CancellationToken cancellationToken)
+    private static (SyncMessageType Type, byte[] Payload) Receive(HostSyncChannel sync, CancellationToken cancellationToken)
     {
-        var message = await sync.ReceiveAsync(cancellationToken)
+        var message = sync.Receive(cancellationToken)
             ?? throw new RuntimeException("container init exited before the container was created");
         if (message.Type == SyncMessageType.Error)
             throw new RuntimeException(Encoding.UTF8.GetString(message.Payload));
@@ -118,6 +119,18 @@ internal sealed class LinuxLauncher(string initBinary) : IContainerLauncher
     {
         if (message.Type != expected)
             throw new RuntimeException($"container init sent {message.Type} where {expected} was expected (is the init binary built from this version, with its native stage?)");
+    }
+
+    /// <summary>Compiled here rather than in the init: a bad filter fails create before any process exists.</summary>
+    private static SeccompProgram? CompileSeccomp(Spec.Seccomp? filter)
+    {
+        if (filter is null)
+            return null;
+        var program = SeccompCompiler.Compile(filter);
+        // The listener would have to travel back to the host before pivot_root; refuse rather than drop it.
+        if (program.Flags.HasFlag(SeccompFilterFlags.NewListener))
+            throw new RuntimeException("linux.seccomp.listenerPath: SCMP_ACT_NOTIFY is not supported by this runtime");
+        return program;
     }
 
     private static bool HasCgroupMount(RuntimeSpec spec) =>

@@ -20,23 +20,28 @@ public static class SeccompCompiler
     public static SeccompProgram Compile(SeccompSpec seccomp, string path)
     {
         ArgumentNullException.ThrowIfNull(seccomp);
+        // The same checks the config validator reports; past them, every name below is known to parse.
+        SeccompRules.Check(seccomp, path, static (p, m) => throw new RuntimeException($"{p}: {m}"));
         uint defaultReturn = SeccompReturn.Parse(seccomp.DefaultAction, seccomp.DefaultErrnoRet,
             $"{path}.defaultAction", $"{path}.defaultErrnoRet");
-        if (defaultReturn == SeccompReturn.UserNotif)
+
+        var arches = new HashSet<SeccompArch> { SeccompArch.X86_64 };
+        foreach (string name in seccomp.Architectures ?? [])
         {
-            throw new RuntimeException($"{path}.defaultAction: SCMP_ACT_NOTIFY cannot be the default action");
+            // Foreign arches (SeccompArchExtensions.ForeignArchNames) parse to nothing and are ignored.
+            if (SeccompArchExtensions.Parse(name) is { } arch)
+            {
+                arches.Add(arch);
+            }
         }
-
-        var arches = ParseArchitectures(seccomp.Architectures, path);
-        var flags = ParseFlags(seccomp.Flags, path);
+        var flags = SeccompFilterFlags.None;
+        foreach (string name in seccomp.Flags ?? [])
+        {
+            flags |= SeccompFilterFlagNames.Parse(name)!.Value;
+        }
         var rules = ParseRules(seccomp.Syscalls, path);
-
         if (rules.Any(r => r.Return == SeccompReturn.UserNotif))
         {
-            if (string.IsNullOrEmpty(seccomp.ListenerPath))
-            {
-                throw new RuntimeException($"{path}.listenerPath: required when an action is SCMP_ACT_NOTIFY");
-            }
             flags |= SeccompFilterFlags.NewListener;
         }
         // As runc: a rule that does what the default does adds nothing.
@@ -55,19 +60,22 @@ public static class SeccompCompiler
 
         b.Mark(x86_64);
         b.Load(Bpf.OffsetNr);
+        // Only numbers in the x32 range are x32 syscalls: anything above it (syscall(-1), 0x7fffffff) is an
+        // unknown x86_64 number, which the kernel answers with ENOSYS, so it gets the default action.
         var x32 = b.NewLabel();
+        var native = b.NewLabel();
+        b.Jump(Bpf.Jge, SyscallTable.X32SyscallBit, null, native);
         if (arches.Contains(SeccompArch.X32))
         {
-            b.Jump(Bpf.Jge, SyscallTable.X32SyscallBit, x32, null);
+            b.Jump(Bpf.Jgt, SyscallTable.X32MaxNumber, native, x32);
         }
         else
         {
             // An x32 syscall in a filter without x32 is a foreign arch, not an unknown x86_64 syscall.
-            var native = b.NewLabel();
-            b.Jump(Bpf.Jge, SyscallTable.X32SyscallBit, null, native);
+            b.Jump(Bpf.Jgt, SyscallTable.X32MaxNumber, native, null);
             b.Return(BadArchReturn);
-            b.Mark(native);
         }
+        b.Mark(native);
         EmitArch(b, SeccompArch.X86_64, rules, defaultReturn);
 
         b.Mark(x32);
@@ -119,7 +127,7 @@ public static class SeccompCompiler
 
         foreach (uint nr in order.Where(nr => bySyscall[nr][0].Conditions.Length > 0))
         {
-            EmitConditional(b, nr, bySyscall[nr], defaultReturn);
+            EmitConditional(b, arch, nr, bySyscall[nr], defaultReturn);
         }
 
         var simple = order.Where(nr => bySyscall[nr][0].Conditions.Length == 0)
@@ -143,7 +151,7 @@ public static class SeccompCompiler
         b.Return(defaultReturn);
     }
 
-    private static void EmitConditional(BpfBuilder b, uint nr, List<Rule> rules, uint defaultReturn)
+    private static void EmitConditional(BpfBuilder b, SeccompArch arch, uint nr, List<Rule> rules, uint defaultReturn)
     {
         var otherSyscall = b.NewLabel();
         b.Jump(Bpf.Jeq, nr, null, otherSyscall);
@@ -159,7 +167,14 @@ public static class SeccompCompiler
             var nextRule = b.NewLabel();
             foreach (var condition in rule.Conditions)
             {
-                EmitCondition(b, condition, nextRule);
+                if (arch == SeccompArch.X86)
+                {
+                    EmitCondition32(b, condition, nextRule);
+                }
+                else
+                {
+                    EmitCondition(b, condition, nextRule);
+                }
             }
             b.Return(rule.Return);
             b.Mark(nextRule);
@@ -184,30 +199,30 @@ public static class SeccompCompiler
         b.Load(hiOffset);
         switch (c.Op)
         {
-            case ArgOp.Eq:
+            case SeccompOperator.Eq:
                 b.Jump(Bpf.Jeq, hi, null, fail);
                 b.Load(loOffset);
                 b.Jump(Bpf.Jeq, lo, null, fail);
                 break;
-            case ArgOp.Ne:
+            case SeccompOperator.Ne:
                 b.Jump(Bpf.Jeq, hi, null, pass);
                 b.Load(loOffset);
                 b.Jump(Bpf.Jeq, lo, fail, null);
                 break;
-            case ArgOp.Gt or ArgOp.Ge:
+            case SeccompOperator.Gt or SeccompOperator.Ge:
                 b.Jump(Bpf.Jgt, hi, pass, null);
                 b.Jump(Bpf.Jeq, hi, null, fail);
                 b.Load(loOffset);
-                b.Jump(c.Op == ArgOp.Gt ? Bpf.Jgt : Bpf.Jge, lo, null, fail);
+                b.Jump(c.Op == SeccompOperator.Gt ? Bpf.Jgt : Bpf.Jge, lo, null, fail);
                 break;
-            case ArgOp.Lt or ArgOp.Le:
+            case SeccompOperator.Lt or SeccompOperator.Le:
                 b.Jump(Bpf.Jgt, hi, fail, null);
                 b.Jump(Bpf.Jeq, hi, null, pass);
                 b.Load(loOffset);
                 // LT is "not GE", LE is "not GT".
-                b.Jump(c.Op == ArgOp.Lt ? Bpf.Jge : Bpf.Jgt, lo, fail, null);
+                b.Jump(c.Op == SeccompOperator.Lt ? Bpf.Jge : Bpf.Jgt, lo, fail, null);
                 break;
-            case ArgOp.MaskedEq:
+            case SeccompOperator.MaskedEq:
                 uint wantHi = (uint)(c.ValueTwo >> 32), wantLo = (uint)c.ValueTwo;
                 b.And(hi);
                 b.Jump(Bpf.Jeq, wantHi, null, fail);
@@ -219,89 +234,59 @@ public static class SeccompCompiler
         b.Mark(pass);
     }
 
-    private static HashSet<SeccompArch> ParseArchitectures(List<string>? names, string path)
+    /// <summary>
+    /// i386 arguments are 32-bit: the high word of seccomp_data's argument is not part of the value (the kernel
+    /// copies whole registers), so only the low words of the argument and of the rule's values are compared,
+    /// as libseccomp does for 32-bit arches.
+    /// </summary>
+    private static void EmitCondition32(BpfBuilder b, Condition c, BpfBuilder.Label fail)
     {
-        var arches = new HashSet<SeccompArch> { SeccompArch.X86_64 };
-        for (int i = 0; i < (names?.Count ?? 0); i++)
+        uint lo = (uint)c.Value;
+        b.Load(Bpf.OffsetArgLow(c.Index));
+        switch (c.Op)
         {
-            string name = names![i];
-            if (SeccompArchExtensions.Parse(name) is { } arch)
-            {
-                arches.Add(arch);
-            }
-            else if (!SeccompArchExtensions.ForeignArchNames.Contains(name))
-            {
-                throw new RuntimeException($"{path}.architectures[{i}]: unknown architecture \"{name}\"");
-            }
+            case SeccompOperator.Eq:
+                b.Jump(Bpf.Jeq, lo, null, fail);
+                break;
+            case SeccompOperator.Ne:
+                b.Jump(Bpf.Jeq, lo, fail, null);
+                break;
+            case SeccompOperator.Gt:
+                b.Jump(Bpf.Jgt, lo, null, fail);
+                break;
+            case SeccompOperator.Ge:
+                b.Jump(Bpf.Jge, lo, null, fail);
+                break;
+            case SeccompOperator.Lt:
+                b.Jump(Bpf.Jge, lo, fail, null);
+                break;
+            case SeccompOperator.Le:
+                b.Jump(Bpf.Jgt, lo, fail, null);
+                break;
+            case SeccompOperator.MaskedEq:
+                b.And(lo);
+                b.Jump(Bpf.Jeq, (uint)c.ValueTwo, null, fail);
+                break;
         }
-        return arches;
     }
 
-    private static SeccompFilterFlags ParseFlags(List<string>? names, string path)
-    {
-        var flags = SeccompFilterFlags.None;
-        for (int i = 0; i < (names?.Count ?? 0); i++)
-        {
-            flags |= SeccompFilterFlagNames.Parse(names![i])
-                ?? throw new RuntimeException($"{path}.flags[{i}]: unknown seccomp flag \"{names[i]}\"");
-        }
-        return flags;
-    }
-
+    /// <summary>The rules of a profile that <see cref="SeccompRules.Check"/> accepted.</summary>
     private static List<Rule> ParseRules(List<Spec.SyscallRule>? syscalls, string path)
     {
         var rules = new List<Rule>();
         for (int i = 0; i < (syscalls?.Count ?? 0); i++)
         {
-            string rulePath = $"{path}.syscalls[{i}]";
-            var rule = syscalls![i] ?? throw new RuntimeException($"{rulePath}: must be an object");
-            if (rule.Names is not { Count: > 0 })
-            {
-                throw new RuntimeException($"{rulePath}.names: at least one syscall name is required");
-            }
-            for (int n = 0; n < rule.Names.Count; n++)
-            {
-                if (!IsValidName(rule.Names[n]))
-                {
-                    throw new RuntimeException($"{rulePath}.names[{n}]: invalid syscall name \"{rule.Names[n]}\"");
-                }
-            }
-            uint ret = SeccompReturn.Parse(rule.Action, rule.ErrnoRet, $"{rulePath}.action", $"{rulePath}.errnoRet");
-            var conditions = new Condition[rule.Args?.Count ?? 0];
-            for (int a = 0; a < conditions.Length; a++)
-            {
-                var arg = rule.Args![a] ?? throw new RuntimeException($"{rulePath}.args[{a}]: must be an object");
-                if (arg.Index > 5)
-                {
-                    throw new RuntimeException($"{rulePath}.args[{a}].index: {arg.Index} is out of range (0-5)");
-                }
-                var op = ParseOp(arg.Op) ?? throw new RuntimeException(
-                    $"{rulePath}.args[{a}].op: unknown operator \"{arg.Op}\"");
-                conditions[a] = new Condition(arg.Index, op, arg.Value, arg.ValueTwo);
-            }
-            rules.Add(new Rule([.. rule.Names], conditions, ret));
+            var rule = syscalls![i];
+            uint ret = SeccompReturn.Parse(rule.Action, rule.ErrnoRet, $"{path}.syscalls[{i}].action", $"{path}.syscalls[{i}].errnoRet");
+            var conditions = (rule.Args ?? [])
+                .Select(arg => new Condition(arg.Index, SeccompRules.ParseOperator(arg.Op)!.Value, arg.Value, arg.ValueTwo))
+                .ToArray();
+            rules.Add(new Rule([.. rule.Names!], conditions, ret));
         }
         return rules;
     }
 
-    private static bool IsValidName(string? name) =>
-        !string.IsNullOrEmpty(name) && name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_');
-
-    private static ArgOp? ParseOp(string? op) => op switch
-    {
-        "SCMP_CMP_NE" => ArgOp.Ne,
-        "SCMP_CMP_LT" => ArgOp.Lt,
-        "SCMP_CMP_LE" => ArgOp.Le,
-        "SCMP_CMP_EQ" => ArgOp.Eq,
-        "SCMP_CMP_GE" => ArgOp.Ge,
-        "SCMP_CMP_GT" => ArgOp.Gt,
-        "SCMP_CMP_MASKED_EQ" => ArgOp.MaskedEq,
-        _ => null,
-    };
-
-    private enum ArgOp { Ne, Lt, Le, Eq, Ge, Gt, MaskedEq }
-
-    private readonly record struct Condition(uint Index, ArgOp Op, ulong Value, ulong ValueTwo);
+    private readonly record struct Condition(uint Index, SeccompOperator Op, ulong Value, ulong ValueTwo);
 
     private sealed record Rule(string[] Names, Condition[] Conditions, uint Return);
 }

@@ -41,6 +41,23 @@ public sealed class SeccompProgram
     }
 
     /// <summary>
+    /// The inverse of <see cref="ToBytes"/>, for a program compiled elsewhere (the host compiles, the
+    /// container's init installs). The listener path stays with the host.
+    /// </summary>
+    internal static SeccompProgram FromBytes(ReadOnlySpan<byte> bytes, SeccompFilterFlags flags)
+    {
+        if (bytes.Length == 0 || bytes.Length % 8 != 0 || bytes.Length / 8 > ushort.MaxValue)
+            throw new ArgumentException($"a seccomp program of {bytes.Length} bytes is not a whole number of 8-byte instructions", nameof(bytes));
+        var instructions = new SockFilter[bytes.Length / 8];
+        for (var i = 0; i < instructions.Length; i++)
+        {
+            var span = bytes.Slice(i * 8, 8);
+            instructions[i] = new SockFilter(BinaryPrimitives.ReadUInt16LittleEndian(span), span[2], span[3], BinaryPrimitives.ReadUInt32LittleEndian(span[4..]));
+        }
+        return new SeccompProgram(instructions, flags, listenerPath: null);
+    }
+
+    /// <summary>
     /// Installs the filter on the calling thread (and, with TSYNC, its whole thread group). Needs
     /// no_new_privs or CAP_SYS_ADMIN; call it last before execve, on the thread that execs.
     /// Returns the user-notification listener fd when the filter has SCMP_ACT_NOTIFY rules, else -1.

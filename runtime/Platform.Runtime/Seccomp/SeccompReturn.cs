@@ -15,24 +15,38 @@ internal static class SeccompReturn
 
     private const uint Eperm = 1;
 
-    /// <summary>Turns an action name (plus its optional errno) into the filter's return value.</summary>
+    /// <summary>Every action name <see cref="TryParse"/> maps (also what `features` lists).</summary>
+    public static readonly IReadOnlyList<string> ActionNames =
+    [
+        "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP", "SCMP_ACT_ERRNO",
+        "SCMP_ACT_TRACE", "SCMP_ACT_ALLOW", "SCMP_ACT_LOG", "SCMP_ACT_NOTIFY",
+    ];
+
+    /// <summary>Turns a valid action name (plus its optional errno) into the filter's return value; throws naming the JSON path otherwise.</summary>
     /// <param name="path">JSON path of the action field, for error messages.</param>
     /// <param name="errnoPath">JSON path of the errno field, for error messages.</param>
-    public static uint Parse(string? action, uint? errno, string path, string errnoPath)
+    public static uint Parse(string? action, uint? errno, string path, string errnoPath) =>
+        TryParse(action, errno, path, errnoPath, static (p, m) => throw new RuntimeException($"{p}: {m}"))!.Value;
+
+    /// <summary>The filter's return value, or null after reporting (JSON path, message) why there is none.</summary>
+    public static uint? TryParse(string? action, uint? errno, string path, string errnoPath, Action<string, string> report)
     {
         if (string.IsNullOrEmpty(action))
         {
-            throw new RuntimeException($"{path}: required");
+            report(path, "required");
+            return null;
         }
         if (errno is not null && action is not ("SCMP_ACT_ERRNO" or "SCMP_ACT_TRACE"))
         {
-            throw new RuntimeException($"{errnoPath}: only valid with SCMP_ACT_ERRNO or SCMP_ACT_TRACE, not {action}");
+            report(errnoPath, $"only valid with SCMP_ACT_ERRNO or SCMP_ACT_TRACE, not {action}");
+            return null;
         }
         if (errno > DataMask)
         {
-            throw new RuntimeException($"{errnoPath}: {errno} is out of range (0-65535)");
+            report(errnoPath, $"{errno} is out of range (0-65535)");
+            return null;
         }
-        return action switch
+        uint? value = action switch
         {
             "SCMP_ACT_KILL" or "SCMP_ACT_KILL_THREAD" => KillThread,
             "SCMP_ACT_KILL_PROCESS" => KillProcess,
@@ -43,7 +57,12 @@ internal static class SeccompReturn
             "SCMP_ACT_ALLOW" => Allow,
             "SCMP_ACT_LOG" => Log,
             "SCMP_ACT_NOTIFY" => UserNotif,
-            _ => throw new RuntimeException($"{path}: unknown action \"{action}\""),
+            _ => null,
         };
+        if (value is null)
+        {
+            report(path, $"unknown action \"{action}\"");
+        }
+        return value;
     }
 }

@@ -9,6 +9,9 @@ internal static partial class SyscallTable
     /// <summary>x32 syscalls arrive on the x86_64 audit arch with this bit set in the number.</summary>
     public const uint X32SyscallBit = 0x4000_0000;
 
+    /// <summary>The highest x32 syscall number (bit included): numbers above it are not x32 syscalls but unknown ones.</summary>
+    public static uint X32MaxNumber => X32Numbers.Values.Max();
+
     public static bool TryGetNumber(SeccompArch arch, string name, out uint number) => arch switch
     {
         SeccompArch.X86_64 => X86_64Numbers.TryGetValue(name, out number),

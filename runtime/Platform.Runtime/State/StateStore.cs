@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text.Json;
 using Platform.Runtime.Syscalls;
 
@@ -20,11 +21,68 @@ internal sealed class StateStore(string root, ISyscalls syscalls)
 
     public bool Exists(string id) => Directory.Exists(DirectoryOf(id));
 
-    /// <summary>Creates the container's folder; false when the ID is taken (mkdir is the atomic uniqueness check).</summary>
-    public bool TryCreate(string id)
+    /// <summary>
+    /// Prefix of folders being built by <see cref="TryCreate"/>. Container IDs cannot contain '~', so no container
+    /// is ever named like this, and list/status never see one.
+    /// </summary>
+    public const string StagingPrefix = ".~";
+
+    /// <summary>
+    /// Creates the container's folder and returns its lock, already held; null when the ID is taken. The folder is
+    /// built and locked under a staging name, then renamed into place without replacing anything (the atomic
+    /// uniqueness check), so no other process ever sees &lt;root&gt;/&lt;id&gt; unlocked before its creator holds it.
+    /// </summary>
+    public IDisposable? TryCreate(string id)
     {
         Directory.CreateDirectory(Root);
-        return syscalls.TryCreateDirectory(DirectoryOf(id), 0b111_000_000);
+        RemoveStaleStaging();
+        var staging = Path.Combine(Root, $"{StagingPrefix}{Environment.ProcessId}.{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}");
+        if (!syscalls.TryCreateDirectory(staging, 0b111_000_000))
+            throw new IOException($"mkdir {staging}: already exists");
+        IDisposable? held = null;
+        var renamed = false;
+        try
+        {
+            held = syscalls.LockDirectory(staging);
+            renamed = syscalls.TryRenameNoReplace(staging, DirectoryOf(id));
+            return renamed ? held : null;
+        }
+        finally
+        {
+            if (!renamed)
+            {
+                Directory.Delete(staging, recursive: true);
+                held?.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Removes staging folders whose creator died between mkdir and rename. One is stale only when no process has
+    /// its creator's PID and nobody holds its lock (a live creator holds it from just after mkdir until the rename).
+    /// </summary>
+    public void RemoveStaleStaging()
+    {
+        if (!Directory.Exists(Root))
+            return;
+        foreach (var dir in Directory.EnumerateDirectories(Root, StagingPrefix + "*"))
+        {
+            var name = Path.GetFileName(dir);
+            var pidText = name[StagingPrefix.Length..].Split('.')[0];
+            if (int.TryParse(pidText, System.Globalization.CultureInfo.InvariantCulture, out var pid) && syscalls.ReadProcessStat(pid) is { HasExited: false })
+                continue;
+            using var held = syscalls.TryLockDirectory(dir);
+            if (held is null)
+                continue;
+            try
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+            catch (DirectoryNotFoundException)
+            {
+                // Another cleaner got there first.
+            }
+        }
     }
 
     /// <summary>Serializes operations on one container across threads and CLI processes.</summary>
@@ -57,9 +115,9 @@ internal sealed class StateStore(string root, ISyscalls syscalls)
         }
         try
         {
-            return JsonSerializer.Deserialize(bytes, StateJsonContext.Default.StateFile);
+            return StateFileJson.Deserialize(bytes);
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException)
         {
             throw new RuntimeException($"container {id}: corrupt {path} ({e.Message}); `delete --force {id}` removes it", e);
         }
@@ -70,7 +128,7 @@ internal sealed class StateStore(string root, ISyscalls syscalls)
     {
         var dir = DirectoryOf(state.Id);
         var temp = Path.Combine(dir, $".{StateFileName}.{Environment.ProcessId}.tmp");
-        File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(state, StateWriteJsonContext.Default.StateFile));
+        File.WriteAllBytes(temp, StateFileJson.Serialize(state));
         File.Move(temp, Path.Combine(dir, StateFileName), overwrite: true);
     }
 
@@ -83,7 +141,8 @@ internal sealed class StateStore(string root, ISyscalls syscalls)
 
     public IEnumerable<string> ListIds() =>
         Directory.Exists(Root)
-            ? Directory.EnumerateDirectories(Root).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal)
+            ? Directory.EnumerateDirectories(Root).Select(Path.GetFileName).OfType<string>()
+                .Where(name => !name.StartsWith(StagingPrefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal)
             : [];
 
     /// <summary>

@@ -38,4 +38,10 @@ internal interface ISyscalls
 
     /// <summary>PR_SET_CHILD_SUBREAPER: orphaned container processes become this process's children, so their exit status can be collected.</summary>
     void BecomeChildSubreaper();
+
+    /// <summary>Takes an exclusive flock on a directory without waiting: null when someone else holds it or it is gone.</summary>
+    IDisposable? TryLockDirectory(string path);
+
+    /// <summary>renameat2(RENAME_NOREPLACE): atomically gives a directory its name; false when that name exists.</summary>
+    bool TryRenameNoReplace(string from, string to);
 }

@@ -83,8 +83,26 @@ internal sealed unsafe class LinuxSyscalls : ISyscalls
             throw new IOException($"chmod {path}: {Libc.ErrorText(Libc.Errno)}");
     }
 
-    public Task OpenExecFifoAsync(string path, Func<bool> isAlive, CancellationToken cancellationToken) =>
-        Task.Run(() => ReadExecFifo(path, isAlive, cancellationToken), cancellationToken);
+    /// <summary>
+    /// Runs on the caller's thread rather than a pool thread: the init is already blocked opening its end, so
+    /// the byte arrives within a scheduling round trip, and in a CLI process the hop cost a thread start.
+    /// </summary>
+    public Task OpenExecFifoAsync(string path, Func<bool> isAlive, CancellationToken cancellationToken)
+    {
+        try
+        {
+            ReadExecFifo(path, isAlive, cancellationToken);
+            return Task.CompletedTask;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled(cancellationToken);
+        }
+        catch (Exception e)
+        {
+            return Task.FromException(e);
+        }
+    }
 
     private static void ReadExecFifo(string path, Func<bool> isAlive, CancellationToken cancellationToken)
     {
@@ -178,5 +196,36 @@ internal sealed unsafe class LinuxSyscalls : ISyscalls
             if (fd >= 0)
                 Libc.close(fd);
         }
+    }
+
+    public IDisposable? TryLockDirectory(string path)
+    {
+        var fd = Libc.open(path, LinuxConstants.O_RDONLY | LinuxConstants.O_DIRECTORY | LinuxConstants.O_CLOEXEC, 0);
+        if (fd < 0)
+            return null;
+        while (Libc.flock(fd, LinuxConstants.LOCK_EX | LinuxConstants.LOCK_NB) != 0)
+        {
+            var errno = Libc.Errno;
+            if (errno == LinuxConstants.EINTR)
+                continue;
+            Libc.close(fd);
+            if (errno == LinuxConstants.EAGAIN)
+                return null;
+            throw new IOException($"flock {path}: {Libc.ErrorText(errno)}");
+        }
+        if (Libc.LinkCount(fd) > 0)
+            return new FdLock(fd);
+        Libc.close(fd);
+        return null;
+    }
+
+    public bool TryRenameNoReplace(string from, string to)
+    {
+        if (Libc.renameat2(LinuxConstants.AT_FDCWD, from, LinuxConstants.AT_FDCWD, to, LinuxConstants.RENAME_NOREPLACE) == 0)
+            return true;
+        var errno = Libc.Errno;
+        if (errno == LinuxConstants.EEXIST)
+            return false;
+        throw new IOException($"rename {from} to {to}: {Libc.ErrorText(errno)}");
     }
 }

@@ -337,54 +337,11 @@ internal static partial class SpecValidator
         }
     }
 
+    // The seccomp compiler owns what a valid profile is (Seccomp/SeccompRules); here every problem is collected.
     private static void ValidateSeccomp(Spec.Seccomp? seccomp, ValidationErrors errors)
     {
-        if (seccomp is null)
-            return;
-        if (string.IsNullOrEmpty(seccomp.DefaultAction))
-            errors.Add("linux.seccomp.defaultAction", "required");
-        else if (!KnownNames.SeccompActions.Contains(seccomp.DefaultAction))
-            errors.Add("linux.seccomp.defaultAction", $"unknown action \"{seccomp.DefaultAction}\"");
-        if (seccomp.Architectures is { } archs)
-        {
-            for (var i = 0; i < archs.Count; i++)
-            {
-                if (!KnownNames.SeccompArchitectures.Contains(archs[i] ?? ""))
-                    errors.Add($"linux.seccomp.architectures[{i}]", $"unknown architecture \"{archs[i]}\"");
-            }
-        }
-        var usesNotify = seccomp.DefaultAction == "SCMP_ACT_NOTIFY";
-        if (seccomp.Syscalls is { } rules)
-        {
-            for (var i = 0; i < rules.Count; i++)
-            {
-                var path = $"linux.seccomp.syscalls[{i}]";
-                var rule = rules[i];
-                if (rule?.Names is not { Count: > 0 } names)
-                    errors.Add($"{path}.names", "must not be empty");
-                else if (names.Any(string.IsNullOrEmpty))
-                    errors.Add($"{path}.names", "must not contain empty names");
-                if (string.IsNullOrEmpty(rule?.Action))
-                    errors.Add($"{path}.action", "required");
-                else if (!KnownNames.SeccompActions.Contains(rule.Action))
-                    errors.Add($"{path}.action", $"unknown action \"{rule.Action}\"");
-                usesNotify |= rule?.Action == "SCMP_ACT_NOTIFY";
-                if (rule?.Args is { } args)
-                {
-                    for (var j = 0; j < args.Count; j++)
-                    {
-                        if (args[j] is null)
-                            continue;
-                        if (args[j].Index > 5)
-                            errors.Add($"{path}.args[{j}].index", $"{args[j].Index} is outside 0..5");
-                        if (!KnownNames.SeccompOperators.Contains(args[j].Op ?? ""))
-                            errors.Add($"{path}.args[{j}].op", $"unknown operator \"{args[j].Op}\"");
-                    }
-                }
-            }
-        }
-        if (usesNotify && string.IsNullOrEmpty(seccomp.ListenerPath))
-            errors.Add("linux.seccomp.listenerPath", "required when an action is SCMP_ACT_NOTIFY");
+        if (seccomp is not null)
+            Platform.Runtime.Seccomp.SeccompRules.Check(seccomp, "linux.seccomp", errors.Add);
     }
 
     private static void CheckPaths(List<string>? paths, string name, ValidationErrors errors)

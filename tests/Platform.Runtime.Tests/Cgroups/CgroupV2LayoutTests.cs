@@ -207,12 +207,36 @@ public sealed class CgroupV2LayoutTests : IDisposable
     [Fact]
     public void Destroy_removes_the_cgroup_and_is_idempotent_after_reopening()
     {
-        var cgroup = _manager.Create("c1", null, null);
+        var cgroup = _manager.Create("c2", null, null);
+        Assert.True(_fs.IsMarkedCreated(Path.Combine(_root, "platform-runtime", "c2")));
 
         cgroup.Destroy();
         _manager.Open(cgroup.Path).Destroy();
 
-        Assert.False(Directory.Exists(Path.Combine(_root, "platform-runtime", "c1")));
+        Assert.False(Directory.Exists(Path.Combine(_root, "platform-runtime", "c2")));
         Assert.True(Directory.Exists(Path.Combine(_root, "platform-runtime")));
+    }
+
+    [Fact]
+    public void A_group_created_here_is_removed_by_a_later_process_that_reopens_it()
+    {
+        var path = _manager.Create("c2", null, null).Path;
+
+        new CgroupManager(_root, _fs, mountInfo: "", procSelfCgroup: "0::/\n").Open(path).Destroy();
+
+        Assert.False(Directory.Exists(Path.Combine(_root, "platform-runtime", "c2")));
+    }
+
+    [Fact]
+    public void A_pre_existing_group_named_by_cgroupsPath_is_joined_and_never_removed()
+    {
+        // c1 exists before create (laid out in the constructor), like a group another manager made.
+        var cgroup = _manager.Create("other-id", "/platform-runtime/c1", null);
+
+        cgroup.Destroy();
+        _manager.Open(cgroup.Path).Destroy();
+
+        Assert.True(Directory.Exists(Path.Combine(_root, "platform-runtime", "c1")));
+        Assert.False(_fs.IsMarkedCreated(Path.Combine(_root, "platform-runtime", "c1")));
     }
 }

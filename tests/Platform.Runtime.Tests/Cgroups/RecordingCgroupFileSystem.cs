@@ -35,8 +35,16 @@ internal sealed class RecordingCgroupFileSystem : ICgroupFileSystem
         {
             Directory.Delete(path, recursive: true);
         }
+        Marked.Remove(path);
         return true;
     }
+
+    /// <summary>The created-by-this-runtime markers (an xattr on cgroupfs), kept here so no root is needed.</summary>
+    public HashSet<string> Marked { get; } = new(StringComparer.Ordinal);
+
+    public void MarkCreated(string path) => Marked.Add(path);
+
+    public bool IsMarkedCreated(string path) => Marked.Contains(path) && Directory.Exists(path);
 
     public string? LastWrite(string path) => Writes.LastOrDefault(w => w.Path == path).Value;
 }

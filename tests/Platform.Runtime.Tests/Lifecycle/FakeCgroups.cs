@@ -7,9 +7,21 @@ internal sealed class FakeCgroups(FakeSyscalls syscalls) : ICgroupProvider
 
     public List<string> Destroyed { get; } = [];
 
+    /// <summary>Runs when create makes the cgroup, before it exists (tests look at the state dir at that moment).</summary>
+    public Action<string>? OnCreate { get; set; }
+
+    /// <summary>When set, Destroy fails with this message (a cgroup the kernel keeps busy).</summary>
+    public string? FailDestroyWith { get; set; }
+
+    /// <summary>Runs inside Destroy, before anything is removed.</summary>
+    public Action<string>? OnDestroy { get; set; }
+
+    public string ResolvePath(string id, Spec.Linux? linux) => linux?.CgroupsPath ?? $"/platform-runtime/{id}";
+
     public ICgroupHandle Create(string id, Spec.Linux? linux)
     {
-        var path = linux?.CgroupsPath ?? $"/platform-runtime/{id}";
+        var path = ResolvePath(id, linux);
+        OnCreate?.Invoke(path);
         var cgroup = new FakeCgroup(this, syscalls, path);
         Live[path] = cgroup;
         return cgroup;
@@ -38,6 +50,9 @@ internal sealed class FakeCgroups(FakeSyscalls syscalls) : ICgroupProvider
 
         public void Destroy()
         {
+            owner.OnDestroy?.Invoke(path);
+            if (owner.FailDestroyWith is { } failure)
+                throw new RuntimeException(failure);
             if (GetPids().Count > 0)
                 throw new IOException($"rmdir {path}: device or resource busy");
             owner.Live.Remove(path);

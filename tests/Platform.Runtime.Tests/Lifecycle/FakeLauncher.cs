@@ -14,9 +14,13 @@ internal sealed class FakeLauncher(FakeSyscalls syscalls) : IContainerLauncher
 
     public int? LastPid { get; private set; }
 
+    /// <summary>Runs when a launch starts (tests look at the state dir at that moment).</summary>
+    public Action<LaunchRequest>? OnLaunch { get; set; }
+
     public async Task<LaunchedContainer> LaunchAsync(LaunchRequest request, CancellationToken cancellationToken)
     {
         Requests.Add(request);
+        OnLaunch?.Invoke(request);
         var pid = Interlocked.Increment(ref _nextPid);
         syscalls.Spawn(pid);
         LastPid = pid;

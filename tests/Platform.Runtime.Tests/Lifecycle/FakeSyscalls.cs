@@ -113,7 +113,26 @@ internal sealed class FakeSyscalls : ISyscalls
 
     public IDisposable LockDirectory(string path) => LinuxSyscalls.Instance.LockDirectory(path);
 
-    public bool TryCreateDirectory(string path, int mode) => LinuxSyscalls.Instance.TryCreateDirectory(path, mode);
+    /// <summary>Runs right after a directory appears under its final or staging name (mkdir, rename).</summary>
+    public Action<string>? OnDirectoryAppeared { get; set; }
+
+    public bool TryCreateDirectory(string path, int mode)
+    {
+        var created = LinuxSyscalls.Instance.TryCreateDirectory(path, mode);
+        if (created)
+            OnDirectoryAppeared?.Invoke(path);
+        return created;
+    }
+
+    public IDisposable? TryLockDirectory(string path) => LinuxSyscalls.Instance.TryLockDirectory(path);
+
+    public bool TryRenameNoReplace(string from, string to)
+    {
+        var renamed = LinuxSyscalls.Instance.TryRenameNoReplace(from, to);
+        if (renamed)
+            OnDirectoryAppeared?.Invoke(to);
+        return renamed;
+    }
 
     public void BecomeChildSubreaper() => SubreaperCalls++;
 }

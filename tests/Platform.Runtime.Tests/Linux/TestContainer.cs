@@ -44,7 +44,7 @@ internal sealed class TestContainer : IAsyncDisposable
     {
         Directory.CreateDirectory(StateDir);
         Directory.CreateDirectory(BundleDir);
-        var fifo = Path.Combine(StateDir, LinuxLauncher.ExecFifoName);
+        var fifo = Path.Combine(StateDir, Platform.Runtime.State.StateStore.ExecFifoName);
         if (Mkfifo(fifo, 0x192) != 0)
             throw new InvalidOperationException("mkfifo failed");
         // 0622 whatever the umask: a container user other than root opens it for writing.
@@ -86,7 +86,7 @@ internal sealed class TestContainer : IAsyncDisposable
     public async Task StartAsync()
     {
         using var cts = new CancellationTokenSource(Deadline);
-        await using var fifo = new FileStream(Path.Combine(StateDir, LinuxLauncher.ExecFifoName), FileMode.Open, FileAccess.Read);
+        await using var fifo = new FileStream(Path.Combine(StateDir, Platform.Runtime.State.StateStore.ExecFifoName), FileMode.Open, FileAccess.Read);
         var buffer = new byte[1];
         await fifo.ReadExactlyAsync(buffer, cts.Token);
     }

@@ -236,7 +236,7 @@ public sealed class SpecValidatorTests : IDisposable
         });
         Assert.Contains("linux.seccomp.architectures[0]: unknown architecture \"SCMP_ARCH_Z80\"", message);
         Assert.Contains("linux.seccomp.syscalls[1].action: unknown action \"SCMP_ACT_EXPLODE\"", message);
-        Assert.Contains("linux.seccomp.syscalls[1].args[0].index: 7 is outside 0..5", message);
+        Assert.Contains("linux.seccomp.syscalls[1].args[0].index: 7 is out of range (0-5)", message);
         Assert.Contains("linux.seccomp.syscalls[1].args[0].op: unknown operator \"SCMP_CMP_ALMOST\"", message);
         Assert.DoesNotContain("syscalls[0]", message);
     }

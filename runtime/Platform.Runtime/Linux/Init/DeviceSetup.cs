@@ -54,12 +54,18 @@ internal static class DeviceSetup
             "p" => S_IFIFO,
             _ => throw new RuntimeException($"linux.devices: {path}: unknown device type \"{device.Type}\""),
         };
-        if (Libc.mknodat(parent.Fd, name, type | mode, MakeDev(device.Major, device.Minor)) < 0)
+        var dev = MakeDev(device.Major, device.Minor);
+        if (Libc.mknodat(parent.Fd, name, type | mode, dev) < 0)
         {
-            // A node the rootfs already has (e.g. a bind-mounted /dev/null) is replaced only if it is not one.
             if (Libc.Errno != EEXIST)
                 throw Sys.Error($"mknod {path}");
-            return;
+            // What the rootfs has there is kept only if it is this very device (e.g. a bind-mounted /dev/null).
+            // Anything else (a regular file, a symlink planted to redirect writes, another device) is replaced;
+            // nothing here follows a symlink (mknodat and fstatat/unlinkat on the name never do).
+            if (Libc.LstatAt(parent.Fd, name) is { } existing && (existing.Mode & S_IFMT) == type && existing.Rdev == dev)
+                return;
+            Sys.Check(Libc.unlinkat(parent.Fd, name, 0), $"remove {path} (not the device it must be)");
+            Sys.Check(Libc.mknodat(parent.Fd, name, type | mode, dev), $"mknod {path}");
         }
         // mknod applies the umask; the spec's mode is exact.
         Sys.Check(Libc.fchmodat(parent.Fd, name, mode, 0), $"chmod {path}");

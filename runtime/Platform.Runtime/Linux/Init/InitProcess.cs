@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using Platform.Runtime.Linux.Interop;
 using Platform.Runtime.Seccomp;
 using Platform.Runtime.Spec;
@@ -57,8 +56,7 @@ internal sealed unsafe class InitProcess(InitChannel channel)
         var (type, payload) = channel.Receive();
         if (type != SyncMessageType.Plan)
             throw new RuntimeException($"init: expected the plan, got {type} (was the native stage linked into {Environment.ProcessPath}?)");
-        return JsonSerializer.Deserialize(payload, InitPlanJsonContext.Default.InitPlan)
-            ?? throw new RuntimeException("init: empty plan");
+        return InitPlanCodec.Decode(payload);
     }
 
     /// <summary>Everything before the exec.fifo wait; returns the resolved executable.</summary>
@@ -69,10 +67,7 @@ internal sealed unsafe class InitProcess(InitChannel channel)
         if (process.Args is not { Count: > 0 })
             throw new RuntimeException("process.args: must not be empty");
         var namespaces = NamespaceSet.From(spec);
-        seccomp = spec.Linux?.Seccomp is { } filter ? SeccompCompiler.Compile(filter) : null;
-        // The listener would have to travel back to the host before pivot_root; refuse rather than drop it.
-        if (seccomp is not null && seccomp.Flags.HasFlag(SeccompFilterFlags.NewListener))
-            throw new RuntimeException("linux.seccomp.listenerPath: SCMP_ACT_NOTIFY is not supported by this runtime");
+        seccomp = plan.Seccomp;
 
         var rootfs = new RootfsSetup(plan, namespaces);
         rootfs.Enter(() => InitHooks.Run(spec.Hooks?.CreateContainer, "createContainer", plan, "creating"));

@@ -70,10 +70,16 @@ internal sealed class RootfsSetup(InitPlan plan, NamespaceSet namespaces)
             Sys.Check(Libc.mount(null, "/", null, options.Propagation[0], null), $"make / {propagation}");
         }
 
-        foreach (var path in Spec.Linux?.MaskedPaths ?? [])
-            Mask(path);
-        foreach (var path in Spec.Linux?.ReadonlyPaths ?? [])
-            MakeReadonly(path);
+        // Resolved by the kernel inside the new root, never through a magic link, and mounted through the
+        // descriptor: a symlink in the container (say /proc/kcore -> /etc) cannot redirect a mask or a read-only bind.
+        using (var rootFd = new FdHandle(Sys.Check(Libc.open("/", O_PATH | O_DIRECTORY | O_CLOEXEC, 0), "open /")))
+        {
+            var root = new RootPath(rootFd.Fd);
+            foreach (var path in Spec.Linux?.MaskedPaths ?? [])
+                Mask(root, path);
+            foreach (var path in Spec.Linux?.ReadonlyPaths ?? [])
+                MakeReadonly(root, path);
+        }
         if (Spec.Root?.Readonly == true)
             Remount("/", MS_RDONLY, "make the root read-only");
     }
@@ -156,31 +162,29 @@ internal sealed class RootfsSetup(InitPlan plan, NamespaceSet namespaces)
         Sys.Check(Libc.mount(null, target, null, remount | flags | MountOptions.LockedFlags(stat.Flag), null), what);
     }
 
-    private static void Mask(string path)
+    private static void Mask(RootPath root, string path)
     {
-        var fd = Libc.open(path, O_PATH | O_CLOEXEC, 0);
-        if (fd < 0)
-        {
-            if (Libc.Errno is ENOENT or ENOTDIR)
-                return;
-            throw Sys.Error($"mask {path}");
-        }
-        Libc.close(fd);
-        // Inside the new root every path already resolves within the container.
-        if (Directory.Exists(path))
-            Sys.Check(Libc.mount("tmpfs", path, "tmpfs", MS_RDONLY, null), $"mask {path}");
+        using var target = root.TryOpen(path);
+        if (target is null)
+            return;
+        var at = RootPath.ProcPath(target);
+        if ((Libc.FileMode(target.Fd) & S_IFMT) == S_IFDIR)
+            Sys.Check(Libc.mount("tmpfs", at, "tmpfs", MS_RDONLY, null), $"mask {path}");
         else
-            Sys.Check(Libc.mount("/dev/null", path, null, MS_BIND, null), $"mask {path}");
+            Sys.Check(Libc.mount("/dev/null", at, null, MS_BIND, null), $"mask {path}");
     }
 
-    private static void MakeReadonly(string path)
+    private static void MakeReadonly(RootPath root, string path)
     {
-        if (Libc.mount(path, path, null, MS_BIND | MS_REC, null) < 0)
+        using (var target = root.TryOpen(path))
         {
-            if (Libc.Errno is ENOENT or ENOTDIR)
+            if (target is null)
                 return;
-            throw Sys.Error($"make {path} read-only");
+            var at = RootPath.ProcPath(target);
+            Sys.Check(Libc.mount(at, at, null, MS_BIND | MS_REC, null), $"make {path} read-only");
         }
-        Remount(path, MS_RDONLY, $"make {path} read-only");
+        // The descriptor still names the covered inode: reopen to reach the new bind mount, again inside the root.
+        using var mounted = root.Open(path);
+        Remount(RootPath.ProcPath(mounted), MS_RDONLY, $"make {path} read-only");
     }
 }

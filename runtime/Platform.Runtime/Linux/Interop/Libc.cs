@@ -110,6 +110,12 @@ internal static unsafe partial class Libc
     public static partial nint recvmsg(int fd, MsgHdr* message, int flags);
 
     [LibraryImport(Lib, SetLastError = true)]
+    public static partial nint send(int fd, byte* buffer, nuint length, int flags);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial nint recv(int fd, byte* buffer, nuint length, int flags);
+
+    [LibraryImport(Lib, SetLastError = true)]
     public static partial int pipe2(int* fds, int flags);
 
     [LibraryImport(Lib, SetLastError = true)]
@@ -187,6 +193,15 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int mkdir(string path, uint mode);
 
+    [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int fstatat(int dirfd, string path, byte* statBuffer, int flags);
+
+    [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int unlinkat(int dirfd, string path, int flags);
+
+    [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int renameat2(int oldDirfd, string oldPath, int newDirfd, string newPath, uint flags);
+
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int epoll_create1(int flags);
 
@@ -237,6 +252,24 @@ internal static unsafe partial class Libc
         if (fstat(fd, buffer) != 0)
             throw new IOException($"fstat: {ErrorText(Errno)}");
         return *(ulong*)(buffer + 16);
+    }
+
+    /// <summary>st_mode and st_rdev of a path without following a final symlink (x86_64 struct stat); null when it is absent.</summary>
+    public static (uint Mode, ulong Rdev)? LstatAt(int dirfd, string path)
+    {
+        var buffer = stackalloc byte[256];
+        if (fstatat(dirfd, path, buffer, LinuxConstants.AT_SYMLINK_NOFOLLOW) != 0)
+            return null;
+        return (*(uint*)(buffer + 24), *(ulong*)(buffer + 40));
+    }
+
+    /// <summary>st_mode of an open file (x86_64 struct stat).</summary>
+    public static uint FileMode(int fd)
+    {
+        var buffer = stackalloc byte[256];
+        if (fstat(fd, buffer) != 0)
+            throw new IOException($"fstat: {ErrorText(Errno)}");
+        return *(uint*)(buffer + 24);
     }
 
     /// <summary>Converts a waitpid status to what a shell reports: the exit code, or 128 + the signal.</summary>
