@@ -40,7 +40,6 @@ public sealed partial class ContainerRuntime
             _store.Write(state);
             _syscalls.MakeFifo(_store.ExecFifoOf(id));
             EnsureSubreaper();
-            cgroup = _cgroups.Create(id, spec.Linux);
 
             var launched = await _launcher.Value.LaunchAsync(new LaunchRequest
             {
@@ -53,9 +52,11 @@ public sealed partial class ContainerRuntime
                 Stdout = options.Stdout,
                 Stderr = options.Stderr,
                 ConsoleSocket = options.ConsoleSocket,
+                // Made while the init starts (its path is in state.json already, for delete --force).
+                OnSpawned = () => cgroup = _cgroups.Create(id, spec.Linux),
                 OnNamespacesCreated = async (pid, ct) =>
                 {
-                    cgroup.Apply(pid);
+                    cgroup!.Apply(pid);
                     // prestart is deprecated but still honoured; it runs where createRuntime does, first (runc's order).
                     var creating = StateFor(state with { Pid = pid }, ContainerStatus.Creating);
                     await _hooks.RunAsync("prestart", spec.Hooks?.Prestart, creating, ct);

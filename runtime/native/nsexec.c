@@ -11,9 +11,10 @@
  *      then become root in it;
  *   4. unshare the other namespaces, fork (the child is PID 1 of a new PID namespace), the intermediate
  *      reports the child's PID and exits;
- *   5. the child waits for GO (the host has attached its cgroup and run the createRuntime hooks), unshares
- *      the cgroup namespace (so its root is the container's cgroup), starts a session and returns, so that
- *      .NET's Main runs the rest of the init in C# (ContainerInit).
+ *   5. the child starts a session and returns at once, so that .NET starts while the host attaches the
+ *      cgroup and runs the createRuntime hooks; the C# init (ContainerInit) waits for the plan, which the
+ *      host sends only after both, and then unshares the cgroup namespace (so its root is the container's
+ *      cgroup) before anything else.
  * Any failure is sent to the host as an ERROR message and the process exits.
  */
 #define _GNU_SOURCE
@@ -43,7 +44,6 @@ enum {
 	MSG_USERNS = 2,
 	MSG_MAPS_DONE = 3,
 	MSG_PID = 4,
-	MSG_GO = 5,
 	MSG_ERROR = 8,
 };
 
@@ -258,12 +258,11 @@ __attribute__((constructor)) static void platform_nsexec(void)
 
 	/*
 	 * Only in the container's process, after the fork (populated pages of the intermediate would become
-	 * copy-on-write in the child), and while the host attaches the cgroup: the two overlap.
+	 * copy-on-write in the child). From here on the .NET start overlaps the host's cgroup attach; the
+	 * cgroup namespace is unshared by the C# init once the plan says the attach is done (unshare of a cgroup
+	 * namespace, unlike a user or mount one, works in a multi-threaded process).
 	 */
 	platform_prefault_image();
-	expect(MSG_GO);
-	if ((flags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0)
-		bail("unshare cgroup namespace");
 	/* A new session, so a terminal can become the controlling tty of the container process. */
 	if (setsid() < 0)
 		bail("setsid");

@@ -29,6 +29,12 @@ internal sealed record LaunchRequest
     public string? ConsoleSocket { get; init; }
 
     /// <summary>
+    /// Called once the init process exists, while it is still starting (exec, namespaces): work that does not
+    /// need its PID, such as creating the cgroup, overlaps its start here.
+    /// </summary>
+    public Action? OnSpawned { get; init; }
+
+    /// <summary>
     /// Called with the host PID of the container's first process once its namespaces exist and before it
     /// runs anything of the user's: the lifecycle attaches the cgroup here and runs createRuntime hooks.
     /// </summary>

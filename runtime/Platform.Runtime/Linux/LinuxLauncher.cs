@@ -64,6 +64,8 @@ internal sealed class LinuxLauncher(string initBinary) : IContainerLauncher
         try
         {
             sync.Send(SyncMessageType.Bootstrap, namespaces.EncodeBootstrap(), cancellationToken);
+            // The init execs and makes its namespaces meanwhile.
+            request.OnSpawned?.Invoke();
             var message = Receive(sync, cancellationToken);
             if (message.Type == SyncMessageType.UserNamespace)
             {
@@ -89,7 +91,6 @@ internal sealed class LinuxLauncher(string initBinary) : IContainerLauncher
                 CgroupSources = HasCgroupMount(spec) ? CgroupMountSources.Read(pid) : null,
                 Seccomp = seccomp,
             };
-            sync.Send(SyncMessageType.Go, default, cancellationToken);
             sync.Send(SyncMessageType.Plan, InitPlanCodec.Encode(plan), cancellationToken);
             Expect(Receive(sync, cancellationToken), SyncMessageType.Ready);
             return new LaunchedContainer(pid);

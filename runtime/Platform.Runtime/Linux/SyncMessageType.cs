@@ -15,9 +15,8 @@ internal enum SyncMessageType : uint
     MapsDone = 3,
     /// <summary>Intermediate → host: the container process's host PID (i32).</summary>
     Pid = 4,
-    /// <summary>Host → container process: the cgroup is attached, carry on.</summary>
-    Go = 5,
-    /// <summary>Host → C# init: the <see cref="InitPlan"/> as JSON.</summary>
+    // 5 was GO (the C stage waited for the cgroup attach); the plan now carries that meaning.
+    /// <summary>Host → C# init: the <see cref="InitPlan"/> (<see cref="InitPlanCodec"/>), sent once the cgroup is attached and createRuntime hooks ran.</summary>
     Plan = 6,
     /// <summary>C# init → host: everything is set up, blocking on exec.fifo.</summary>
     Ready = 7,

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Platform.Runtime.Spec;
 
 namespace Platform.Runtime.Validation;
@@ -43,27 +42,21 @@ internal static class SpecLoader
         RuntimeSpec? spec;
         try
         {
-            spec = JsonSerializer.Deserialize(json, SpecJsonContext.Default.RuntimeSpec);
+            spec = SpecReader.Read(json);
         }
-        catch (JsonException e)
+        catch (SpecReadException e)
         {
             throw new RuntimeException($"{ConfigFileName}: {Describe(e)}", e);
         }
         return spec ?? throw new RuntimeException($"{ConfigFileName}: must be a JSON object");
     }
 
-    /// <summary>"process.args[0]: The JSON value could not be converted to System.String (line 4)" from System.Text.Json's message.</summary>
-    private static string Describe(JsonException e)
+    /// <summary>"process.args[1]: expected a string, found 1 (line 4)"; "invalid JSON: ..." where no property is being read.</summary>
+    private static string Describe(SpecReadException e)
     {
-        var message = e.Message;
-        var cut = message.IndexOf(" Path: ", StringComparison.Ordinal);
-        if (cut < 0)
-            cut = message.IndexOf(" LineNumber: ", StringComparison.Ordinal);
-        if (cut >= 0)
-            message = message[..cut];
-        message = message.TrimEnd('.', ' ');
-        var path = e.Path is null or "$" ? null : e.Path.StartsWith("$.", StringComparison.Ordinal) ? e.Path[2..] : e.Path.TrimStart('$');
-        var where = e.LineNumber is { } line ? $" (line {line + 1})" : "";
-        return path is null ? $"invalid JSON: {message}{where}" : $"{path}: {message}{where}";
+        var where = $" (line {e.Line})";
+        if (e.Path is not null)
+            return $"{e.Path}: {e.Reason}{where}";
+        return e.IsSyntaxError ? $"invalid JSON: {e.Reason}{where}" : $"{e.Reason}{where}";
     }
 }

@@ -26,6 +26,7 @@ internal sealed class FakeLauncher(FakeSyscalls syscalls) : IContainerLauncher
         LastPid = pid;
         try
         {
+            request.OnSpawned?.Invoke();
             await request.OnNamespacesCreated(pid, cancellationToken);
             if (FailWith is not null)
                 throw new RuntimeException(FailWith);

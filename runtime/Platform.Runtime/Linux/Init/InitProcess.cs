@@ -67,6 +67,9 @@ internal sealed unsafe class InitProcess(InitChannel channel)
         if (process.Args is not { Count: > 0 })
             throw new RuntimeException("process.args: must not be empty");
         var namespaces = NamespaceSet.From(spec);
+        // The plan arrives only after the host attached the cgroup: now the namespace's root is the container's cgroup.
+        if (namespaces.Creates(CLONE_NEWCGROUP))
+            Sys.Check(Libc.unshare((int)CLONE_NEWCGROUP), "unshare the cgroup namespace");
         seccomp = plan.Seccomp;
 
         var rootfs = new RootfsSetup(plan, namespaces);
