@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using Platform.Runtime.Syscalls;
 
@@ -36,7 +35,9 @@ internal sealed class StateStore(string root, ISyscalls syscalls)
     {
         Directory.CreateDirectory(Root);
         RemoveStaleStaging();
-        var staging = Path.Combine(Root, $"{StagingPrefix}{Environment.ProcessId}.{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}");
+        // Uniqueness, not secrecy (RENAME_NOREPLACE decides who wins): Random.Shared, because RandomNumberGenerator
+        // loads OpenSSL, which cost every `create` several milliseconds.
+        var staging = Path.Combine(Root, $"{StagingPrefix}{Environment.ProcessId}.{Random.Shared.NextInt64():x16}");
         if (!syscalls.TryCreateDirectory(staging, 0b111_000_000))
             throw new IOException($"mkdir {staging}: already exists");
         IDisposable? held = null;
