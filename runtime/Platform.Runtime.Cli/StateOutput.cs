@@ -13,7 +13,8 @@ internal sealed record StateOutput
     public string Owner { get; init; } = "";
     public IReadOnlyDictionary<string, string>? Annotations { get; init; }
 
-    public static StateOutput From(ContainerState state) => new()
+    /// <summary>runc leaves `owner` empty in `state` and fills it in `list`.</summary>
+    public static StateOutput From(ContainerState state, string owner = "") => new()
     {
         OciVersion = state.OciVersion,
         Id = state.Id,
@@ -22,7 +23,7 @@ internal sealed record StateOutput
         Bundle = state.Bundle,
         Rootfs = state.Rootfs ?? "",
         Created = state.Created,
-        Owner = "root",
+        Owner = owner,
         Annotations = state.Annotations,
     };
 }

@@ -56,6 +56,13 @@ public sealed partial class ContainerRuntime : IContainerRuntime
         return Task.FromResult(_store.Resolve(id, _store.Read(id)));
     }
 
+    /// <summary>The user owning the container's state folder (runc's `list` OWNER), "#uid" when /etc/passwd has no name for it.</summary>
+    public string GetOwner(string id)
+    {
+        ContainerId.Validate(id);
+        return FolderOwner.Of(_store.DirectoryOf(id));
+    }
+
     public Task<IReadOnlyList<ContainerState>> ListAsync(CancellationToken cancellationToken = default)
     {
         var states = new List<ContainerState>();

@@ -24,11 +24,11 @@ internal static class ListCommand
             }
             else if (parse.GetValue(format) == "json")
             {
-                Console.Out.WriteLine(JsonSerializer.Serialize(states.Select(StateOutput.From).ToList(), CliJsonContext.Default.ListStateOutput));
+                Console.Out.WriteLine(JsonSerializer.Serialize(states.Select(s => StateOutput.From(s, cli.Runtime.GetOwner(s.Id))).ToList(), CliJsonContext.Default.ListStateOutput));
             }
             else
             {
-                Console.Out.Write(Table(states));
+                Console.Out.Write(Table(states, cli.Runtime.GetOwner));
             }
             return 0;
         }));
@@ -36,14 +36,14 @@ internal static class ListCommand
     }
 
     /// <summary>runc's table: Go tabwriter with minimum width 12 and padding 3.</summary>
-    internal static string Table(IReadOnlyList<ContainerState> states)
+    internal static string Table(IReadOnlyList<ContainerState> states, Func<string, string> ownerOf)
     {
         string[] header = ["ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"];
         var rows = new List<string[]> { header };
         rows.AddRange(states.Select(s => new[]
         {
             s.Id, s.Pid.ToString(CultureInfo.InvariantCulture), s.Status, s.Bundle,
-            s.Created.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture), "root",
+            s.Created.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture), ownerOf(s.Id),
         }));
         var widths = Enumerable.Range(0, header.Length - 1).Select(c => Math.Max(12, rows.Max(r => r[c].Length) + 3)).ToArray();
         var text = new StringBuilder();

@@ -258,6 +258,15 @@ internal static unsafe partial class Libc
     }
 
     /// <summary>st_mode and st_rdev of a path without following a final symlink (x86_64 struct stat); null when it is absent.</summary>
+    /// <summary>st_uid of a path (x86_64 struct stat), or null when it cannot be stat'ed.</summary>
+    public static uint? OwnerUid(string path)
+    {
+        var buffer = stackalloc byte[256];
+        if (fstatat(LinuxConstants.AT_FDCWD, path, buffer, 0) != 0)
+            return null;
+        return *(uint*)(buffer + 28);
+    }
+
     public static (uint Mode, ulong Rdev)? LstatAt(int dirfd, string path)
     {
         var buffer = stackalloc byte[256];
