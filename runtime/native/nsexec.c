@@ -3,7 +3,7 @@
  * runtime is multi-threaded before Main and a multi-threaded process can neither unshare nor join a user
  * namespace, nor unshare its mount namespace for every thread (see shared/DESIGN.md section 4).
  *
- * Outside an init it only pre-faults the image (prefault.c). When _PLATFORM_INIT names the sync socket,
+ * Outside an init it does nothing. When _PLATFORM_INIT names the sync socket,
  * talking to the host (LinuxLauncher) over that socket with the messages of SyncMessageType.cs:
  *   1. read BOOTSTRAP: namespaces to unshare (clone flags) and namespaces to join (type + path);
  *   2. join the namespaces by path, the user namespace first;
@@ -29,7 +29,6 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#include "prefault.h"
 
 #ifndef CLONE_NEWCGROUP
 #define CLONE_NEWCGROUP 0x02000000
@@ -209,10 +208,8 @@ static void become_root(void)
 __attribute__((constructor)) static void platform_nsexec(void)
 {
 	const char *marker = getenv("_PLATFORM_INIT");
-	if (marker == NULL) {
-		platform_prefault_image();
+	if (marker == NULL)
 		return;
-	}
 	sync_fd = atoi(marker);
 	if (sync_fd < 3)
 		_exit(1);
@@ -257,12 +254,10 @@ __attribute__((constructor)) static void platform_nsexec(void)
 	}
 
 	/*
-	 * Only in the container's process, after the fork (populated pages of the intermediate would become
-	 * copy-on-write in the child). From here on the .NET start overlaps the host's cgroup attach; the
-	 * cgroup namespace is unshared by the C# init once the plan says the attach is done (unshare of a cgroup
+	 * The container's process. From here on the .NET start overlaps the host's cgroup attach; the cgroup
+	 * namespace is unshared by the C# init once the plan says the attach is done (unshare of a cgroup
 	 * namespace, unlike a user or mount one, works in a multi-threaded process).
 	 */
-	platform_prefault_image();
 	/* A new session, so a terminal can become the controlling tty of the container process. */
 	if (setsid() < 0)
 		bail("setsid");
