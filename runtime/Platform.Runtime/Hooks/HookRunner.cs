@@ -1,18 +1,24 @@
-using OsProcess = System.Diagnostics.Process;
-using ProcessStartInfo = System.Diagnostics.ProcessStartInfo;
+using System.Text;
 using System.Text.Json;
+using Platform.Runtime.Linux.Interop;
 using Platform.Runtime.Spec;
 using Platform.Runtime.State;
+using Platform.Runtime.Syscalls;
+using static Platform.Runtime.Linux.Interop.LinuxConstants;
 
 namespace Platform.Runtime.Hooks;
 
 /// <summary>
-/// Runs hooks on the host (runtime namespace): path, args and env exactly as given, the state JSON on stdin,
-/// killed when its timeout passes. A failing hook's output is put into the error so the user sees why.
+/// Runs hooks on the host (runtime namespace): path, argv and env exactly as given (args[0] is argv[0], as
+/// config.md specifies: posix_spawn, because .NET's Process always puts the path there, which breaks
+/// multi-call binaries such as busybox), the state JSON on stdin, killed when its timeout passes. A failing
+/// hook's output is put into the error so the user sees why.
 /// </summary>
 internal sealed class HookRunner : IHookRunner
 {
     private const int MaxOutputInError = 2048;
+    /// <summary>After the hook exits, how long a child it left holding its output may keep the pipe open.</summary>
+    private static readonly TimeSpan OutputDrainGrace = TimeSpan.FromSeconds(1);
 
     public async Task RunAsync(string stage, IReadOnlyList<Hook>? hooks, ContainerState state, CancellationToken cancellationToken)
     {
@@ -34,67 +40,124 @@ internal sealed class HookRunner : IHookRunner
 
     private static async Task RunOneAsync(string name, Hook hook, byte[] stateJson, CancellationToken cancellationToken)
     {
-        var startInfo = new ProcessStartInfo(hook.Path!)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        // args[0] is argv[0] by the spec; .NET always passes the path there, so the rest follow it.
-        foreach (var arg in hook.Args?.Skip(1) ?? [])
-            startInfo.ArgumentList.Add(arg);
-        startInfo.Environment.Clear();
-        foreach (var entry in hook.Env ?? [])
-        {
-            var eq = entry.IndexOf('=');
-            if (eq > 0)
-                startInfo.Environment[entry[..eq]] = entry[(eq + 1)..];
-        }
-
-        using var process = new OsProcess { StartInfo = startInfo };
+        var path = hook.Path ?? throw new RuntimeException($"hook {name}: path is required");
+        var (stdinRead, stdinWrite) = Pipe();
+        var (outputRead, outputWrite) = Pipe();
+        int pid;
         try
         {
-            process.Start();
+            // stdout and stderr share one pipe: the error shows what the hook printed in the order it printed it.
+            pid = ProcessSpawner.Spawn(path, hook.Args is { Count: > 0 } args ? args : [path], hook.Env ?? [], [stdinRead, outputWrite, outputWrite]);
         }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+        catch (RuntimeException e)
         {
-            throw new RuntimeException($"hook {name} ({hook.Path}): cannot run it: {e.Message}", e);
+            Libc.close(stdinWrite);
+            Libc.close(outputRead);
+            throw new RuntimeException($"hook {name} ({path}): cannot run it: {e.Message}", e);
+        }
+        finally
+        {
+            Libc.close(stdinRead);
+            Libc.close(outputWrite);
         }
 
-        var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
-        var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
-        try
-        {
-            await process.StandardInput.BaseStream.WriteAsync(stateJson, cancellationToken);
-            process.StandardInput.Close();
-        }
-        catch (IOException)
-        {
-            // The hook need not read its stdin; it may exit before we finish writing.
-        }
+        using var drain = new CancellationTokenSource();
+        var output = ReadTailAsync(outputRead, drain.Token);
+        WriteState(stdinWrite, stateJson);
 
         using var timeout = hook.Timeout is { } seconds ? new CancellationTokenSource(TimeSpan.FromSeconds(seconds)) : new CancellationTokenSource();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+        var pidfd = Libc.PidfdOpen(pid);
+        if (pidfd < 0)
+        {
+            Libc.kill(pid, SIGKILL);
+            ProcessSpawner.Wait(pid);
+            throw new RuntimeException($"hook {name} ({path}): pidfd_open: {Libc.ErrorText(Libc.Errno)}");
+        }
         try
         {
-            await process.WaitForExitAsync(linked.Token);
+            await PidfdWatcher.Shared.WaitAsync(pidfd, linked.Token);
         }
         catch (OperationCanceledException)
         {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync(CancellationToken.None);
+            Libc.kill(pid, SIGKILL);
+            ProcessSpawner.Wait(pid);
+            drain.Cancel();
+            await output;
             if (timeout.IsCancellationRequested)
-                throw new RuntimeException($"hook {name} ({hook.Path}): timed out after {hook.Timeout} s and was killed");
+                throw new RuntimeException($"hook {name} ({path}): timed out after {hook.Timeout} s and was killed");
             throw;
         }
 
-        var output = (await stderr + await stdout).Trim();
-        if (process.ExitCode != 0)
+        var status = ProcessSpawner.Wait(pid);
+        drain.CancelAfter(OutputDrainGrace);
+        var text = (await output).Trim();
+        if (status != 0)
+            throw new RuntimeException($"hook {name} ({path}): exited with status {status}{(text.Length > 0 ? $": {text}" : "")}");
+    }
+
+    /// <summary>
+    /// Writes the state and closes the hook's stdin. A pipe buffer holds far more than a state, so this does
+    /// not block; a hook that exits without reading it is fine (EPIPE: SIGPIPE is ignored in .NET processes).
+    /// </summary>
+    private static unsafe void WriteState(int fd, byte[] state)
+    {
+        fixed (byte* p = state)
         {
-            if (output.Length > MaxOutputInError)
-                output = output[^MaxOutputInError..];
-            throw new RuntimeException($"hook {name} ({hook.Path}): exited with status {process.ExitCode}{(output.Length > 0 ? $": {output}" : "")}");
+            var written = 0;
+            while (written < state.Length)
+            {
+                var n = Libc.write(fd, p + written, state.Length - written);
+                if (n < 0 && Libc.Errno == EINTR)
+                    continue;
+                if (n <= 0)
+                    break;
+                written += (int)n;
+            }
         }
+        Libc.close(fd);
+    }
+
+    /// <summary>
+    /// Reads the hook's output to its end, or until cancelled (polled in slices: a blocking read could not be
+    /// interrupted when a child of the hook keeps the pipe open), keeping the last <see cref="MaxOutputInError"/> characters.
+    /// </summary>
+    private static unsafe Task<string> ReadTailAsync(int fd, CancellationToken cancellationToken) => Task.Run(() =>
+    {
+        var tail = new List<byte>();
+        var buffer = stackalloc byte[4096];
+        var poll = new Libc.PollFd { Fd = fd, Events = POLLIN };
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                poll.Revents = 0;
+                var ready = Libc.poll(&poll, 1, 100);
+                if (ready == 0 || (ready < 0 && Libc.Errno == EINTR))
+                    continue;
+                var n = Libc.read(fd, buffer, 4096);
+                if (n < 0 && Libc.Errno == EINTR)
+                    continue;
+                if (n <= 0)
+                    break;
+                tail.AddRange(new ReadOnlySpan<byte>(buffer, (int)n));
+                if (tail.Count > MaxOutputInError * 4)
+                    tail.RemoveRange(0, tail.Count - MaxOutputInError * 4);
+            }
+        }
+        finally
+        {
+            Libc.close(fd);
+        }
+        var text = Encoding.UTF8.GetString(tail.ToArray());
+        return text.Length > MaxOutputInError ? text[^MaxOutputInError..] : text;
+    }, CancellationToken.None);
+
+    private static unsafe (int Read, int Write) Pipe()
+    {
+        var fds = stackalloc int[2];
+        if (Libc.pipe2(fds, O_CLOEXEC) != 0)
+            throw new RuntimeException($"hook: pipe: {Libc.ErrorText(Libc.Errno)}");
+        return (fds[0], fds[1]);
     }
 }

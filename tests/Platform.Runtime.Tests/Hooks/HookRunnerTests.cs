@@ -1,0 +1,102 @@
+using Platform.Runtime.Hooks;
+using Platform.Runtime.Spec;
+
+namespace Platform.Runtime.Tests.Hooks;
+
+/// <summary>The host-side hook runner against real processes (busybox, installed by scripts/setup).</summary>
+public sealed class HookRunnerTests : IDisposable
+{
+    private const string Busybox = "/bin/busybox";
+    private readonly string _dir = Directory.CreateTempSubdirectory("platform-hooks-").FullName;
+    private readonly HookRunner _runner = new();
+    private static readonly ContainerState State = new() { OciVersion = "1.2.0", Id = "web", Status = ContainerStatus.Created, Pid = 42, Bundle = "/b" };
+
+    [Fact]
+    public async Task Args_zero_is_the_hooks_argv_zero_so_multi_call_binaries_work()
+    {
+        RequireBusybox();
+        var file = Path.Combine(_dir, "out");
+
+        await _runner.RunAsync("poststart", [Hook("sh", "-c", $"echo \"$0\" > {file}")], State, TestContext.Current.CancellationToken);
+
+        Assert.Equal("sh\n", File.ReadAllText(file));
+    }
+
+    [Fact]
+    public async Task The_hook_gets_the_state_on_stdin_and_only_its_own_environment()
+    {
+        RequireBusybox();
+        var file = Path.Combine(_dir, "out");
+        var hook = Hook("sh", "-c", $"cat > {file}; env >> {file}");
+        hook.Env = ["ONLY=this"];
+        Environment.SetEnvironmentVariable("PLATFORM_HOOK_TEST_LEAK", "1");
+
+        await _runner.RunAsync("prestart", [hook], State, TestContext.Current.CancellationToken);
+
+        var lines = File.ReadAllLines(file);
+        Assert.StartsWith("{\"ociVersion\":\"1.2.0\",\"id\":\"web\",\"status\":\"created\",\"pid\":42", lines[0]);
+        Assert.Contains("ONLY=this", lines);
+        // Nothing of the runtime's own environment leaks in (busybox sh adds a default PATH and PWD itself).
+        Assert.DoesNotContain(lines, l => l.StartsWith("PLATFORM_HOOK_TEST_LEAK=", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_failing_hook_reports_its_status_and_output()
+    {
+        RequireBusybox();
+
+        var e = await Assert.ThrowsAsync<RuntimeException>(() =>
+            _runner.RunAsync("createRuntime", [Hook("sh", "-c", "echo to-out; echo to-err >&2; exit 3")], State, TestContext.Current.CancellationToken));
+
+        Assert.Contains("hook createRuntime[0] (/bin/busybox): exited with status 3", e.Message);
+        Assert.Contains("to-out", e.Message);
+        Assert.Contains("to-err", e.Message);
+    }
+
+    [Fact]
+    public async Task A_hook_past_its_timeout_is_killed_even_if_a_child_holds_its_output()
+    {
+        RequireBusybox();
+        var hook = Hook("sh", "-c", $"{Busybox} sleep 600 & {Busybox} sleep 600");
+        hook.Timeout = 1;
+
+        var e = await Assert.ThrowsAsync<RuntimeException>(() => _runner.RunAsync("poststop", [hook], State, TestContext.Current.CancellationToken));
+
+        Assert.Contains("timed out after 1 s and was killed", e.Message);
+    }
+
+    [Fact]
+    public async Task A_hook_that_exits_while_a_child_keeps_its_output_open_does_not_hang()
+    {
+        RequireBusybox();
+        var pidFile = Path.Combine(_dir, "child");
+        try
+        {
+            await _runner.RunAsync("poststart", [Hook("sh", "-c", $"{Busybox} sleep 600 & echo $! > {pidFile}")], State, TestContext.Current.CancellationToken);
+        }
+        finally
+        {
+            if (File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), out var child))
+                System.Diagnostics.Process.GetProcessById(child).Kill();
+        }
+    }
+
+    [Fact]
+    public async Task A_missing_hook_binary_is_a_clear_error()
+    {
+        var e = await Assert.ThrowsAsync<RuntimeException>(() =>
+            _runner.RunAsync("prestart", [new Hook { Path = Path.Combine(_dir, "nope") }], State, TestContext.Current.CancellationToken));
+
+        Assert.Contains("cannot run it", e.Message);
+    }
+
+    private static Hook Hook(params string[] args) => new() { Path = Busybox, Args = [.. args] };
+
+    private static void RequireBusybox()
+    {
+        if (!File.Exists(Busybox))
+            Assert.Skip("busybox is not installed (scripts/setup installs busybox-static)");
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+}
