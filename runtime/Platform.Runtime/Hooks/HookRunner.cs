@@ -47,7 +47,7 @@ internal sealed class HookRunner : IHookRunner
         try
         {
             // stdout and stderr share one pipe: the error shows what the hook printed in the order it printed it.
-            pid = ProcessSpawner.Spawn(path, hook.Args is { Count: > 0 } args ? args : [path], hook.Env ?? [], [stdinRead, outputWrite, outputWrite]);
+            pid = ProcessSpawner.Spawn(path, hook.Args is { Count: > 0 } args ? args : [path], hook.Env ?? [], [stdinRead, outputWrite, outputWrite], newProcessGroup: true);
         }
         catch (RuntimeException e)
         {
@@ -61,27 +61,36 @@ internal sealed class HookRunner : IHookRunner
             Libc.close(outputWrite);
         }
 
-        using var drain = new CancellationTokenSource();
-        var output = ReadTailAsync(outputRead, drain.Token);
-        WriteState(stdinWrite, stateJson);
-
+        // The timeout covers the whole hook, including a hook that never reads its stdin.
         using var timeout = hook.Timeout is { } seconds ? new CancellationTokenSource(TimeSpan.FromSeconds(seconds)) : new CancellationTokenSource();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+        using var drain = new CancellationTokenSource();
+        var output = ReadTailAsync(outputRead, drain.Token);
         var pidfd = Libc.PidfdOpen(pid);
         if (pidfd < 0)
         {
-            Libc.kill(pid, SIGKILL);
+            var error = Libc.ErrorText(Libc.Errno);
+            Libc.close(stdinWrite);
+            Libc.kill(-pid, SIGKILL);
             ProcessSpawner.Wait(pid);
-            throw new RuntimeException($"hook {name} ({path}): pidfd_open: {Libc.ErrorText(Libc.Errno)}");
+            drain.Cancel();
+            await output;
+            throw new RuntimeException($"hook {name} ({path}): pidfd_open: {error}");
         }
         try
         {
-            await PidfdWatcher.Shared.WaitAsync(pidfd, linked.Token);
+            await Task.Run(() => WriteState(stdinWrite, stateJson, linked.Token), CancellationToken.None);
+            var wait = PidfdWatcher.Shared.WaitAsync(pidfd, linked.Token);
+            pidfd = -1; // the watcher owns it now and closes it when the wait ends
+            await wait;
         }
-        catch (OperationCanceledException)
+        catch
         {
-            Libc.kill(pid, SIGKILL);
+            // The hook and whatever it started (its process group) go; then its output is collected.
+            Libc.kill(-pid, SIGKILL);
             ProcessSpawner.Wait(pid);
+            if (pidfd >= 0)
+                Libc.close(pidfd);
             drain.Cancel();
             await output;
             if (timeout.IsCancellationRequested)
@@ -97,25 +106,42 @@ internal sealed class HookRunner : IHookRunner
     }
 
     /// <summary>
-    /// Writes the state and closes the hook's stdin. A pipe buffer holds far more than a state, so this does
-    /// not block; a hook that exits without reading it is fine (EPIPE: SIGPIPE is ignored in .NET processes).
+    /// Writes the state and closes the hook's stdin, polling so that a hook which never reads it (and a state
+    /// bigger than the pipe buffer) is still bounded by the timeout. A hook that exits without reading is fine:
+    /// EPIPE ends the write (SIGPIPE is ignored in .NET processes).
     /// </summary>
-    private static unsafe void WriteState(int fd, byte[] state)
+    private static unsafe void WriteState(int fd, byte[] state, CancellationToken cancellationToken)
     {
-        fixed (byte* p = state)
+        try
         {
-            var written = 0;
-            while (written < state.Length)
+            Libc.fcntl(fd, F_SETFL, O_NONBLOCK);
+            var poll = new Libc.PollFd { Fd = fd, Events = POLLOUT };
+            fixed (byte* p = state)
             {
-                var n = Libc.write(fd, p + written, state.Length - written);
-                if (n < 0 && Libc.Errno == EINTR)
-                    continue;
-                if (n <= 0)
-                    break;
-                written += (int)n;
+                var written = 0;
+                while (written < state.Length)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var n = Libc.write(fd, p + written, state.Length - written);
+                    if (n > 0)
+                    {
+                        written += (int)n;
+                        continue;
+                    }
+                    if (n < 0 && Libc.Errno is EAGAIN or EINTR)
+                    {
+                        poll.Revents = 0;
+                        Libc.poll(&poll, 1, 100);
+                        continue;
+                    }
+                    return;
+                }
             }
         }
-        Libc.close(fd);
+        finally
+        {
+            Libc.close(fd);
+        }
     }
 
     /// <summary>

@@ -66,6 +66,39 @@ public sealed class HookRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_hook_that_never_reads_a_big_state_still_times_out_and_its_children_die_with_it()
+    {
+        RequireBusybox();
+        var pidFile = Path.Combine(_dir, "child");
+        var hook = Hook("sh", "-c", $"{Busybox} sleep 600 & echo $! > {pidFile}; {Busybox} sleep 600");
+        hook.Timeout = 1;
+        // Far more than a pipe buffer (64 KiB), and the hook never reads its stdin.
+        var big = State with { Annotations = new Dictionary<string, string> { ["big"] = new string('a', 512 * 1024) } };
+
+        var e = await Assert.ThrowsAsync<RuntimeException>(() => _runner.RunAsync("createRuntime", [hook], big, TestContext.Current.CancellationToken));
+
+        Assert.Contains("timed out after 1 s and was killed", e.Message);
+        var child = int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (IsAliveNotZombie(child) && DateTime.UtcNow < deadline)
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        Assert.False(IsAliveNotZombie(child), $"the hook's child {child} outlived the timeout");
+    }
+
+    private static bool IsAliveNotZombie(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)] != 'Z';
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    [Fact]
     public async Task A_hook_that_exits_while_a_child_keeps_its_output_open_does_not_hang()
     {
         RequireBusybox();

@@ -55,21 +55,32 @@ internal static class DeviceSetup
             _ => throw new RuntimeException($"linux.devices: {path}: unknown device type \"{device.Type}\""),
         };
         var dev = MakeDev(device.Major, device.Minor);
-        if (Libc.mknodat(parent.Fd, name, type | mode, dev) < 0)
+        // With a zero umask the node is born with the spec's exact mode: no chmod by name afterwards, which
+        // would follow a symlink swapped in meanwhile (before pivot_root, onto the host's files).
+        var umask = Libc.umask(0);
+        try
         {
-            if (Libc.Errno != EEXIST)
-                throw Sys.Error($"mknod {path}");
-            // What the rootfs has there is kept only if it is this very device (e.g. a bind-mounted /dev/null).
-            // Anything else (a regular file, a symlink planted to redirect writes, another device) is replaced;
-            // nothing here follows a symlink (mknodat and fstatat/unlinkat on the name never do).
-            if (Libc.LstatAt(parent.Fd, name) is { } existing && (existing.Mode & S_IFMT) == type && existing.Rdev == dev)
-                return;
-            Sys.Check(Libc.unlinkat(parent.Fd, name, 0), $"remove {path} (not the device it must be)");
-            Sys.Check(Libc.mknodat(parent.Fd, name, type | mode, dev), $"mknod {path}");
+            if (Libc.mknodat(parent.Fd, name, type | mode, dev) < 0)
+            {
+                if (Libc.Errno != EEXIST)
+                    throw Sys.Error($"mknod {path}");
+                // What the rootfs has there is kept, untouched (as runc), only if it is this very device (e.g. a
+                // bind-mounted /dev/null: changing its mode would change the host's). Anything else (a regular
+                // file, a symlink planted to redirect writes, another device) is replaced; mknodat, fstatat and
+                // unlinkat on the name never follow a symlink.
+                if (Libc.LstatAt(parent.Fd, name) is { } existing && (existing.Mode & S_IFMT) == type && existing.Rdev == dev)
+                    return;
+                Sys.Check(Libc.unlinkat(parent.Fd, name, 0), $"remove {path} (not the device it must be)");
+                Sys.Check(Libc.mknodat(parent.Fd, name, type | mode, dev), $"mknod {path}");
+            }
         }
-        // mknod applies the umask; the spec's mode is exact.
-        Sys.Check(Libc.fchmodat(parent.Fd, name, mode, 0), $"chmod {path}");
-        Sys.Check(Libc.fchownat(parent.Fd, name, device.Uid ?? 0, device.Gid ?? 0, AT_SYMLINK_NOFOLLOW), $"chown {path}");
+        finally
+        {
+            Libc.umask(umask);
+        }
+        // Created by root: only a different owner needs a chown (on the name itself, never through a symlink).
+        if (device.Uid is > 0 || device.Gid is > 0)
+            Sys.Check(Libc.fchownat(parent.Fd, name, device.Uid ?? 0, device.Gid ?? 0, AT_SYMLINK_NOFOLLOW), $"chown {path}");
     }
 
     private static void BindFromHost(RootPath root, Device device)

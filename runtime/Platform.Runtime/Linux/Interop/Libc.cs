@@ -37,9 +37,6 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int fchownat(int dirfd, string path, uint owner, uint group, int flags);
 
-    [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    public static partial int fchmodat(int dirfd, string path, uint mode, int flags);
-
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int fcntl(int fd, int cmd, int arg);
 
@@ -165,6 +162,9 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Lib)]
     public static partial int posix_spawnattr_setflags(void* attributes, short flags);
+
+    [LibraryImport(Lib)]
+    public static partial int posix_spawnattr_setpgroup(void* attributes, int processGroup);
 
     [LibraryImport(Lib)]
     public static partial int posix_spawnattr_setsigmask(void* attributes, ulong* mask);

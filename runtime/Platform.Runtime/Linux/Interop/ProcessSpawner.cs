@@ -16,7 +16,8 @@ internal static unsafe class ProcessSpawner
     // Sources are first duplicated above every target so that no dup2 clobbers a later source.
     private const int ScratchFloor = 16;
 
-    public static int Spawn(string path, IReadOnlyList<string> argv, IReadOnlyList<string> env, ReadOnlySpan<int> fds)
+    /// <param name="newProcessGroup">Start it as the leader of a new process group, so it can be killed with everything it started.</param>
+    public static int Spawn(string path, IReadOnlyList<string> argv, IReadOnlyList<string> env, ReadOnlySpan<int> fds, bool newProcessGroup = false)
     {
         var scratch = new int[fds.Length];
         var fileActions = NativeMemory.AllocZeroed(FileActionsSize);
@@ -42,7 +43,13 @@ internal static unsafe class ProcessSpawner
             Check(Libc.posix_spawnattr_setsigmask(attributes, set), path);
             Libc.sigfillset(set);
             Check(Libc.posix_spawnattr_setsigdefault(attributes, set), path);
-            Check(Libc.posix_spawnattr_setflags(attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF), path);
+            var flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+            if (newProcessGroup)
+            {
+                Check(Libc.posix_spawnattr_setpgroup(attributes, 0), path);
+                flags |= POSIX_SPAWN_SETPGROUP;
+            }
+            Check(Libc.posix_spawnattr_setflags(attributes, (short)flags), path);
 
             var pathBytes = Utf8(path, strings);
             var argvArray = StringArray(argv, strings);
