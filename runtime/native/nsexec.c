@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -253,6 +254,12 @@ __attribute__((constructor)) static void platform_nsexec(void)
 		_exit(send_message(MSG_PID, &pid, sizeof(pid)) < 0 ? 1 : 0);
 	}
 
+	/*
+	 * Not dumpable from its first instruction (as runc): nothing in a joined PID namespace may ptrace it or
+	 * open its /proc files while .NET starts and the init sets up.
+	 */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		bail("prctl(PR_SET_DUMPABLE)");
 	/*
 	 * The container's process. From here on the .NET start overlaps the host's cgroup attach; the cgroup
 	 * namespace is unshared by the C# init once the plan says the attach is done (unshare of a cgroup

@@ -65,7 +65,15 @@ internal sealed class LinuxLauncher(string initBinary) : IContainerLauncher
         {
             sync.Send(SyncMessageType.Bootstrap, namespaces.EncodeBootstrap(), cancellationToken);
             // The init execs and makes its namespaces meanwhile.
-            request.OnSpawned?.Invoke();
+            try
+            {
+                request.OnSpawned?.Invoke();
+            }
+            catch
+            {
+                pid = PidIfForked(sync);
+                throw;
+            }
             var message = Receive(sync, cancellationToken);
             if (message.Type == SyncMessageType.UserNamespace)
             {
@@ -104,6 +112,24 @@ internal sealed class LinuxLauncher(string initBinary) : IContainerLauncher
                 ProcessSpawner.Wait(stage0);
             }
             throw;
+        }
+    }
+
+    /// <summary>
+    /// After a failure while the C stage runs: the PID of the container process if it has already been forked
+    /// (so the cleanup kills it rather than leave it orphaned), else 0 (a stage waiting for its id maps forks
+    /// nothing and dies with the intermediate).
+    /// </summary>
+    private static int PidIfForked(HostSyncChannel sync)
+    {
+        using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            return sync.Receive(bounded.Token) is { Type: SyncMessageType.Pid } message ? BinaryPrimitives.ReadInt32LittleEndian(message.Payload) : 0;
+        }
+        catch (Exception e) when (e is RuntimeException or OperationCanceledException)
+        {
+            return 0;
         }
     }
 

@@ -51,8 +51,7 @@ internal sealed unsafe class InitProcess(InitChannel channel)
 
     private InitPlan ReadPlan()
     {
-        // Not dumpable: nothing in the container may ptrace or open /proc/1/* of the init while it sets up.
-        Libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+        // Already not dumpable: the C stage made it so right after the fork.
         var (type, payload) = channel.Receive();
         if (type != SyncMessageType.Plan)
             throw new RuntimeException($"init: expected the plan, got {type} (was the native stage linked into {Environment.ProcessPath}?)");
