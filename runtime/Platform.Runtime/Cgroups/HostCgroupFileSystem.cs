@@ -5,7 +5,7 @@ namespace Platform.Runtime.Cgroups;
 
 internal sealed partial class HostCgroupFileSystem : ICgroupFileSystem
 {
-    private const int ENOENT = 2, EBUSY = 16, ENODATA = 61;
+    private const int ENOENT = 2, EBUSY = 16;
 
     /// <summary>trusted.* needs CAP_SYS_ADMIN to set, so a process inside a delegated cgroup cannot forge it.</summary>
     private const string CreatedMarker = "trusted.platform-runtime.created";
@@ -82,19 +82,15 @@ internal sealed partial class HostCgroupFileSystem : ICgroupFileSystem
         }
     }
 
+    /// <summary>
+    /// Whether the directory carries the marker. Any failure to read it (ENODATA, a file system without xattrs,
+    /// EPERM) counts as "not ours": a group this runtime cannot prove it made is left in place rather than
+    /// removed, and `delete --force` still completes.
+    /// </summary>
     public unsafe bool IsMarkedCreated(string path)
     {
         byte value;
-        if (GetXattr(path, CreatedMarker, &value, 1) >= 0)
-        {
-            return true;
-        }
-        int errno = Marshal.GetLastPInvokeError();
-        return errno switch
-        {
-            ENODATA or ENOENT => false,
-            _ => throw new RuntimeException($"cgroup: reading {CreatedMarker} of {path}: {Marshal.GetPInvokeErrorMessage(errno)}"),
-        };
+        return GetXattr(path, CreatedMarker, &value, 1) >= 0;
     }
 
     [LibraryImport("libc", EntryPoint = "lsetxattr", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
