@@ -26,6 +26,8 @@ internal sealed class StateStore(string root, ISyscalls syscalls)
     /// </summary>
     public const string StagingPrefix = ".~";
 
+    private static readonly TimeSpan StagingGrace = TimeSpan.FromSeconds(10);
+
     /// <summary>
     /// Creates the container's folder and returns its lock, already held; null when the ID is taken. The folder is
     /// built and locked under a staging name, then renamed into place without replacing anything (the atomic
@@ -52,7 +54,14 @@ internal sealed class StateStore(string root, ISyscalls syscalls)
         {
             if (!renamed)
             {
-                Directory.Delete(staging, recursive: true);
+                try
+                {
+                    Directory.Delete(staging, recursive: true);
+                }
+                catch (DirectoryNotFoundException)
+                {
+                    // A cleaner that took it for stale (a creator in another PID namespace looks dead) removed it.
+                }
                 held?.Dispose();
             }
         }
@@ -60,7 +69,9 @@ internal sealed class StateStore(string root, ISyscalls syscalls)
 
     /// <summary>
     /// Removes staging folders whose creator died between mkdir and rename. One is stale only when no process has
-    /// its creator's PID and nobody holds its lock (a live creator holds it from just after mkdir until the rename).
+    /// its creator's PID, nobody holds its lock (a live creator holds it from just after mkdir until the rename),
+    /// and it is older than <see cref="StagingGrace"/>: a creator in another PID namespace (its PID invisible
+    /// here) could otherwise lose its folder between its mkdir and its flock.
     /// </summary>
     public void RemoveStaleStaging()
     {
@@ -71,6 +82,8 @@ internal sealed class StateStore(string root, ISyscalls syscalls)
             var name = Path.GetFileName(dir);
             var pidText = name[StagingPrefix.Length..].Split('.')[0];
             if (int.TryParse(pidText, System.Globalization.CultureInfo.InvariantCulture, out var pid) && syscalls.ReadProcessStat(pid) is { HasExited: false })
+                continue;
+            if (DateTime.UtcNow - Directory.GetLastWriteTimeUtc(dir) < StagingGrace)
                 continue;
             using var held = syscalls.TryLockDirectory(dir);
             if (held is null)

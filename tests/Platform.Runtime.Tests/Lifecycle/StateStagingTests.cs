@@ -11,13 +11,28 @@ public sealed class StateStagingTests : IDisposable
 
     public void Dispose() => _f.Dispose();
 
-    /// <summary>A staging folder whose creator is gone: PIDs never reach 999999999 (pid_max is at most 2^22).</summary>
-    private string MakeStaleStaging()
+    /// <summary>
+    /// A staging folder whose creator is gone: PIDs never reach 999999999 (pid_max is at most 2^22), and it is
+    /// older than the grace a creator in another PID namespace gets.
+    /// </summary>
+    private string MakeStaleStaging(bool recent = false)
     {
         Directory.CreateDirectory(_f.Options.Root);
         var dir = Path.Combine(_f.Options.Root, $"{StateStore.StagingPrefix}999999999.{Guid.NewGuid():N}");
         Directory.CreateDirectory(dir);
+        if (!recent)
+            Directory.SetLastWriteTimeUtc(dir, DateTime.UtcNow.AddMinutes(-1));
         return dir;
+    }
+
+    [Fact]
+    public async Task A_recent_staging_folder_of_an_invisible_creator_is_kept()
+    {
+        var recent = MakeStaleStaging(recent: true);
+
+        await _f.Runtime.DeleteAsync("anything", force: true, Ct);
+
+        Assert.True(Directory.Exists(recent));
     }
 
     [Fact]
