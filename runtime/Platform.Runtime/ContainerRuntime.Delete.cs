@@ -29,7 +29,7 @@ public sealed partial class ContainerRuntime
                 throw new RuntimeException($"cannot delete container \"{id}\": it is being created (a crashed create is removed with --force)");
 
             // A created container is deleted like runc does it: its waiting init is killed.
-            var cgroup = state?.CgroupPath is { } path ? _cgroups.Open(path) : null;
+            var cgroup = state?.CgroupPath is { } path ? _cgroups.Open(path, id) : null;
             // Also for a stopped one: without a PID namespace its children outlive it inside the cgroup.
             await KillEverythingAsync(status == ContainerStatus.Stopped ? null : PhaseCreatedOrNull(state), cgroup);
             if (state is { Pid: > 0 })

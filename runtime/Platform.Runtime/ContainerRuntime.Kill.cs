@@ -20,7 +20,7 @@ public sealed partial class ContainerRuntime
 
         if (all && state.CgroupPath is { } path)
         {
-            var cgroup = _cgroups.Open(path);
+            var cgroup = _cgroups.Open(path, id);
             // SIGKILL through the cgroup freezes first, so nothing escapes by forking; other signals go to every member.
             if (signal == LinuxConstants.SIGKILL)
             {

@@ -10,7 +10,7 @@ public sealed partial class ContainerRuntime
         ContainerId.Validate(id);
         var state = _store.Read(id);
         if (state?.CgroupPath is { } path)
-            return Task.FromResult(_cgroups.Open(path).GetPids());
+            return Task.FromResult(_cgroups.Open(path, id).GetPids());
         IReadOnlyList<int> single = state is not null && _store.IsAlive(state) ? [state.Pid] : [];
         return Task.FromResult(single);
     }

@@ -13,7 +13,7 @@ internal sealed class HostCgroupProvider : ICgroupProvider
     public ICgroupHandle Create(string id, Spec.Linux? linux) =>
         new Handle(_manager.Value.Create(id, linux?.CgroupsPath, linux?.Resources));
 
-    public ICgroupHandle Open(string path) => new Handle(_manager.Value.Open(path));
+    public ICgroupHandle Open(string path, string id) => new Handle(_manager.Value.Open(path, id));
 
     private sealed class Handle(ICgroup cgroup) : ICgroupHandle
     {

@@ -15,8 +15,8 @@ internal interface ICgroupProvider
     /// <summary>Creates the container's cgroup (linux.cgroupsPath or the default) with linux.resources applied.</summary>
     ICgroupHandle Create(string id, Spec.Linux? linux);
 
-    /// <summary>Reopens a cgroup created earlier (maybe by another CLI process) from its persisted path.</summary>
-    ICgroupHandle Open(string path);
+    /// <summary>Reopens container <paramref name="id"/>'s cgroup (made earlier, maybe by another CLI process) from its persisted path.</summary>
+    ICgroupHandle Open(string path, string id);
 }
 
 internal interface ICgroupHandle
@@ -31,6 +31,6 @@ internal interface ICgroupHandle
     /// <summary>SIGKILLs every process in the cgroup without racing against forks.</summary>
     void KillAll();
 
-    /// <summary>Removes the cgroup (in every hierarchy) if this runtime created it; its processes must be gone.</summary>
+    /// <summary>Removes the cgroup (in every hierarchy) where it was created for this container; its processes must be gone.</summary>
     void Destroy();
 }

@@ -40,7 +40,7 @@ public sealed class CgroupManager
     public ICgroup Create(string id, string? cgroupsPath, Resources? resources)
     {
         string path = ResolvePath(id, cgroupsPath);
-        var cgroup = Instantiate(path);
+        var cgroup = Instantiate(path, id);
         try
         {
             if (cgroup is V1Cgroup v1)
@@ -71,10 +71,13 @@ public sealed class CgroupManager
         return cgroup;
     }
 
-    /// <summary>Reopens a cgroup by its persisted <see cref="ICgroup.Path"/>; it need not exist (delete --force).</summary>
-    public ICgroup Open(string path) => Instantiate(CgroupPath.Normalize(path, "cgroup path"));
+    /// <summary>
+    /// Reopens the cgroup of container <paramref name="id"/> by its persisted <see cref="ICgroup.Path"/>; it need
+    /// not exist (delete --force). Its Destroy removes only directories made for that container.
+    /// </summary>
+    public ICgroup Open(string path, string id) => Instantiate(CgroupPath.Normalize(path, "cgroup path"), id);
 
-    private ICgroup Instantiate(string path) => _host.Version == CgroupVersion.V2
-        ? new V2Cgroup(_host, _fs, path)
-        : new V1Cgroup(_host, _fs, path);
+    private ICgroup Instantiate(string path, string id) => _host.Version == CgroupVersion.V2
+        ? new V2Cgroup(_host, _fs, path, id)
+        : new V1Cgroup(_host, _fs, path, id);
 }

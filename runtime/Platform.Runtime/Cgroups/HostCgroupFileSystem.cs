@@ -72,25 +72,30 @@ internal sealed partial class HostCgroupFileSystem : ICgroupFileSystem
     public IEnumerable<string> GetDirectories(string path) =>
         Directory.Exists(path) ? Directory.GetDirectories(path) : [];
 
-    public unsafe void MarkCreated(string path)
+    public unsafe void MarkCreated(string path, string owner)
     {
-        byte value = (byte)'1';
-        if (SetXattr(path, CreatedMarker, &value, 1, 0) != 0)
+        var value = System.Text.Encoding.UTF8.GetBytes(owner);
+        fixed (byte* p = value)
         {
-            int errno = Marshal.GetLastPInvokeError();
-            throw new RuntimeException($"cgroup: marking {path} as created by this runtime ({CreatedMarker}): {Marshal.GetPInvokeErrorMessage(errno)}");
+            if (SetXattr(path, CreatedMarker, p, (nuint)value.Length, 0) != 0)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                throw new RuntimeException($"cgroup: marking {path} as created for {owner} ({CreatedMarker}): {Marshal.GetPInvokeErrorMessage(errno)}");
+            }
         }
     }
 
     /// <summary>
-    /// Whether the directory carries the marker. Any failure to read it (ENODATA, a file system without xattrs,
-    /// EPERM) counts as "not ours": a group this runtime cannot prove it made is left in place rather than
+    /// The owner in the marker. Any failure to read it (ENODATA, a file system without xattrs, EPERM) counts as
+    /// "not ours": a group this runtime cannot prove it made for this container is left in place rather than
     /// removed, and `delete --force` still completes.
     /// </summary>
-    public unsafe bool IsMarkedCreated(string path)
+    public unsafe string? CreatedFor(string path)
     {
-        byte value;
-        return GetXattr(path, CreatedMarker, &value, 1) >= 0;
+        // Container IDs are at most a few hundred bytes; anything longer is not our marker.
+        var buffer = stackalloc byte[1024];
+        var length = GetXattr(path, CreatedMarker, buffer, 1024);
+        return length > 0 ? System.Text.Encoding.UTF8.GetString(buffer, (int)length) : null;
     }
 
     [LibraryImport("libc", EntryPoint = "lsetxattr", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]

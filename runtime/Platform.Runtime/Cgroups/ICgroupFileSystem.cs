@@ -15,7 +15,11 @@ internal interface ICgroupFileSystem
     /// <summary>Removes an empty cgroup directory; false when the kernel says it is still busy (EBUSY).</summary>
     bool TryRemoveDirectory(string path);
     IEnumerable<string> GetDirectories(string path);
-    /// <summary>Marks a cgroup directory as created by this runtime (an xattr on cgroupfs), so any later process removes only those.</summary>
-    void MarkCreated(string path);
-    bool IsMarkedCreated(string path);
+    /// <summary>
+    /// Marks a cgroup directory as created for the container <paramref name="owner"/> (an xattr on cgroupfs), so
+    /// any later process removes only the groups of the container it deletes.
+    /// </summary>
+    void MarkCreated(string path, string owner);
+    /// <summary>The container a directory was created for; null when unmarked or the marker cannot be read.</summary>
+    string? CreatedFor(string path);
 }

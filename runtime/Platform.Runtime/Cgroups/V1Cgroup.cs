@@ -7,7 +7,8 @@ namespace Platform.Runtime.Cgroups;
 /// A cgroup on v1: one directory per mounted hierarchy, plus one in the controller-less unified hierarchy of
 /// a hybrid host so that cgroup.kill can reach every process at once.
 /// </summary>
-internal sealed class V1Cgroup(CgroupHost host, ICgroupFileSystem fs, string path) : ICgroup
+/// <param name="owner">The container this handle acts for: only directories made for it are ever removed.</param>
+internal sealed class V1Cgroup(CgroupHost host, ICgroupFileSystem fs, string path, string owner) : ICgroup
 {
     public string Path { get; } = path;
 
@@ -56,7 +57,7 @@ internal sealed class V1Cgroup(CgroupHost host, ICgroupFileSystem fs, string pat
     {
         if (!existed && _createdHere.Add(dir))
         {
-            fs.MarkCreated(dir);
+            fs.MarkCreated(dir, owner);
         }
     }
 
@@ -179,12 +180,12 @@ internal sealed class V1Cgroup(CgroupHost host, ICgroupFileSystem fs, string pat
         return stats;
     }
 
-    /// <summary>Removes the group where this runtime created it; directories of a pre-existing group that was joined stay.</summary>
+    /// <summary>Removes the group where it was made for this container; directories of a group that was joined stay.</summary>
     public void Destroy()
     {
         foreach (var dir in Directories)
         {
-            if (_createdHere.Contains(dir) || fs.IsMarkedCreated(dir))
+            if (_createdHere.Contains(dir) || fs.CreatedFor(dir) == owner)
             {
                 CgroupTree.Remove(fs, dir);
             }

@@ -4,7 +4,8 @@ using Platform.Runtime.Spec;
 namespace Platform.Runtime.Cgroups;
 
 /// <summary>A cgroup in the unified (v2) hierarchy: one directory.</summary>
-internal sealed class V2Cgroup(CgroupHost host, ICgroupFileSystem fs, string path) : ICgroup
+/// <param name="owner">The container this handle acts for: only groups made for it are ever removed.</param>
+internal sealed class V2Cgroup(CgroupHost host, ICgroupFileSystem fs, string path, string owner) : ICgroup
 {
     public string Path { get; } = path;
 
@@ -26,7 +27,7 @@ internal sealed class V2Cgroup(CgroupHost host, ICgroupFileSystem fs, string pat
         }
         fs.CreateDirectory(Directory);
         _createdHere = true;
-        fs.MarkCreated(Directory);
+        fs.MarkCreated(Directory, owner);
     }
 
     public void Apply(int pid) =>
@@ -92,10 +93,10 @@ internal sealed class V2Cgroup(CgroupHost host, ICgroupFileSystem fs, string pat
         return fs.FileExists(path) ? CgroupTree.ParseKeyValues(fs.ReadFile(path)) : [];
     }
 
-    /// <summary>Removes the group only if this runtime created it: a pre-existing group that was joined stays.</summary>
+    /// <summary>Removes the group only if it was made for this container: a group that was joined stays, even one made for another container.</summary>
     public void Destroy()
     {
-        if (_createdHere || fs.IsMarkedCreated(Directory))
+        if (_createdHere || fs.CreatedFor(Directory) == owner)
         {
             CgroupTree.Remove(fs, Directory);
         }

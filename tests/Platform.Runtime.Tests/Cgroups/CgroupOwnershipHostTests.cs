@@ -71,7 +71,7 @@ public sealed class CgroupOwnershipHostTests : IDisposable
         Directory.CreateDirectory(preExisting);
         Manager.Create("unused", _path, null);
 
-        new CgroupManager().Open(_path).Destroy();
+        new CgroupManager().Open(_path, "unused").Destroy();
 
         Assert.True(Directory.Exists(preExisting));
         Assert.False(Directory.Exists(Root + "/memory" + _path));
@@ -82,7 +82,7 @@ public sealed class CgroupOwnershipHostTests : IDisposable
     public void A_cgroup_that_was_never_created_opens_empty_and_destroys_as_a_no_op()
     {
         // What delete --force meets after a create that crashed between its first state write and the cgroup.
-        var cgroup = Manager.Open(_path);
+        var cgroup = Manager.Open(_path, "unused");
 
         Assert.Empty(cgroup.GetPids());
         cgroup.KillAll();

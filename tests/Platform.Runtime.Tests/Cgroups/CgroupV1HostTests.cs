@@ -107,7 +107,7 @@ public sealed class CgroupV1HostTests : IDisposable
         Assert.Equal(128 + 9, exit.ExitCode);
         await HeldProcess.Eventually(() => cgroup.GetPids().Count == 0, "the cgroup to empty");
 
-        Manager.Open(cgroup.Path).Destroy();
+        Manager.Open(cgroup.Path, "unused").Destroy();
         foreach (var hierarchy in Directory.GetDirectories("/sys/fs/cgroup"))
         {
             Assert.False(Directory.Exists(hierarchy + _path), $"{hierarchy}{_path} left behind");

@@ -180,7 +180,7 @@ public sealed class CgroupV2LayoutTests : IDisposable
         string child = LayOut("/platform-runtime/c1/inner");
         File.WriteAllText(Path.Combine(child, "cgroup.procs"), "12\n");
 
-        var pids = _manager.Open("/platform-runtime/c1").GetPids();
+        var pids = _manager.Open("/platform-runtime/c1", "c1").GetPids();
 
         Assert.Equal([10, 11, 12], pids.Order());
     }
@@ -195,7 +195,7 @@ public sealed class CgroupV2LayoutTests : IDisposable
         File.WriteAllText(Leaf("cpu.stat"), "usage_usec 1500\nuser_usec 1000\nsystem_usec 500\nnr_periods 9\nnr_throttled 3\n");
         File.WriteAllText(Leaf("pids.current"), "5\n");
 
-        var stats = _manager.Open("/platform-runtime/c1").GetStats();
+        var stats = _manager.Open("/platform-runtime/c1", "c1").GetStats();
 
         Assert.Equal(new CgroupStats
         {
@@ -208,10 +208,10 @@ public sealed class CgroupV2LayoutTests : IDisposable
     public void Destroy_removes_the_cgroup_and_is_idempotent_after_reopening()
     {
         var cgroup = _manager.Create("c2", null, null);
-        Assert.True(_fs.IsMarkedCreated(Path.Combine(_root, "platform-runtime", "c2")));
+        Assert.Equal("c2", _fs.CreatedFor(Path.Combine(_root, "platform-runtime", "c2")));
 
         cgroup.Destroy();
-        _manager.Open(cgroup.Path).Destroy();
+        _manager.Open(cgroup.Path, "c2").Destroy();
 
         Assert.False(Directory.Exists(Path.Combine(_root, "platform-runtime", "c2")));
         Assert.True(Directory.Exists(Path.Combine(_root, "platform-runtime")));
@@ -222,7 +222,7 @@ public sealed class CgroupV2LayoutTests : IDisposable
     {
         var path = _manager.Create("c2", null, null).Path;
 
-        new CgroupManager(_root, _fs, mountInfo: "", procSelfCgroup: "0::/\n").Open(path).Destroy();
+        new CgroupManager(_root, _fs, mountInfo: "", procSelfCgroup: "0::/\n").Open(path, "c2").Destroy();
 
         Assert.False(Directory.Exists(Path.Combine(_root, "platform-runtime", "c2")));
     }
@@ -234,9 +234,23 @@ public sealed class CgroupV2LayoutTests : IDisposable
         var cgroup = _manager.Create("other-id", "/platform-runtime/c1", null);
 
         cgroup.Destroy();
-        _manager.Open(cgroup.Path).Destroy();
+        _manager.Open(cgroup.Path, "other-id").Destroy();
 
         Assert.True(Directory.Exists(Path.Combine(_root, "platform-runtime", "c1")));
-        Assert.False(_fs.IsMarkedCreated(Path.Combine(_root, "platform-runtime", "c1")));
+        Assert.Null(_fs.CreatedFor(Path.Combine(_root, "platform-runtime", "c1")));
+    }
+
+    [Fact]
+    public void A_group_made_for_another_container_is_joined_and_removed_only_by_that_container()
+    {
+        var first = _manager.Create("a", "/shared/pod", null);
+        var joined = _manager.Create("b", "/shared/pod", null);
+
+        joined.Destroy();
+        _manager.Open("/shared/pod", "b").Destroy();
+        Assert.True(Directory.Exists(Path.Combine(_root, "shared", "pod")), "b removed the group a made");
+
+        _manager.Open(first.Path, "a").Destroy();
+        Assert.False(Directory.Exists(Path.Combine(_root, "shared", "pod")));
     }
 }

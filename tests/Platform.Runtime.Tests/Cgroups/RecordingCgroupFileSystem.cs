@@ -39,12 +39,12 @@ internal sealed class RecordingCgroupFileSystem : ICgroupFileSystem
         return true;
     }
 
-    /// <summary>The created-by-this-runtime markers (an xattr on cgroupfs), kept here so no root is needed.</summary>
-    public HashSet<string> Marked { get; } = new(StringComparer.Ordinal);
+    /// <summary>The created-for-container markers (an xattr on cgroupfs), kept here so no root is needed.</summary>
+    public Dictionary<string, string> Marked { get; } = new(StringComparer.Ordinal);
 
-    public void MarkCreated(string path) => Marked.Add(path);
+    public void MarkCreated(string path, string owner) => Marked[path] = owner;
 
-    public bool IsMarkedCreated(string path) => Marked.Contains(path) && Directory.Exists(path);
+    public string? CreatedFor(string path) => Directory.Exists(path) && Marked.TryGetValue(path, out var owner) ? owner : null;
 
     public string? LastWrite(string path) => Writes.LastOrDefault(w => w.Path == path).Value;
 }

@@ -27,7 +27,7 @@ internal sealed class FakeCgroups(FakeSyscalls syscalls) : ICgroupProvider
         return cgroup;
     }
 
-    public ICgroupHandle Open(string path) => Live.TryGetValue(path, out var cgroup) ? cgroup : new FakeCgroup(this, syscalls, path);
+    public ICgroupHandle Open(string path, string id) => Live.TryGetValue(path, out var cgroup) ? cgroup : new FakeCgroup(this, syscalls, path);
 
     internal sealed class FakeCgroup(FakeCgroups owner, FakeSyscalls syscalls, string path) : ICgroupHandle
     {
