@@ -105,12 +105,14 @@ internal sealed class LinuxLauncher(string initBinary) : IContainerLauncher
         }
         catch
         {
-            await KillAsync(pid);
+            // The intermediate first: once it is reaped the container process is surely reparented to us (as a
+            // subreaper) or to init, so KillAsync can reap it rather than leave a zombie behind.
             if (!stage0Reaped)
             {
                 Libc.kill(stage0, SIGKILL);
                 ProcessSpawner.Wait(stage0);
             }
+            await KillAsync(pid);
             throw;
         }
     }

@@ -1,3 +1,4 @@
+using Platform.Runtime.Linux.Interop;
 using Platform.Runtime.Spec;
 
 namespace Platform.Runtime.Tests.Linux;
@@ -204,6 +205,53 @@ public sealed class LinuxLauncherTests(ContainerHost host)
         spec.Linux!.Namespaces!.Add(new Namespace { Type = "ipc", Path = "/nonexistent/ns/ipc" });
         var error = await Assert.ThrowsAsync<RuntimeException>(() => TestContainer.CreateAsync(host, spec));
         Assert.Equal("join ipc namespace: open /nonexistent/ns/ipc: No such file or directory", error.Message);
+    }
+
+    [Fact]
+    public async Task A_failure_while_the_init_starts_kills_and_reaps_the_init_already_forked()
+    {
+        host.RequireContainers();
+        // As a subreaper (as every ContainerRuntime host is), an orphaned init would stay our zombie forever.
+        Assert.Equal(0, Libc.prctl(LinuxConstants.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0));
+        var init = 0;
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => TestContainer.CreateAsync(host, TestSpecs.Shell(host.Rootfs, "echo ran"),
+            onSpawned: stateDir =>
+            {
+                // Let the C stage fork the container process first, then fail as a cgroup creation would.
+                var deadline = DateTime.UtcNow.AddSeconds(30);
+                while ((init = ContainerProcessHolding(Path.Combine(stateDir, "exec.fifo"))) == 0 && DateTime.UtcNow < deadline)
+                    Thread.Sleep(10);
+                throw new InvalidOperationException("cgroup: no space left on device");
+            }));
+
+        Assert.Equal("cgroup: no space left on device", error.Message);
+        Assert.NotEqual(0, init);
+        // Killed and reaped before the error came back: not running on, not left as our zombie.
+        var left = Directory.Exists($"/proc/{init}");
+        await TestContainer.GoneWithinDeadlineAsync(init);
+        Assert.False(left, $"container process {init} outlived the failed launch");
+    }
+
+    /// <summary>The process in its own PID namespace (NSpid ends in 1) that holds <paramref name="fifo"/> open as fd 4.</summary>
+    private static int ContainerProcessHolding(string fifo)
+    {
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid))
+                continue;
+            try
+            {
+                if (new FileInfo($"{dir}/fd/4").LinkTarget != fifo)
+                    continue;
+                var nspid = File.ReadAllLines($"{dir}/status").FirstOrDefault(l => l.StartsWith("NSpid:", StringComparison.Ordinal));
+                if (nspid is not null && nspid.Split('\t', StringSplitOptions.RemoveEmptyEntries) is [_, _, "1"])
+                    return pid;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
+        return 0;
     }
 
     [Fact]

@@ -24,13 +24,14 @@ internal sealed class TestContainer : IAsyncDisposable
     public string StateDir => Path.Combine(_dir, "state");
     public string BundleDir => Path.Combine(_dir, "bundle");
 
+    /// <param name="onSpawned">Runs while the init starts, with the state dir (where its exec.fifo is).</param>
     public static async Task<TestContainer> CreateAsync(ContainerHost host, RuntimeSpec spec, Func<int, Task>? onNamespacesCreated = null,
-        string? consoleSocket = null)
+        string? consoleSocket = null, Action<string>? onSpawned = null)
     {
         var container = new TestContainer(TempDirectory.Create("platform-ctr-"));
         try
         {
-            await container.LaunchAsync(host, spec, onNamespacesCreated, consoleSocket);
+            await container.LaunchAsync(host, spec, onNamespacesCreated, consoleSocket, onSpawned);
             return container;
         }
         catch
@@ -40,7 +41,7 @@ internal sealed class TestContainer : IAsyncDisposable
         }
     }
 
-    private async Task LaunchAsync(ContainerHost host, RuntimeSpec spec, Func<int, Task>? onNamespacesCreated, string? consoleSocket)
+    private async Task LaunchAsync(ContainerHost host, RuntimeSpec spec, Func<int, Task>? onNamespacesCreated, string? consoleSocket, Action<string>? onSpawned)
     {
         Directory.CreateDirectory(StateDir);
         Directory.CreateDirectory(BundleDir);
@@ -65,6 +66,7 @@ internal sealed class TestContainer : IAsyncDisposable
                 Stdout = write,
                 Stderr = write,
                 ConsoleSocket = consoleSocket,
+                OnSpawned = onSpawned is null ? null : () => onSpawned(StateDir),
                 OnNamespacesCreated = async (pid, _) =>
                 {
                     NamespacesCreatedPid = pid;
