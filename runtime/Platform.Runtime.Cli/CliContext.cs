@@ -23,6 +23,8 @@ internal sealed class CliContext
             Root = parse.GetValue(GlobalOptions.Root) ?? RuntimeOptions.DefaultRoot,
             // This binary is also the container init.
             InitBinary = Environment.ProcessPath,
+            // One operation per process: block rather than start threads to wait.
+            BlockingWaits = true,
             Warning = log.Warning,
         };
         return new CliContext(new ContainerRuntime(options), log);

@@ -29,7 +29,7 @@ public sealed partial class ContainerRuntime : IContainerRuntime
     private int _subreaper;
 
     public ContainerRuntime(RuntimeOptions options)
-        : this(options, LinuxSyscalls.Instance, new HookRunner(), () => new LinuxLauncher(options.ResolveInitBinary()), new HostCgroupProvider(), TimeProvider.System)
+        : this(options, LinuxSyscalls.Instance, new HookRunner(), () => new LinuxLauncher(options.ResolveInitBinary(), options.BlockingWaits), new HostCgroupProvider(), TimeProvider.System)
     {
     }
 

@@ -16,6 +16,14 @@ public sealed class RuntimeOptions
     /// </summary>
     public string? InitBinary { get; set; }
 
+    /// <summary>
+    /// Whether waits on a starting container init block the calling thread (polling in slices) instead of
+    /// awaiting readiness on a shared epoll thread. Right for a short-lived CLI process, where any extra
+    /// thread start costs more than the wait; wrong for a long-lived host creating containers concurrently,
+    /// hence false by default.
+    /// </summary>
+    public bool BlockingWaits { get; set; }
+
     /// <summary>Receives warnings that do not fail an operation (a failing poststart or poststop hook, as runtime.md requires).</summary>
     public Action<string>? Warning { get; set; }
 

@@ -80,7 +80,7 @@ internal sealed class HookRunner : IHookRunner
         try
         {
             await Task.Run(() => WriteState(stdinWrite, stateJson, linked.Token), CancellationToken.None);
-            var wait = PidfdWatcher.Shared.WaitAsync(pidfd, linked.Token);
+            var wait = FdWatcher.Shared.WaitForExitAsync(pidfd, linked.Token);
             pidfd = -1; // the watcher owns it now and closes it when the wait ends
             await wait;
         }

@@ -1,92 +1,115 @@
 using System.Buffers.Binary;
 using Platform.Runtime.Linux.Interop;
+using Platform.Runtime.Syscalls;
 using static Platform.Runtime.Linux.Interop.LinuxConstants;
 
 namespace Platform.Runtime.Linux;
 
 /// <summary>
-/// The host's end of the sync socket: framed messages, blocking on the caller's thread and cancellable.
-/// Blocking rather than Socket's async API: a create exchanges five small messages with an init that answers
-/// within milliseconds, and the async path started the socket engine's thread and pool threads in every CLI
-/// process (measured as a thread start per create). Waits are polled in slices so cancellation still works.
+/// The host's end of the sync socket: framed messages over a non-blocking socket, cancellable. How it waits
+/// for the init depends on the caller (<see cref="RuntimeOptions.BlockingWaits"/>): a CLI process blocks in
+/// poll on its own thread (in slices, so cancellation still works), because the alternatives (Socket's async
+/// engine, the shared epoll thread) each cost a thread start in a process that lives for milliseconds; the
+/// library awaits readiness on <see cref="FdWatcher"/>, so concurrent creates hold no thread while their
+/// inits start.
 /// </summary>
-internal sealed unsafe class HostSyncChannel(int fd) : IDisposable
+internal sealed class HostSyncChannel(int fd, bool blocking) : IDisposable
 {
     /// <summary>Bigger than any error text or bootstrap; a plan is only ever sent, never received.</summary>
     private const int MaxReceive = 1 << 20;
     private const int PollSliceMs = 100;
 
-    public void Send(SyncMessageType type, ReadOnlySpan<byte> payload, CancellationToken cancellationToken)
+    public async ValueTask SendAsync(SyncMessageType type, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
         var message = new byte[8 + payload.Length];
         BinaryPrimitives.WriteUInt32LittleEndian(message, (uint)type);
         BinaryPrimitives.WriteUInt32LittleEndian(message.AsSpan(4), (uint)payload.Length);
-        payload.CopyTo(message.AsSpan(8));
-        fixed (byte* p = message)
+        payload.Span.CopyTo(message.AsSpan(8));
+        var sent = 0;
+        while (sent < message.Length)
         {
-            var sent = 0;
-            while (sent < message.Length)
+            var n = Send(message, sent);
+            if (n > 0)
             {
-                WaitFor(POLLOUT, cancellationToken);
-                var n = Libc.send(fd, p + sent, (nuint)(message.Length - sent), MSG_NOSIGNAL | MSG_DONTWAIT);
-                if (n < 0 && Libc.Errno is EINTR or EAGAIN)
-                    continue;
-                if (n < 0)
-                    throw new RuntimeException($"container init: sync socket: {Libc.ErrorText(Libc.Errno)} (did it exit?)");
                 sent += (int)n;
+                continue;
             }
+            var errno = n < 0 ? Libc.Errno : EPIPE;
+            if (errno == EINTR)
+                continue;
+            if (errno != EAGAIN)
+                throw new RuntimeException($"container init: sync socket: {Libc.ErrorText(errno)} (did it exit?)");
+            await WaitForAsync(POLLOUT, EPOLLOUT, cancellationToken);
         }
     }
 
     /// <summary>The next message, or null when the init closed its end (it exited).</summary>
-    public (SyncMessageType Type, byte[] Payload)? Receive(CancellationToken cancellationToken)
+    public async ValueTask<(SyncMessageType Type, byte[] Payload)?> ReceiveAsync(CancellationToken cancellationToken)
     {
         var header = new byte[8];
-        if (!ReadExactly(header, cancellationToken))
+        if (!await ReadExactlyAsync(header, cancellationToken))
             return null;
         var type = (SyncMessageType)BinaryPrimitives.ReadUInt32LittleEndian(header);
         var length = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(4));
         if (length > MaxReceive)
             throw new RuntimeException($"container init sent a {length}-byte message");
         var payload = new byte[length];
-        if (!ReadExactly(payload, cancellationToken))
+        if (!await ReadExactlyAsync(payload, cancellationToken))
             return null;
         return (type, payload);
     }
 
-    private bool ReadExactly(byte[] buffer, CancellationToken cancellationToken)
+    private async ValueTask<bool> ReadExactlyAsync(byte[] buffer, CancellationToken cancellationToken)
     {
-        fixed (byte* p = buffer)
+        var read = 0;
+        while (read < buffer.Length)
         {
-            var read = 0;
-            while (read < buffer.Length)
+            var n = Receive(buffer, read);
+            if (n > 0)
             {
-                WaitFor(POLLIN, cancellationToken);
-                var n = Libc.recv(fd, p + read, (nuint)(buffer.Length - read), MSG_DONTWAIT);
-                if (n < 0 && Libc.Errno is EINTR or EAGAIN)
-                    continue;
-                // A reset is the init dying with unread data: the same as it closing its end.
-                if (n == 0 || (n < 0 && Libc.Errno == ECONNRESET))
-                    return false;
-                if (n < 0)
-                    throw new RuntimeException($"container init: sync socket: {Libc.ErrorText(Libc.Errno)}");
                 read += (int)n;
+                continue;
             }
-            return true;
+            if (n == 0)
+                return false;
+            var errno = Libc.Errno;
+            // A reset is the init dying with unread data: the same as it closing its end.
+            if (errno == ECONNRESET)
+                return false;
+            if (errno == EINTR)
+                continue;
+            if (errno != EAGAIN)
+                throw new RuntimeException($"container init: sync socket: {Libc.ErrorText(errno)}");
+            await WaitForAsync(POLLIN, EPOLLIN, cancellationToken);
         }
+        return true;
     }
 
-    /// <summary>Blocks until the socket is ready for <paramref name="events"/> (or hung up), checking for cancellation between slices.</summary>
-    private void WaitFor(short events, CancellationToken cancellationToken)
+    private unsafe nint Send(byte[] message, int offset)
     {
-        var poll = new Libc.PollFd { Fd = fd, Events = events };
+        fixed (byte* p = message)
+            return Libc.send(fd, p + offset, (nuint)(message.Length - offset), MSG_NOSIGNAL | MSG_DONTWAIT);
+    }
+
+    private unsafe nint Receive(byte[] buffer, int offset)
+    {
+        fixed (byte* p = buffer)
+            return Libc.recv(fd, p + offset, (nuint)(buffer.Length - offset), MSG_DONTWAIT);
+    }
+
+    /// <summary>Until the socket is ready for the events (or hung up: the next send or recv then says so).</summary>
+    private unsafe ValueTask WaitForAsync(short pollEvents, uint epollEvents, CancellationToken cancellationToken)
+    {
+        if (!blocking)
+            return new ValueTask(FdWatcher.Shared.WaitReadyAsync(fd, epollEvents, cancellationToken));
+        var poll = new Libc.PollFd { Fd = fd, Events = pollEvents };
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
             poll.Revents = 0;
             var ready = Libc.poll(&poll, 1, PollSliceMs);
             if (ready > 0)
-                return;
+                return ValueTask.CompletedTask;
             if (ready < 0 && Libc.Errno != EINTR)
                 throw new RuntimeException($"container init: poll on the sync socket: {Libc.ErrorText(Libc.Errno)}");
         }

@@ -15,7 +15,8 @@ namespace Platform.Runtime.Linux;
 /// is thrown, so nothing is left behind.
 /// </summary>
 /// <param name="initBinary">The platform-runtime binary (RuntimeOptions.InitBinary).</param>
-internal sealed class LinuxLauncher(string initBinary) : IContainerLauncher
+/// <param name="blockingWaits">See <see cref="RuntimeOptions.BlockingWaits"/>.</param>
+internal sealed class LinuxLauncher(string initBinary, bool blockingWaits = false) : IContainerLauncher
 {
     /// <summary>How long a SIGKILLed init may take to go (a process in uninterruptible sleep dies late).</summary>
     private const int KillTimeoutMs = 30_000;
@@ -58,12 +59,12 @@ internal sealed class LinuxLauncher(string initBinary) : IContainerLauncher
             Libc.close(initEnd);
         }
 
-        using var sync = new HostSyncChannel(hostEnd);
+        using var sync = new HostSyncChannel(hostEnd, blockingWaits);
         var pid = 0;
         var stage0Reaped = false;
         try
         {
-            sync.Send(SyncMessageType.Bootstrap, namespaces.EncodeBootstrap(), cancellationToken);
+            await sync.SendAsync(SyncMessageType.Bootstrap, namespaces.EncodeBootstrap(), cancellationToken);
             // The init execs and makes its namespaces meanwhile.
             try
             {
@@ -71,15 +72,15 @@ internal sealed class LinuxLauncher(string initBinary) : IContainerLauncher
             }
             catch
             {
-                pid = PidIfForked(sync);
+                pid = await PidIfForkedAsync(sync);
                 throw;
             }
-            var message = Receive(sync, cancellationToken);
+            var message = await ReceiveAsync(sync, cancellationToken);
             if (message.Type == SyncMessageType.UserNamespace)
             {
                 WriteIdMaps(stage0, spec.Linux);
-                sync.Send(SyncMessageType.MapsDone, default, cancellationToken);
-                message = Receive(sync, cancellationToken);
+                await sync.SendAsync(SyncMessageType.MapsDone, default, cancellationToken);
+                message = await ReceiveAsync(sync, cancellationToken);
             }
             Expect(message, SyncMessageType.Pid);
             pid = BinaryPrimitives.ReadInt32LittleEndian(message.Payload);
@@ -99,8 +100,8 @@ internal sealed class LinuxLauncher(string initBinary) : IContainerLauncher
                 CgroupSources = HasCgroupMount(spec) ? CgroupMountSources.Read(pid) : null,
                 Seccomp = seccomp,
             };
-            sync.Send(SyncMessageType.Plan, InitPlanCodec.Encode(plan), cancellationToken);
-            Expect(Receive(sync, cancellationToken), SyncMessageType.Ready);
+            await sync.SendAsync(SyncMessageType.Plan, InitPlanCodec.Encode(plan), cancellationToken);
+            Expect(await ReceiveAsync(sync, cancellationToken), SyncMessageType.Ready);
             return new LaunchedContainer(pid);
         }
         catch
@@ -122,12 +123,12 @@ internal sealed class LinuxLauncher(string initBinary) : IContainerLauncher
     /// (so the cleanup kills it rather than leave it orphaned), else 0 (a stage waiting for its id maps forks
     /// nothing and dies with the intermediate).
     /// </summary>
-    private static int PidIfForked(HostSyncChannel sync)
+    private static async Task<int> PidIfForkedAsync(HostSyncChannel sync)
     {
         using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         try
         {
-            return sync.Receive(bounded.Token) is { Type: SyncMessageType.Pid } message ? BinaryPrimitives.ReadInt32LittleEndian(message.Payload) : 0;
+            return await sync.ReceiveAsync(bounded.Token) is { Type: SyncMessageType.Pid } message ? BinaryPrimitives.ReadInt32LittleEndian(message.Payload) : 0;
         }
         catch (Exception e) when (e is RuntimeException or OperationCanceledException)
         {
@@ -135,9 +136,9 @@ internal sealed class LinuxLauncher(string initBinary) : IContainerLauncher
         }
     }
 
-    private static (SyncMessageType Type, byte[] Payload) Receive(HostSyncChannel sync, CancellationToken cancellationToken)
+    private static async Task<(SyncMessageType Type, byte[] Payload)> ReceiveAsync(HostSyncChannel sync, CancellationToken cancellationToken)
     {
-        var message = sync.Receive(cancellationToken)
+        var message = await sync.ReceiveAsync(cancellationToken)
             ?? throw new RuntimeException("container init exited before the container was created");
         if (message.Type == SyncMessageType.Error)
             throw new RuntimeException(Encoding.UTF8.GetString(message.Payload));

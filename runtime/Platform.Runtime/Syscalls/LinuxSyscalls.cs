@@ -44,7 +44,7 @@ internal sealed unsafe class LinuxSyscalls : ISyscalls
     public Task WaitForExitAsync(int pid, ulong startTime, CancellationToken cancellationToken)
     {
         var pidfd = OpenPidfd(pid, startTime);
-        return pidfd < 0 ? Task.CompletedTask : PidfdWatcher.Shared.WaitAsync(pidfd, cancellationToken);
+        return pidfd < 0 ? Task.CompletedTask : FdWatcher.Shared.WaitForExitAsync(pidfd, cancellationToken);
     }
 
     /// <summary>Opens a pidfd and then checks the start time, so the fd surely refers to the recorded process; -1 when it is gone.</summary>

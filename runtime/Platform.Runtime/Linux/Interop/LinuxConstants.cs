@@ -44,11 +44,11 @@ internal static class LinuxConstants
         ENOTDIR = 20, ECHILD = 10, ESRCH = 3, ELOOP = 40, EXDEV = 18, EAGAIN = 11;
 
     public const short POLLIN = 1, POLLOUT = 4, POLLHUP = 0x10;
-    public const int MSG_DONTWAIT = 0x40, MSG_NOSIGNAL = 0x4000, ECONNRESET = 104;
+    public const int MSG_DONTWAIT = 0x40, MSG_NOSIGNAL = 0x4000, ECONNRESET = 104, EPIPE = 32;
     public const int LOCK_EX = 2, LOCK_NB = 4, PR_SET_CHILD_SUBREAPER = 36;
     public const uint RENAME_NOREPLACE = 1;
     public const int EPOLL_CLOEXEC = 0x80000, EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2;
-    public const uint EPOLLIN = 0x1;
+    public const uint EPOLLIN = 0x1, EPOLLOUT = 0x4;
     public const short POSIX_SPAWN_SETPGROUP = 0x02, POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSIGMASK = 0x08;
     public const int SIG_SETMASK = 2;
     public const uint CLOSE_RANGE_CLOEXEC = 4;

@@ -4,31 +4,39 @@ using Platform.Runtime.Linux.Interop;
 namespace Platform.Runtime.Syscalls;
 
 /// <summary>
-/// Completes tasks when processes exit, for processes that are not necessarily our children (a container's
-/// PID 1 usually is not). One thread waits in epoll on every pidfd, so thousands of waiting containers cost
-/// one thread rather than one blocked thread each.
+/// Completes tasks when file descriptors become ready: pidfds when processes exit (processes that are not
+/// necessarily our children: a container's PID 1 usually is not), and the sync socket while an init starts.
+/// One thread waits in epoll on all of them, so thousands of waiting containers cost one thread rather than
+/// one blocked thread each.
 /// </summary>
-internal sealed unsafe class PidfdWatcher
+internal sealed unsafe class FdWatcher
 {
-    public static PidfdWatcher Shared { get; } = new();
+    public static FdWatcher Shared { get; } = new();
 
     private readonly ConcurrentDictionary<ulong, Entry> _entries = new();
     private readonly Lock _startLock = new();
     private int _epollFd = -1;
     private ulong _nextToken;
 
-    private sealed record Entry(int Pidfd, TaskCompletionSource Completion);
+    private sealed record Entry(int Fd, bool OwnsFd, TaskCompletionSource Completion);
 
     /// <summary>Waits for the exit of an open pidfd, taking ownership of it (it is closed when the wait ends).</summary>
-    public Task WaitAsync(int pidfd, CancellationToken cancellationToken)
+    public Task WaitForExitAsync(int pidfd, CancellationToken cancellationToken) =>
+        Watch(pidfd, LinuxConstants.EPOLLIN, ownsFd: true, cancellationToken);
+
+    /// <summary>Waits until <paramref name="fd"/> is ready for <paramref name="events"/> (or hung up); the fd stays the caller's.</summary>
+    public Task WaitReadyAsync(int fd, uint events, CancellationToken cancellationToken) =>
+        Watch(fd, events, ownsFd: false, cancellationToken);
+
+    private Task Watch(int fd, uint events, bool ownsFd, CancellationToken cancellationToken)
     {
         var epollFd = EnsureStarted();
         var token = Interlocked.Increment(ref _nextToken);
-        var entry = new Entry(pidfd, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        var entry = new Entry(fd, ownsFd, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         _entries[token] = entry;
 
-        var ev = new Libc.EpollEvent { Events = LinuxConstants.EPOLLIN, Data = token };
-        if (Libc.epoll_ctl(epollFd, LinuxConstants.EPOLL_CTL_ADD, pidfd, &ev) != 0)
+        var ev = new Libc.EpollEvent { Events = events, Data = token };
+        if (Libc.epoll_ctl(epollFd, LinuxConstants.EPOLL_CTL_ADD, fd, &ev) != 0)
         {
             var errno = Libc.Errno;
             Remove(token, epollFd);
@@ -49,11 +57,12 @@ internal sealed unsafe class PidfdWatcher
 
     private Entry? Remove(ulong token, int epollFd)
     {
-        // Whoever removes the entry owns closing its pidfd; tokens (not fds) key the map, so a reused fd number never completes the wrong wait.
+        // Whoever removes the entry owns closing an owned fd; tokens (not fds) key the map, so a reused fd number never completes the wrong wait.
         if (!_entries.TryRemove(token, out var entry))
             return null;
-        Libc.epoll_ctl(epollFd, LinuxConstants.EPOLL_CTL_DEL, entry.Pidfd, null);
-        Libc.close(entry.Pidfd);
+        Libc.epoll_ctl(epollFd, LinuxConstants.EPOLL_CTL_DEL, entry.Fd, null);
+        if (entry.OwnsFd)
+            Libc.close(entry.Fd);
         return entry;
     }
 
@@ -67,7 +76,7 @@ internal sealed unsafe class PidfdWatcher
             if (fd < 0)
                 throw new IOException($"epoll_create1: {Libc.ErrorText(Libc.Errno)}");
             _epollFd = fd;
-            new Thread(() => Run(fd)) { IsBackground = true, Name = "pidfd-watcher" }.Start();
+            new Thread(() => Run(fd)) { IsBackground = true, Name = "fd-watcher" }.Start();
             return fd;
         }
     }
