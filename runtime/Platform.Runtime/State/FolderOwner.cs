@@ -11,7 +11,7 @@ internal static class FolderOwner
 {
     public static string Of(string folder, string passwdPath = "/etc/passwd")
     {
-        if (Libc.OwnerUid(folder) is not { } uid)
+        if (Libc.StatAt(LinuxConstants.AT_FDCWD, folder, 0) is not { Uid: var uid })
             return "";
         return NameOf(uid, passwdPath) ?? $"#{uid}";
     }

@@ -68,7 +68,7 @@ internal static class DeviceSetup
                 // bind-mounted /dev/null: changing its mode would change the host's). Anything else (a regular
                 // file, a symlink planted to redirect writes, another device) is replaced; mknodat, fstatat and
                 // unlinkat on the name never follow a symlink.
-                if (Libc.LstatAt(parent.Fd, name) is { } existing && (existing.Mode & S_IFMT) == type && existing.Rdev == dev)
+                if (Libc.StatAt(parent.Fd, name, AT_SYMLINK_NOFOLLOW) is { } existing && (existing.Mode & S_IFMT) == type && existing.Rdev == dev)
                     return;
                 Sys.Check(Libc.unlinkat(parent.Fd, name, 0), $"remove {path} (not the device it must be)");
                 Sys.Check(Libc.mknodat(parent.Fd, name, type | mode, dev), $"mknod {path}");

@@ -257,22 +257,16 @@ internal static unsafe partial class Libc
         return *(ulong*)(buffer + 16);
     }
 
-    /// <summary>st_mode and st_rdev of a path without following a final symlink (x86_64 struct stat); null when it is absent.</summary>
-    /// <summary>st_uid of a path (x86_64 struct stat), or null when it cannot be stat'ed.</summary>
-    public static uint? OwnerUid(string path)
-    {
-        var buffer = stackalloc byte[256];
-        if (fstatat(LinuxConstants.AT_FDCWD, path, buffer, 0) != 0)
-            return null;
-        return *(uint*)(buffer + 28);
-    }
+    /// <summary>The fields of a struct stat this runtime reads (x86_64 layout).</summary>
+    public readonly record struct FileStat(uint Mode, uint Uid, ulong Rdev);
 
-    public static (uint Mode, ulong Rdev)? LstatAt(int dirfd, string path)
+    /// <summary>fstatat(2) of <paramref name="path"/> (flags: AT_SYMLINK_NOFOLLOW to not follow a final symlink); null when it cannot be stat'ed.</summary>
+    public static FileStat? StatAt(int dirfd, string path, int flags)
     {
         var buffer = stackalloc byte[256];
-        if (fstatat(dirfd, path, buffer, LinuxConstants.AT_SYMLINK_NOFOLLOW) != 0)
+        if (fstatat(dirfd, path, buffer, flags) != 0)
             return null;
-        return (*(uint*)(buffer + 24), *(ulong*)(buffer + 40));
+        return new FileStat(*(uint*)(buffer + 24), *(uint*)(buffer + 28), *(ulong*)(buffer + 40));
     }
 
     /// <summary>st_mode of an open file (x86_64 struct stat).</summary>
