@@ -1,6 +1,7 @@
 using Platform.Runtime.Linux;
 using Platform.Runtime.State;
 using Platform.Runtime.Validation;
+using Platform.Runtime.VmBackend;
 
 namespace Platform.Runtime;
 
@@ -15,6 +16,12 @@ public sealed partial class ContainerRuntime
         var spec = SpecLoader.Load(bundle);
         options.Customize?.Invoke(spec);
         var rootfs = SpecValidator.Validate(spec, bundle);
+        VmSpec.Resolved? vm = null;
+        if (spec.Vm is not null)
+        {
+            vm = VmSpec.Validate(spec, bundle);
+            VmSpec.RaiseHostLimits(spec);
+        }
         if (spec.Process!.Terminal && options.ConsoleSocket is null)
             throw new RuntimeException("process.terminal: a terminal container needs --console-socket");
         var cgroupPath = _cgroups.ResolvePath(id, spec.Linux);
@@ -41,7 +48,8 @@ public sealed partial class ContainerRuntime
             _syscalls.MakeFifo(_store.ExecFifoOf(id));
             EnsureSubreaper();
 
-            var launched = await _launcher.Value.LaunchAsync(new LaunchRequest
+            var launcher = vm is null ? _launcher.Value : _vmLauncher.Value;
+            var launched = await launcher.LaunchAsync(new LaunchRequest
             {
                 Id = id,
                 Spec = spec,
@@ -52,6 +60,7 @@ public sealed partial class ContainerRuntime
                 Stdout = options.Stdout,
                 Stderr = options.Stderr,
                 ConsoleSocket = options.ConsoleSocket,
+                Vm = vm,
                 // Made while the init starts (its path is in state.json already, for delete --force).
                 OnSpawned = () => cgroup = _cgroups.Create(id, spec.Linux),
                 OnNamespacesCreated = async (pid, ct) =>
@@ -109,6 +118,7 @@ public sealed partial class ContainerRuntime
             return e;
         }
         _store.Remove(state.Id);
+        PruneRootDisks();
         return null;
     }
 

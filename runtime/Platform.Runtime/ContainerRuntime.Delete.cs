@@ -37,6 +37,7 @@ public sealed partial class ContainerRuntime
             cgroup?.Destroy();
             _store.Remove(id);
         }
+        PruneRootDisks();
 
         if (state is { Pid: > 0 })
         {

@@ -5,6 +5,7 @@ using Platform.Runtime.Linux;
 using Platform.Runtime.State;
 using Platform.Runtime.Syscalls;
 using Platform.Runtime.Validation;
+using Platform.Runtime.VmBackend;
 
 namespace Platform.Runtime;
 
@@ -22,6 +23,8 @@ public sealed partial class ContainerRuntime : IContainerRuntime
     private readonly ISyscalls _syscalls;
     private readonly IHookRunner _hooks;
     private readonly Lazy<IContainerLauncher> _launcher;
+    private readonly Lazy<IContainerLauncher> _vmLauncher;
+    private readonly RootDisk _rootDisks;
     private readonly ICgroupProvider _cgroups;
     private readonly StateStore _store;
     private readonly TimeProvider _time;
@@ -45,6 +48,9 @@ public sealed partial class ContainerRuntime : IContainerRuntime
         _cgroups = cgroups;
         _time = time;
         _store = new StateStore(Path.GetFullPath(options.Root), syscalls);
+        // Beside the state folders rather than among them, where a container could be named like it.
+        _rootDisks = new RootDisk(_store.Root + ".disks");
+        _vmLauncher = new Lazy<IContainerLauncher>(() => new VmLauncher(options.ResolveInitBinary(), _rootDisks, options.BlockingWaits));
     }
 
     /// <summary>The absolute state directory.</summary>

@@ -28,6 +28,9 @@ internal sealed record LaunchRequest
     public SafeFileHandle? Stderr { get; init; }
     public string? ConsoleSocket { get; init; }
 
+    /// <summary>The machine of a microVM container (the bundle has a `vm` section); null for a Linux container.</summary>
+    public VmBackend.VmSpec.Resolved? Vm { get; init; }
+
     /// <summary>
     /// Called once the init process exists, while it is still starting (exec, namespaces): work that does not
     /// need its PID, such as creating the cgroup, overlaps its start here.

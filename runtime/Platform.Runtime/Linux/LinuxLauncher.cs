@@ -188,7 +188,7 @@ internal sealed class LinuxLauncher(string initBinary, bool blockingWaits = fals
     }
 
     /// <summary>SIGKILLs the container's first process (its PID namespace dies with it) and waits until it is gone.</summary>
-    private static async Task KillAsync(int pid)
+    internal static async Task KillAsync(int pid)
     {
         if (pid <= 0)
             return;
@@ -223,10 +223,10 @@ internal sealed class LinuxLauncher(string initBinary, bool blockingWaits = fals
         Libc.waitpid(pid, &status, WNOHANG);
     }
 
-    private static int Fd(Microsoft.Win32.SafeHandles.SafeFileHandle? handle, FdHandle fallback) =>
+    internal static int Fd(Microsoft.Win32.SafeHandles.SafeFileHandle? handle, FdHandle fallback) =>
         handle is null ? fallback.Fd : (int)handle.DangerousGetHandle();
 
-    private static FdHandle OpenFd(string path, int flags)
+    internal static FdHandle OpenFd(string path, int flags)
     {
         var fd = Libc.open(path, flags, 0);
         if (fd < 0)
@@ -249,7 +249,7 @@ internal sealed class LinuxLauncher(string initBinary, bool blockingWaits = fals
         }
     }
 
-    private static unsafe (int Host, int Init) SocketPair()
+    internal static unsafe (int Host, int Init) SocketPair()
     {
         var fds = stackalloc int[2];
         if (Libc.socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0)

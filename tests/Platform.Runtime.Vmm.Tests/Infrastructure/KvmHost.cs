@@ -18,17 +18,24 @@ internal static class KvmHost
         }
     });
 
-    /// <summary>Skips the calling test (printing why) when KVM cannot be used here.</summary>
+    /// <summary>
+    /// Skips the calling test (printing why) when KVM cannot be used here, or fails it where KVM is promised:
+    /// scripts/test sets PLATFORM_REQUIRE_KVM=1 in the KVM lab, so a broken lab cannot pass as skipped tests.
+    /// </summary>
     public static void Require()
     {
         if (Unavailable.Value is { } reason)
         {
+            Assert.False(Required, $"PLATFORM_REQUIRE_KVM=1 but KVM is unavailable: {reason}");
             Console.WriteLine($"SKIP: KVM unavailable: {reason}");
             Assert.Skip($"KVM unavailable: {reason}");
         }
     }
 
     public static bool IsAvailable => Unavailable.Value is null;
+
+    /// <summary>Whether the caller promised KVM (PLATFORM_REQUIRE_KVM=1): KVM tests then fail instead of skipping.</summary>
+    public static bool Required => Environment.GetEnvironmentVariable("PLATFORM_REQUIRE_KVM") == "1";
 
     /// <summary>Runs the VM to its end, with a generous bound so a broken guest fails the test instead of hanging it.</summary>
     public static async Task<VmExit> RunToEndAsync(MicroVm vm)

@@ -258,7 +258,7 @@ internal static unsafe partial class Libc
     }
 
     /// <summary>The fields of a struct stat this runtime reads (x86_64 layout).</summary>
-    public readonly record struct FileStat(uint Mode, uint Uid, ulong Rdev);
+    public readonly record struct FileStat(uint Mode, uint Uid, ulong Rdev, uint Gid, long Size);
 
     /// <summary>fstatat(2) of <paramref name="path"/> (flags: AT_SYMLINK_NOFOLLOW to not follow a final symlink); null when it cannot be stat'ed.</summary>
     public static FileStat? StatAt(int dirfd, string path, int flags)
@@ -266,7 +266,7 @@ internal static unsafe partial class Libc
         var buffer = stackalloc byte[256];
         if (fstatat(dirfd, path, buffer, flags) != 0)
             return null;
-        return new FileStat(*(uint*)(buffer + 24), *(uint*)(buffer + 28), *(ulong*)(buffer + 40));
+        return new FileStat(*(uint*)(buffer + 24), *(uint*)(buffer + 28), *(ulong*)(buffer + 40), *(uint*)(buffer + 32), *(long*)(buffer + 48));
     }
 
     /// <summary>st_mode of an open file (x86_64 struct stat).</summary>

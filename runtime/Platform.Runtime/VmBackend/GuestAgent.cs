@@ -1,0 +1,212 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Text;
+using Microsoft.Win32.SafeHandles;
+using Platform.Runtime.Linux.Init;
+using Platform.Runtime.Linux.Interop;
+using static Platform.Runtime.Linux.Interop.LinuxConstants;
+
+namespace Platform.Runtime.VmBackend;
+
+/// <summary>
+/// PID 1 of a microVM container's guest: the platform-runtime binary as /init of the initramfs the host built
+/// (<see cref="GuestInitramfs"/>). It mounts the root disk (read-only, under a tmpfs overlay when the root is
+/// writable), creates the OCI container with this runtime's own Linux backend inside the guest (namespaces,
+/// cgroups, seccomp: defence in depth), reports ready over the vsock control channel, starts the process when
+/// the host says so, streams its output, forwards vsock connections on the function's port to its
+/// 127.0.0.1:PORT, reports the exit status and reboots (which ends the VM: reboot=k goes through the i8042).
+/// </summary>
+public static partial class GuestAgent
+{
+    /// <summary>The guest's config.json, placed in the initramfs by the host.</summary>
+    public const string ConfigPath = "/platform/config.json";
+
+    private const string Bundle = "/run/bundle";
+    private const string ContainerId = "guest";
+
+    /// <summary>Whether this process is the guest agent: PID 1 with the guest's config beside it.</summary>
+    public static bool IsGuestAgent => Environment.ProcessId == 1 && File.Exists(ConfigPath);
+
+    public static async Task<int> RunAsync()
+    {
+        AgentChannel? control = null;
+        try
+        {
+            MountBasics();
+            control = new AgentChannel(VsockStream.Connect(GuestPorts.HostCid, GuestPorts.Control));
+            await ServeAsync(control);
+        }
+        catch (Exception e)
+        {
+            if (control is not null)
+                await TrySendErrorAsync(control, e.Message);
+            else
+                Console.Error.WriteLine($"platform-runtime guest agent: {e.Message}");
+        }
+        control?.Dispose();
+        sync();
+        reboot(RB_AUTOBOOT);
+        return 1;
+    }
+
+    private static async Task ServeAsync(AgentChannel control)
+    {
+        var config = await File.ReadAllBytesAsync(ConfigPath);
+        var spec = Validation.SpecLoader.Parse(config);
+        MountRootfs(spec.Root?.Readonly == true);
+        await File.WriteAllBytesAsync(Path.Combine(Bundle, "config.json"), config);
+
+        var runtime = new ContainerRuntime(new RuntimeOptions { Root = "/run/platform-runtime", InitBinary = "/init" });
+        var (stdoutRead, stdoutWrite) = Pipe();
+        var (stderrRead, stderrWrite) = Pipe();
+        // The write ends go to the container only: the pumps see end-of-file once its processes are gone.
+        using (stdoutWrite)
+        using (stderrWrite)
+            await runtime.CreateAsync(ContainerId, Bundle, new CreateOptions { Stdout = stdoutWrite, Stderr = stderrWrite });
+        StartForwarding(GuestConfig.HttpPort(spec));
+        await control.SendAsync(AgentMessage.Ready, ReadOnlyMemory<byte>.Empty, CancellationToken.None);
+
+        while (true)
+        {
+            var frame = await control.ReceiveAsync(CancellationToken.None) ?? throw new RuntimeException("the host closed the control channel before start");
+            if (frame.Type == AgentMessage.Start)
+                break;
+            if (frame.Type == AgentMessage.Signal)
+                await runtime.KillAsync(ContainerId, AgentChannel.ReadInt32(frame.Payload));
+        }
+        await runtime.StartAsync(ContainerId);
+        var pumps = Task.WhenAll(PumpAsync(stdoutRead, AgentMessage.Stdout, control), PumpAsync(stderrRead, AgentMessage.Stderr, control));
+        _ = ForwardSignalsAsync(control, runtime);
+        var status = await runtime.WaitAsync(ContainerId);
+        await pumps;
+        await control.SendAsync(AgentMessage.Exit, status, CancellationToken.None);
+    }
+
+    private static void MountBasics()
+    {
+        Mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC);
+        Mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC);
+        Mount("devtmpfs", "/dev", "devtmpfs", MS_NOSUID);
+        Mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755");
+        Mount("cgroup2", "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC);
+        Loopback.Up();
+    }
+
+    /// <summary>The root disk at /run/bundle/rootfs: as it is when read-only, else under a tmpfs overlay.</summary>
+    private static void MountRootfs(bool readOnly)
+    {
+        var rootfs = Path.Combine(Bundle, GuestConfig.RootfsPath);
+        Directory.CreateDirectory(rootfs);
+        if (readOnly)
+        {
+            Mount("/dev/vda", rootfs, "ext4", MS_RDONLY);
+            return;
+        }
+        Directory.CreateDirectory("/run/lower");
+        Directory.CreateDirectory("/run/upper");
+        Mount("/dev/vda", "/run/lower", "ext4", MS_RDONLY);
+        Mount("tmpfs", "/run/upper", "tmpfs", 0, "mode=0755");
+        Directory.CreateDirectory("/run/upper/data");
+        Directory.CreateDirectory("/run/upper/work");
+        Mount("overlay", rootfs, "overlay", 0, "lowerdir=/run/lower,upperdir=/run/upper/data,workdir=/run/upper/work");
+    }
+
+    /// <summary>Every vsock connection to the function's port is relayed to its 127.0.0.1:port in the guest.</summary>
+    private static void StartForwarding(uint port)
+    {
+        var listener = VsockStream.Listen(port);
+        new Thread(() =>
+        {
+            while (true)
+            {
+                var vsock = VsockStream.Accept(listener);
+                _ = RelayAsync(vsock, port);
+            }
+        }) { IsBackground = true, Name = "vsock-forward" }.Start();
+    }
+
+    private static async Task RelayAsync(VsockStream vsock, uint port)
+    {
+        using (vsock)
+        {
+            using var tcp = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                await tcp.ConnectAsync(new IPEndPoint(IPAddress.Loopback, (int)port));
+            }
+            catch (SocketException)
+            {
+                return;
+            }
+            using var stream = new NetworkStream(tcp, ownsSocket: false);
+            var up = CopyThenShutdownAsync(vsock, stream, () => tcp.Shutdown(SocketShutdown.Send));
+            var down = stream.CopyToAsync(vsock);
+            await Task.WhenAny(up, down);
+            await Task.WhenAll(up, down).ContinueWith(static _ => { }, TaskScheduler.Default);
+        }
+    }
+
+    private static async Task CopyThenShutdownAsync(Stream from, Stream to, Action shutdown)
+    {
+        await from.CopyToAsync(to);
+        shutdown();
+    }
+
+    private static async Task PumpAsync(SafeFileHandle pipe, AgentMessage type, AgentChannel control)
+    {
+        using var stream = new FileStream(pipe, FileAccess.Read, 1);
+        var buffer = new byte[16 << 10];
+        int n;
+        while ((n = await stream.ReadAsync(buffer)) > 0)
+            await control.SendAsync(type, buffer.AsMemory(0, n), CancellationToken.None);
+    }
+
+    private static async Task ForwardSignalsAsync(AgentChannel control, ContainerRuntime runtime)
+    {
+        try
+        {
+            while (await control.ReceiveAsync(CancellationToken.None) is { } frame)
+            {
+                if (frame.Type == AgentMessage.Signal)
+                    await runtime.KillAsync(ContainerId, AgentChannel.ReadInt32(frame.Payload));
+            }
+        }
+        catch (Exception e) when (e is RuntimeException or IOException or InvalidDataException)
+        {
+            // The process may already be gone; the exit status still goes out.
+        }
+    }
+
+    private static async Task TrySendErrorAsync(AgentChannel control, string message)
+    {
+        try
+        {
+            await control.SendAsync(AgentMessage.Error, Encoding.UTF8.GetBytes(message), CancellationToken.None);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static unsafe (SafeFileHandle Read, SafeFileHandle Write) Pipe()
+    {
+        var fds = stackalloc int[2];
+        Sys.Check(Libc.pipe2(fds, O_CLOEXEC), "pipe");
+        return (new SafeFileHandle(fds[0], ownsHandle: true), new SafeFileHandle(fds[1], ownsHandle: true));
+    }
+
+    private static void Mount(string source, string target, string type, ulong flags, string? data = null)
+    {
+        Directory.CreateDirectory(target);
+        Sys.Check(Libc.mount(source, target, type, flags, data), $"mount {type} on {target}");
+    }
+
+    private const int RB_AUTOBOOT = 0x01234567;
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int reboot(int command);
+
+    [LibraryImport("libc")]
+    private static partial void sync();
+}

@@ -1,0 +1,258 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Win32.SafeHandles;
+using Platform.Runtime.Linux;
+using Platform.Runtime.Linux.Init;
+using Platform.Runtime.Linux.Interop;
+using Platform.Runtime.Vmm;
+using Platform.Runtime.Vmm.Builder;
+using Platform.Runtime.Vmm.Devices.Legacy;
+using static Platform.Runtime.Linux.Interop.LinuxConstants;
+
+namespace Platform.Runtime.VmBackend;
+
+/// <summary>
+/// The host process of a microVM container, spawned by <see cref="VmLauncher"/> (the platform-runtime binary
+/// with <see cref="Marker"/> set): it builds the VM from the <see cref="VmmPlan"/>, waits for the guest agent's
+/// control connection, reports ready, then plays the container's process for the lifecycle: it blocks on
+/// exec.fifo until `start`, forwards signals to the guest, writes the guest process's output to its own
+/// stdout/stderr, and exits with that process's status.
+/// </summary>
+public static class VmmProcess
+{
+    /// <summary>The environment variable that marks a VMM process; its value is the sync socket's fd.</summary>
+    public const string Marker = "_PLATFORM_VMM";
+
+    private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(10);
+
+    /// <summary>False when this process is not a VMM process (run the CLI); otherwise completes with its exit code.</summary>
+    public static bool IsVmm => Environment.GetEnvironmentVariable(Marker) is not null;
+
+    public static async Task<int> RunAsync()
+    {
+        var sync = new InitChannel(InitFds.Sync);
+        VmmPlan plan;
+        try
+        {
+            var (type, payload) = sync.Receive();
+            if (type != SyncMessageType.Plan)
+                throw new RuntimeException($"vmm: expected the plan, got {type}");
+            plan = JsonSerializer.Deserialize(payload, VmmPlanJsonContext.Default.VmmPlan) ?? throw new RuntimeException("vmm: empty plan");
+        }
+        catch (Exception e)
+        {
+            TrySend(sync, SyncMessageType.Error, e.Message);
+            return 1;
+        }
+
+        var console = new BufferSerialSink(16 << 10);
+        using var stop = new CancellationTokenSource();
+        MicroVm? vm = null;
+        Task<VmExit>? running = null;
+        AgentChannel? agent = null;
+        try
+        {
+            (vm, running, agent) = await BootAsync(plan, console, stop.Token);
+        }
+        catch (Exception e)
+        {
+            TrySend(sync, SyncMessageType.Error, $"microVM {plan.Id}: {e.Message}{ConsoleTail(console)}");
+            stop.Cancel();
+            if (running is not null)
+                await running.ConfigureAwait(false);
+            vm?.Dispose();
+            return 1;
+        }
+
+        using (vm)
+        using (agent)
+        {
+            TrySend(sync, SyncMessageType.Ready, "");
+            Libc.close(InitFds.Sync);
+
+            // Started: `start` opened exec.fifo for reading. A VM that ends first never started.
+            var started = Task.Factory.StartNew(WaitForStart, TaskCreationOptions.LongRunning);
+            if (await Task.WhenAny(started, running) != started || !await started)
+            {
+                stop.Cancel();
+                await running;
+                return 1;
+            }
+
+            using var signals = ForwardSignals(agent, stop.Token);
+            await agent.SendAsync(AgentMessage.Start, ReadOnlyMemory<byte>.Empty, stop.Token);
+            var status = await RelayUntilExitAsync(agent, stop.Token);
+            // The agent powers the guest off after reporting; a guest that does not is stopped.
+            if (await Task.WhenAny(running, Task.Delay(ShutdownGrace)) != running)
+                stop.Cancel();
+            await running;
+            return status;
+        }
+    }
+
+    private static async Task<(MicroVm, Task<VmExit>, AgentChannel)> BootAsync(VmmPlan plan, BufferSerialSink console, CancellationToken stop)
+    {
+        var controlPath = $"{plan.VsockPath}_{GuestPorts.Control}";
+        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        File.Delete(controlPath);
+        listener.Bind(new UnixDomainSocketEndPoint(controlPath));
+        listener.Listen(1);
+
+        var resources = new VmResources
+        {
+            Kernel = await File.ReadAllBytesAsync(plan.Kernel, stop),
+            Initrd = GuestInitramfs.Build(await File.ReadAllBytesAsync("/proc/self/exe", stop), plan.GuestConfig),
+            Cmdline = $"{VmResources.DefaultCmdline} quiet{(plan.KernelParameters is { } extra ? " " + extra : "")}",
+            MemoryMiB = plan.MemoryMiB,
+            Vcpus = plan.Vcpus,
+            Console = console,
+            Drives = [new DriveConfig(plan.RootDisk, ReadOnly: true)],
+            Vsock = new VsockResources { Cid = GuestPorts.GuestCid, UdsPath = plan.VsockPath },
+        };
+        var vm = VmBuilder.Build(resources);
+        var running = vm.RunAsync(stop);
+        try
+        {
+            using var bounded = CancellationTokenSource.CreateLinkedTokenSource(stop);
+            bounded.CancelAfter(plan.BootTimeoutMs);
+            var accept = listener.AcceptAsync(bounded.Token).AsTask();
+            if (await Task.WhenAny(accept, running) == running)
+                throw new RuntimeException($"the guest ended before its agent was ready ({(await running).Reason})");
+            Socket connection;
+            try
+            {
+                connection = await accept;
+            }
+            catch (OperationCanceledException)
+            {
+                throw new RuntimeException($"the guest agent was not ready within {plan.BootTimeoutMs / 1000} s");
+            }
+            var agent = new AgentChannel(new NetworkStream(connection, ownsSocket: true));
+            var ready = await agent.ReceiveAsync(bounded.Token);
+            switch (ready)
+            {
+                case { Type: AgentMessage.Ready }:
+                    return (vm, running, agent);
+                case { Type: AgentMessage.Error } error:
+                    agent.Dispose();
+                    throw new RuntimeException($"in the guest: {Encoding.UTF8.GetString(error.Payload)}");
+                default:
+                    agent.Dispose();
+                    throw new RuntimeException("the guest agent closed its control channel before it was ready");
+            }
+        }
+        catch
+        {
+            vm.Dispose();
+            throw;
+        }
+        finally
+        {
+            File.Delete(controlPath);
+        }
+    }
+
+    /// <summary>Blocks until `start` opens exec.fifo (passed O_PATH as fd 4), then hands it its byte; false if that failed.</summary>
+    private static unsafe bool WaitForStart()
+    {
+        var fd = Libc.open($"/proc/self/fd/{InitFds.ExecFifo}", O_WRONLY | O_CLOEXEC, 0);
+        if (fd < 0)
+            return false;
+        byte b = 0;
+        var written = Libc.write(fd, &b, 1);
+        Libc.close(fd);
+        Libc.close(InitFds.ExecFifo);
+        return written == 1;
+    }
+
+    /// <summary>Relays output frames to this process's stdout/stderr until the agent reports the exit status.</summary>
+    private static async Task<int> RelayUntilExitAsync(AgentChannel agent, CancellationToken cancellationToken)
+    {
+        using var stdout = new FileStream(new SafeFileHandle(1, ownsHandle: false), FileAccess.Write, 1);
+        using var stderr = new FileStream(new SafeFileHandle(2, ownsHandle: false), FileAccess.Write, 1);
+        while (true)
+        {
+            (AgentMessage Type, byte[] Payload)? frame;
+            try
+            {
+                frame = await agent.ReceiveAsync(cancellationToken);
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException)
+            {
+                await WriteQuietlyAsync(stderr, $"platform-runtime: microVM: {e.Message}\n");
+                return 1;
+            }
+            switch (frame)
+            {
+                case null:
+                    await WriteQuietlyAsync(stderr, "platform-runtime: microVM: the guest agent went away without an exit status\n");
+                    return 1;
+                case { Type: AgentMessage.Stdout } output:
+                    await WriteQuietlyAsync(stdout, output.Payload);
+                    break;
+                case { Type: AgentMessage.Stderr } output:
+                    await WriteQuietlyAsync(stderr, output.Payload);
+                    break;
+                case { Type: AgentMessage.Exit } exit:
+                    return AgentChannel.ReadInt32(exit.Payload) is var status and >= 0 and < 256 ? status : 1;
+                case { Type: AgentMessage.Error } error:
+                    await WriteQuietlyAsync(stderr, $"platform-runtime: microVM: {Encoding.UTF8.GetString(error.Payload)}\n");
+                    return 1;
+                default:
+                    await WriteQuietlyAsync(stderr, $"platform-runtime: microVM: unexpected {frame.Value.Type} from the guest agent\n");
+                    return 1;
+            }
+        }
+    }
+
+    /// <summary>Output nobody reads (a closed pipe) must not stop the container.</summary>
+    private static async Task WriteQuietlyAsync(Stream stream, byte[] data)
+    {
+        try
+        {
+            await stream.WriteAsync(data);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static Task WriteQuietlyAsync(Stream stream, string text) => WriteQuietlyAsync(stream, Encoding.UTF8.GetBytes(text));
+
+    /// <summary>The signals a container process can be sent and survive as a VMM (SIGKILL and SIGSTOP end or stop the VMM itself).</summary>
+    private static IDisposable ForwardSignals(AgentChannel agent, CancellationToken cancellationToken)
+    {
+        int[] forwarded = [1, 2, 3, 10, 12, 15];
+        var registrations = forwarded.Select(signal => PosixSignalRegistration.Create((PosixSignal)signal, context =>
+        {
+            context.Cancel = true;
+            _ = agent.SendAsync(AgentMessage.Signal, signal, cancellationToken).ContinueWith(static _ => { }, TaskScheduler.Default);
+        })).ToList();
+        return new Registrations(registrations);
+    }
+
+    private sealed class Registrations(List<PosixSignalRegistration> registrations) : IDisposable
+    {
+        public void Dispose() => registrations.ForEach(r => r.Dispose());
+    }
+
+    private static void TrySend(InitChannel sync, SyncMessageType type, string text)
+    {
+        try
+        {
+            sync.Send(type, text);
+        }
+        catch (RuntimeException)
+        {
+            // The launcher is gone; nobody is left to tell.
+        }
+    }
+
+    private static string ConsoleTail(BufferSerialSink console)
+    {
+        var text = console.Text.Trim();
+        return text.Length == 0 ? "" : $"; guest console:\n{(text.Length > 4000 ? text[^4000..] : text)}";
+    }
+}
