@@ -18,6 +18,7 @@ public sealed class MicroVm : IVmControl, IDisposable
     private readonly Vm _vm;
     private readonly List<Vcpu> _vcpus = [];
     private readonly EventFdInterrupt? _serialIrq;
+    private readonly EventFdInterrupt? _keyboardIrq;
     private readonly VcpuExitHandler _exits;
     private readonly TaskCompletionSource<VmExit> _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private VmExit? _exit;
@@ -50,11 +51,12 @@ public sealed class MicroVm : IVmControl, IDisposable
             {
                 _vm.CreateIrqchipAndPit();
                 _serialIrq = new EventFdInterrupt(_vm, Layout.SerialIrq);
+                _keyboardIrq = new EventFdInterrupt(_vm, Layout.KeyboardIrq);
             }
             _vm.SetMemory(Memory);
 
             Pio.Insert(new Serial(console, _serialIrq), Serial.Com1, Serial.Length);
-            Pio.Insert(new I8042(this), I8042.Port, I8042.Length);
+            Pio.Insert(new I8042(this, _keyboardIrq), I8042.Port, I8042.Length);
             _exits = new VcpuExitHandler(Pio, Mmio);
 
             KvmCpuidEntry2[] supported = _kvm.SupportedCpuid();
@@ -150,6 +152,7 @@ public sealed class MicroVm : IVmControl, IDisposable
             vcpu.Dispose();
         }
         _serialIrq?.Dispose();
+        _keyboardIrq?.Dispose();
         _vm?.Dispose();
         Memory?.Dispose();
         if (_ownsKvm)

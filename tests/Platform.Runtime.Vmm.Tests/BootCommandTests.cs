@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Platform.Runtime.Cli.Commands;
+using Platform.Runtime.Vmm.Builder;
 using Platform.Runtime.Vmm.Tests.Infrastructure;
 
 namespace Platform.Runtime.Vmm.Tests;
@@ -57,6 +58,64 @@ public sealed class BootCommandTests : IDisposable
         (int code, _, string stderr) = await Boot("--kernel", GuestPrograms.TestKernelPath());
         Assert.Equal(BootCommand.ExitVmFailed, code);
         Assert.Contains("no KVM", stderr);
+    }
+
+    [Fact]
+    public async Task Boot_without_a_command_line_hands_the_guest_the_default_one()
+    {
+        KvmHost.Require();
+        (int code, string stdout, string stderr) = await Boot("--kernel", GuestPrograms.TestKernelPath(), "--memory", "32");
+        Assert.True(code == 0, stderr);
+        Assert.Contains($"cmdline={VmResources.DefaultCmdline}\n", stdout);
+    }
+
+    [Fact]
+    public void The_default_command_line_keeps_linux_from_probing_what_the_vm_lacks()
+    {
+        string[] words = VmResources.DefaultCmdline.Split(' ');
+        foreach (string expected in (string[])["console=ttyS0", "reboot=k", "pci=off", "i8042.noaux", "i8042.nomux", "i8042.dumbkbd", "initcall_blacklist=cmos_init"])
+        {
+            Assert.Contains(expected, words);
+        }
+    }
+
+    /// <summary>
+    /// The published binary is linked statically and binds every P/Invoke at link time, so it boots a VM in a root
+    /// that holds nothing but itself, the kernel and /dev/kvm: no libc.so.6, as in a guest initramfs where it will
+    /// be the agent. Guest memory, eventfds and closing fds go through Tmds.LibC, the library that used to be
+    /// loaded at run time.
+    /// </summary>
+    [Fact]
+    public async Task Published_binary_boots_a_guest_in_a_root_with_no_shared_libraries()
+    {
+        KvmHost.Require();
+        string bin = Binary ?? throw Xunit.Sdk.SkipException.ForSkip("needs the published binary: set PLATFORM_RUNTIME_BIN");
+        string root = Path.Combine(_dir, "root");
+        Directory.CreateDirectory(Path.Combine(root, "dev"));
+        File.Copy(bin, Path.Combine(root, "platform-runtime"));
+        File.Copy(GuestPrograms.TestKernelPath(), Path.Combine(root, "kernel"));
+        Assert.Equal(0, await Run("/bin/cp", "-a", "/dev/kvm", Path.Combine(root, "dev", "kvm")));
+        Assert.Empty(Directory.GetFiles(root, "*.so*", SearchOption.AllDirectories));
+
+        var start = new ProcessStartInfo("/usr/sbin/chroot") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string a in (string[])[root, "/platform-runtime", "boot", "--kernel", "/kernel", "--memory", "32", "--cmdline", "console=ttyS0 in-chroot"])
+        {
+            start.ArgumentList.Add(a);
+        }
+        using Process p = Process.Start(start)!;
+        Task<string> stdout = p.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        Task<string> stderr = p.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await p.WaitForExitAsync(TestContext.Current.CancellationToken);
+        Assert.True(p.ExitCode == 0, $"exit {p.ExitCode}: {await stderr}");
+        Assert.Contains("cmdline=console=ttyS0 in-chroot\n", await stdout);
+        Assert.Contains("done\n", await stdout);
+    }
+
+    private static async Task<int> Run(string file, params string[] args)
+    {
+        using Process p = Process.Start(file, args);
+        await p.WaitForExitAsync(TestContext.Current.CancellationToken);
+        return p.ExitCode;
     }
 
     private static async Task<(int Code, string Stdout, string Stderr)> Boot(params string[] args)

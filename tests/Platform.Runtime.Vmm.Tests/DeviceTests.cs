@@ -102,9 +102,117 @@ public sealed class DeviceTests
         var i8042 = new I8042(vm);
         Write(i8042, 0, 0xfe);
         Assert.Null(vm.Exit);
+        Assert.Equal(I8042.KeyboardAck, Read(i8042, 0)); // on the data port it is a byte for the keyboard
         Write(i8042, 4, 0xfe);
         Assert.Equal(VmExitReason.Reset, vm.Exit!.Reason);
-        Assert.Equal(0, Read(i8042, 4));
+        Assert.Equal(I8042.StatusKeyboardEnabled, Read(i8042, 4));
+    }
+
+    [Fact]
+    public void I8042_starts_with_the_keyboard_enabled_and_nothing_to_read()
+    {
+        var i8042 = new I8042(new RecordingVm());
+        Assert.Equal(I8042.StatusKeyboardEnabled, Read(i8042, 4));
+        Assert.Equal(0, Read(i8042, 0));
+        Assert.Equal(I8042.StatusKeyboardEnabled, Read(i8042, 4));
+    }
+
+    [Fact]
+    public void I8042_read_control_command_answers_the_control_byte_once_on_the_data_port()
+    {
+        var i8042 = new I8042(new RecordingVm());
+        Write(i8042, 4, I8042.CommandReadControl);
+        Assert.Equal(I8042.StatusKeyboardEnabled | I8042.StatusOutputFull, Read(i8042, 4));
+        Assert.Equal(I8042.ControlSystemFlag | I8042.ControlKeyboardInterrupt, Read(i8042, 0));
+        Assert.Equal(I8042.StatusKeyboardEnabled, Read(i8042, 4));
+        Assert.Equal(0, Read(i8042, 0));
+    }
+
+    [Fact]
+    public void I8042_write_control_command_takes_the_next_data_byte_as_the_control_byte()
+    {
+        var irq = new CountingLine();
+        var i8042 = new I8042(new RecordingVm(), irq);
+        Write(i8042, 4, I8042.CommandWriteControl);
+        Assert.Equal(I8042.StatusKeyboardEnabled | I8042.StatusCommandData, Read(i8042, 4));
+        Write(i8042, 0, 0x52);
+        Assert.Equal(I8042.StatusKeyboardEnabled, Read(i8042, 4));
+        Assert.Equal(0, irq.Count);
+
+        Write(i8042, 4, I8042.CommandReadControl);
+        Assert.Equal(0x52, Read(i8042, 0));
+    }
+
+    [Fact]
+    public void I8042_output_port_is_written_and_read_back_like_the_control_byte()
+    {
+        var i8042 = new I8042(new RecordingVm());
+        Write(i8042, 4, I8042.CommandReadOutputPort);
+        Assert.Equal(0, Read(i8042, 0));
+        Write(i8042, 4, I8042.CommandWriteOutputPort);
+        Assert.Equal(I8042.StatusKeyboardEnabled | I8042.StatusCommandData, Read(i8042, 4));
+        Write(i8042, 0, 0x03);
+        Write(i8042, 4, I8042.CommandReadOutputPort);
+        Assert.Equal(I8042.StatusKeyboardEnabled | I8042.StatusOutputFull, Read(i8042, 4));
+        Assert.Equal(0x03, Read(i8042, 0));
+        Write(i8042, 4, I8042.CommandReadControl);
+        Assert.Equal(I8042.ControlSystemFlag | I8042.ControlKeyboardInterrupt, Read(i8042, 0));
+    }
+
+    [Fact]
+    public void I8042_acknowledges_keyboard_bytes_and_raises_irq1_only_while_the_control_byte_enables_it()
+    {
+        var irq = new CountingLine();
+        var i8042 = new I8042(new RecordingVm(), irq);
+        Write(i8042, 0, 0xf2);
+        Assert.Equal(1, irq.Count);
+        Assert.Equal(I8042.StatusKeyboardEnabled | I8042.StatusOutputFull, Read(i8042, 4));
+        Assert.Equal(I8042.KeyboardAck, Read(i8042, 0));
+
+        Write(i8042, 4, I8042.CommandWriteControl);
+        Write(i8042, 0, I8042.ControlSystemFlag);
+        Write(i8042, 0, 0xf4);
+        Assert.Equal(1, irq.Count);
+        Assert.Equal(I8042.KeyboardAck, Read(i8042, 0));
+    }
+
+    [Fact]
+    public void I8042_a_new_answer_replaces_an_unread_one()
+    {
+        var i8042 = new I8042(new RecordingVm());
+        Write(i8042, 0, 0xff);
+        Write(i8042, 4, I8042.CommandReadControl);
+        Assert.Equal(I8042.ControlSystemFlag | I8042.ControlKeyboardInterrupt, Read(i8042, 0));
+        Assert.Equal(I8042.StatusKeyboardEnabled, Read(i8042, 4));
+    }
+
+    [Theory]
+    [InlineData(0xaa)] // controller self-test
+    [InlineData(0xa9)] // aux port test
+    [InlineData(0xd3)] // aux loopback (MUX detection)
+    [InlineData(0xa7)] // disable aux
+    public void I8042_other_commands_get_no_answer(byte command)
+    {
+        var vm = new RecordingVm();
+        var i8042 = new I8042(vm);
+        Write(i8042, 4, command);
+        Assert.Equal(I8042.StatusKeyboardEnabled, Read(i8042, 4));
+        Assert.Null(vm.Exit);
+    }
+
+    [Fact]
+    public void I8042_wide_accesses_and_the_ports_between_are_nothing_there()
+    {
+        var i8042 = new I8042(new RecordingVm());
+        Write(i8042, 4, I8042.CommandReadControl);
+        Span<byte> wide = stackalloc byte[2];
+        i8042.Read(0, wide);
+        Assert.Equal(new byte[] { 0xff, 0xff }, wide.ToArray());
+        Assert.Equal(0xff, Read(i8042, 2));
+        i8042.Write(4, [I8042.CommandResetCpu, 0]);
+        i8042.Write(0, [0x00, 0x00]);
+        Assert.Equal(I8042.StatusKeyboardEnabled | I8042.StatusOutputFull, Read(i8042, 4));
+        Assert.Equal(I8042.ControlSystemFlag | I8042.ControlKeyboardInterrupt, Read(i8042, 0));
     }
 
     [Fact]

@@ -5,7 +5,17 @@ namespace Platform.Runtime.Vmm.Builder;
 /// <summary>What a Linux microVM is built from: a kernel (vmlinux ELF or bzImage), an optional initrd, a command line, memory and vCPUs.</summary>
 public sealed record VmResources
 {
-    public const string DefaultCmdline = "console=ttyS0 reboot=k panic=1 pci=off nomodule";
+    /// <summary>
+    /// The command line when the user gives none (a given one replaces it whole). Besides the console and how to
+    /// end: no probing of hardware the VM lacks, as Firecracker's guests do. pci=off: no PCI bus. i8042.noaux,
+    /// i8042.nomux: no mouse port or multiplexer, whose probes would time out; i8042.dumbkbd: no keyboard to
+    /// probe (the controller stays, for reboot=k). initcall_blacklist=cmos_init: there is no CMOS RTC, and the
+    /// rtc-cmos driver would poll its ports (which read 0xFF, an update that never ends) for seconds; no kernel
+    /// parameter switches that driver off, so its init is skipped by name (needs CONFIG_KALLSYMS; without it the
+    /// kernel warns and probes). Our guest kernel leaves the driver out.
+    /// </summary>
+    public const string DefaultCmdline =
+        "console=ttyS0 reboot=k panic=1 pci=off nomodule i8042.noaux i8042.nomux i8042.dumbkbd initcall_blacklist=cmos_init";
 
     public required byte[] Kernel { get; init; }
     public byte[]? Initrd { get; init; }

@@ -41,5 +41,7 @@ public static class Layout
     public const ulong DefaultInitrdAddrMax = 0x37ff_ffff;
     /// <summary>The 8250 UART IRQ on the IOAPIC.</summary>
     public const uint SerialIrq = 4;
+    /// <summary>The i8042's keyboard IRQ on the IOAPIC.</summary>
+    public const uint KeyboardIrq = 1;
     public const int IoApicPins = 24;
 }
