@@ -87,6 +87,47 @@ internal sealed class VsockMuxer : IDisposable
     }
 
     /// <summary>
+    /// A packet whose header was read but which cannot be taken (its len is past the chain or the packet limit):
+    /// its connection, if any, is reset, as is the sender of a packet for none.
+    /// </summary>
+    public void OnBadPacket(in VsockHeader header)
+    {
+        if (header.SrcCid != _guestCid || header.DstCid != VsockHeader.HostCid)
+        {
+            return;
+        }
+        if (_connections.TryGetValue((header.DstPort, header.SrcPort), out Link? link))
+        {
+            link.Connection.Reset();
+            Sync(link);
+            return;
+        }
+        QueueReset(header);
+    }
+
+    /// <summary>
+    /// The driver reset the device: every connection it knew is gone, so their host streams are closed without a
+    /// word to the guest. The listener and host streams still sending their CONNECT line stay.
+    /// </summary>
+    public void ResetConnections()
+    {
+        foreach (Link link in _connections.Values)
+        {
+            if (link.Watched)
+            {
+                _loop.Unregister(link.Connection.Host.Fd);
+            }
+            if (!link.HostClosed)
+            {
+                link.Connection.Host.Dispose();
+            }
+        }
+        _connections.Clear();
+        _rxQueue.Clear();
+        _resets.Clear();
+    }
+
+    /// <summary>
     /// The next packet for the guest, host data read straight into <paramref name="payload"/>; false when none is
     /// ready. Each connection gives one packet per turn so a busy stream cannot starve the others.
     /// </summary>
