@@ -6,9 +6,9 @@ namespace Platform.Runtime.Vmm.Devices.Virtio.Vsock;
 /// The host side of one VM's vsock device, as Firecracker's unix muxer: the VM listens on a unix socket; a host
 /// process connects and sends <c>CONNECT &lt;port&gt;\n</c>, the guest is sent a REQUEST and, once it answers, the
 /// host process reads <c>OK &lt;local port&gt;\n</c> and then the stream. A guest connecting to the host's port P
-/// is connected to the unix listener <c>&lt;uds&gt;_P</c>, or reset. Runs on the event loop's thread only: the
-/// device calls <see cref="OnGuestPacket"/> and <see cref="TryNextRx"/>, the loop calls the fd handlers, and
-/// <c>rxReady</c> tells the device that packets wait for the guest's rx buffers.
+/// is connected to the unix listener <c>&lt;uds&gt;_P</c>, or reset. Single-threaded: the device calls
+/// <see cref="OnGuestPacket"/> and <see cref="TryNextRx"/> and runs the fd handlers, one at a time, and checks
+/// <see cref="HasRx"/> after each to fill the guest's rx buffers.
 /// </summary>
 internal sealed class VsockMuxer : IDisposable
 {
@@ -19,7 +19,6 @@ internal sealed class VsockMuxer : IDisposable
     private readonly string _udsPath;
     private readonly VsockLimits _limits;
     private readonly IFdEventLoop _loop;
-    private readonly Action _rxReady;
     private readonly Socket _listener;
     private readonly Dictionary<(uint Local, uint Peer), Link> _connections = [];
     private readonly Dictionary<int, (IHostStream Stream, HostConnectLine Line)> _handshakes = [];
@@ -28,14 +27,13 @@ internal sealed class VsockMuxer : IDisposable
     private uint _nextLocalPort = FirstLocalPort;
     private bool _disposed;
 
-    public VsockMuxer(ulong guestCid, string udsPath, VsockLimits limits, IFdEventLoop loop, Action rxReady)
+    public VsockMuxer(ulong guestCid, string udsPath, VsockLimits limits, IFdEventLoop loop)
     {
         limits.Validate();
         _guestCid = guestCid;
         _udsPath = udsPath;
         _limits = limits;
         _loop = loop;
-        _rxReady = rxReady;
         _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
@@ -210,7 +208,6 @@ internal sealed class VsockMuxer : IDisposable
         uint local = AllocateLocalPort(peerPort);
         var link = new Link(VsockConnection.HostInitiated(stream, _guestCid, local, peerPort, _limits.BufferSize));
         Track(link);
-        _rxReady();
     }
 
     private void ConnectToHost(in VsockHeader request)
@@ -265,10 +262,6 @@ internal sealed class VsockMuxer : IDisposable
             c.OnHostWritable();
         }
         Sync(link);
-        if (HasRx)
-        {
-            _rxReady();
-        }
     }
 
     /// <summary>After anything happened to a connection: close its host stream once closed, forget it once finished, re-aim its fd, queue its rx.</summary>
