@@ -16,6 +16,12 @@ internal sealed class VirtioTestDriver : IDisposable
     private readonly List<Exception> _hostErrors = [];
 
     public VirtioTestDriver(IVirtioDevice device)
+        : this(_ => device)
+    {
+    }
+
+    /// <summary>For a device that watches its own fds on the VM's loop (vsock): built on the driver's loop, as a VM builds it on its own.</summary>
+    public VirtioTestDriver(Func<EventLoop, IVirtioDevice> createDevice)
     {
         Memory = new GuestMemory(MemorySize);
         Loop = new EventLoop("test-events", e =>
@@ -25,7 +31,7 @@ internal sealed class VirtioTestDriver : IDisposable
                 _hostErrors.Add(e);
             }
         });
-        Transport = new VirtioMmioTransport(device, Memory, Line, Loop, e =>
+        Transport = new VirtioMmioTransport(createDevice(Loop), Memory, Line, Loop, e =>
         {
             lock (_hostErrors)
             {

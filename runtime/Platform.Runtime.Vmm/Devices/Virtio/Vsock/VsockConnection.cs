@@ -201,6 +201,11 @@ internal sealed class VsockConnection
             header = Packet(VsockOp.Rw, (uint)length, 0);
             return true;
         }
+        if (_pending.HasFlag(Pending.Rst))
+        {
+            // The read found the host's end, and with it the end of the connection.
+            return TryBuildRx(payload, out header, out length);
+        }
         if (_pending.HasFlag(Pending.Shutdown))
         {
             _pending &= ~(Pending.Shutdown | Pending.CreditUpdate);
