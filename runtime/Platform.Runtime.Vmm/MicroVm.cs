@@ -2,6 +2,7 @@ using Platform.Runtime.Vmm.Arch.X86_64;
 using Platform.Runtime.Vmm.Devices;
 using Platform.Runtime.Vmm.Devices.Legacy;
 using Platform.Runtime.Vmm.Devices.Virtio;
+using Platform.Runtime.Vmm.Devices.Virtio.Vsock;
 using Platform.Runtime.Vmm.Vstate;
 using Platform.Runtime.Vmm.Vstate.Abi;
 
@@ -149,6 +150,9 @@ public sealed class MicroVm : IVmControl, IDisposable
 
     private void OnDeviceFailure(Exception e) =>
         RequestExit(new VmExit(VmExitReason.InternalError, $"a device failed on the host: {e.GetType().Name}: {e.Message}"));
+
+    /// <summary>Where host processes connect to guest vsock ports, when the VM was built with a vsock device.</summary>
+    public VsockEndpoint? Vsock { get; internal set; }
 
     /// <summary>Why the VM ended, once it has.</summary>
     public VmExit? Exit => Volatile.Read(ref _exit);
