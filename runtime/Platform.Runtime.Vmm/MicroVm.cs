@@ -1,6 +1,8 @@
 using Platform.Runtime.Vmm.Arch.X86_64;
 using Platform.Runtime.Vmm.Devices;
 using Platform.Runtime.Vmm.Devices.Legacy;
+using Platform.Runtime.Vmm.Devices.Virtio;
+using Platform.Runtime.Vmm.Devices.Virtio.Vsock;
 using Platform.Runtime.Vmm.Vstate;
 using Platform.Runtime.Vmm.Vstate.Abi;
 
@@ -20,6 +22,10 @@ public sealed class MicroVm : IVmControl, IDisposable
     private readonly EventFdInterrupt? _serialIrq;
     private readonly EventFdInterrupt? _keyboardIrq;
     private readonly VcpuExitHandler _exits;
+    private readonly bool _irqchip;
+    private readonly List<VirtioMmioSlot> _virtio = [];
+    private readonly List<IDisposable> _deviceResources = [];
+    private EventLoop? _loop;
     private readonly TaskCompletionSource<VmExit> _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private VmExit? _exit;
     private int _running;
@@ -36,6 +42,7 @@ public sealed class MicroVm : IVmControl, IDisposable
                 : "several vCPUs need the in-kernel irqchip (APs wait for INIT/SIPI in their local APIC)");
         }
         _ownsKvm = kvm is null;
+        _irqchip = irqchip;
         _kvm = kvm ?? Kvm.Open();
         try
         {
@@ -89,8 +96,65 @@ public sealed class MicroVm : IVmControl, IDisposable
     /// <summary>Port I/O devices; more may be inserted before the VM runs.</summary>
     public Bus Pio { get; } = new();
 
-    /// <summary>MMIO devices (none yet: virtio-mmio comes with the devices issue); insert before the VM runs.</summary>
+    /// <summary>MMIO devices (the virtio-mmio windows); insert before the VM runs.</summary>
     public Bus Mmio { get; } = new();
+
+    /// <summary>
+    /// The VM's one device thread (epoll): virtqueue notifications and any fd a device waits on. Started with the
+    /// first virtio device; stopped and joined by <see cref="Dispose"/>. A handler that throws ends the VM.
+    /// </summary>
+    public EventLoop EventLoop => _loop ??= new EventLoop("vm-events", OnDeviceFailure);
+
+    /// <summary>The virtio-mmio devices, in the order they were added (and declared on the command line).</summary>
+    public IReadOnlyList<VirtioMmioSlot> VirtioDevices => _virtio;
+
+    /// <summary>
+    /// Puts <paramref name="device"/> behind a virtio-mmio transport in the next 4 KiB window from the start of the
+    /// MMIO hole, with the next IOAPIC pin from 5, its queue notifications as ioeventfds and its interrupt as an
+    /// irqfd. The VM owns the device from here (disposes it if it is <see cref="IDisposable"/>). Before the VM runs.
+    /// </summary>
+    public VirtioMmioSlot AddVirtioDevice(IVirtioDevice device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (device is IDisposable owned)
+        {
+            _deviceResources.Add(owned);
+        }
+        if (Volatile.Read(ref _started) != 0)
+        {
+            throw new InvalidOperationException("devices are added before the VM runs");
+        }
+        if (!_irqchip)
+        {
+            throw new VmmException(VmmError.InvalidConfiguration, "virtio devices need the in-kernel irqchip (their interrupts are irqfds)");
+        }
+        int index = _virtio.Count;
+        if (index >= Layout.MaxVirtioDevices)
+        {
+            throw new VmmException(VmmError.InvalidConfiguration, $"a VM has at most {Layout.MaxVirtioDevices} virtio devices (one IOAPIC pin each)");
+        }
+        ulong address = Layout.VirtioMmioStart + (ulong)index * Layout.VirtioMmioWindow;
+        uint irq = Layout.VirtioIrqBase + (uint)index;
+        var line = new EventFdInterrupt(_vm, irq);
+        _deviceResources.Add(line);
+        var transport = new VirtioMmioTransport(device, Memory, line, EventLoop, OnDeviceFailure);
+        _deviceResources.Add(transport);
+        for (int q = 0; q < transport.QueueCount; q++)
+        {
+            _vm.RegisterIoeventfd(transport.QueueEventFd(q), address + MmioRegisters.QueueNotify, 4, (ulong)q);
+        }
+        Mmio.Insert(transport, address, Layout.VirtioMmioWindow);
+        var slot = new VirtioMmioSlot(address, irq, transport);
+        _virtio.Add(slot);
+        return slot;
+    }
+
+    private void OnDeviceFailure(Exception e) =>
+        RequestExit(new VmExit(VmExitReason.InternalError, $"a device failed on the host: {e.GetType().Name}: {e.Message}"));
+
+    /// <summary>Where host processes connect to guest vsock ports, when the VM was built with a vsock device.</summary>
+    public VsockEndpoint? Vsock { get; internal set; }
 
     /// <summary>Why the VM ended, once it has.</summary>
     public VmExit? Exit => Volatile.Read(ref _exit);
@@ -150,6 +214,12 @@ public sealed class MicroVm : IVmControl, IDisposable
         foreach (Vcpu vcpu in _vcpus)
         {
             vcpu.Dispose();
+        }
+        // The loop thread touches guest memory and device files: it stops before they go.
+        _loop?.Dispose();
+        for (int i = _deviceResources.Count - 1; i >= 0; i--)
+        {
+            _deviceResources[i].Dispose();
         }
         _serialIrq?.Dispose();
         _keyboardIrq?.Dispose();

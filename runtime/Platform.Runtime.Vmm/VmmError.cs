@@ -15,4 +15,8 @@ public enum VmmError
     InvalidInitrd,
     /// <summary>The VM resources (memory, vCPUs, command line) are out of range.</summary>
     InvalidConfiguration,
+    /// <summary>The VM's vsock unix socket cannot be reached (no such VM, or it has ended).</summary>
+    VsockUnreachable,
+    /// <summary>The guest did not accept a vsock connection: nothing listens on that port (yet), or it reset it.</summary>
+    VsockRefused,
 }

@@ -18,6 +18,8 @@ public sealed unsafe class AbiTests
         int main(void) {
             S(kvm_regs); S(kvm_sregs); S(kvm_segment); S(kvm_dtable); S(kvm_fpu); S(kvm_userspace_memory_region);
             S(kvm_cpuid_entry2); S(kvm_cpuid2); S(kvm_msr_entry); S(kvm_msrs); S(kvm_pit_config); S(kvm_irqfd);
+            S(kvm_ioeventfd); O(kvm_ioeventfd, addr); O(kvm_ioeventfd, len); O(kvm_ioeventfd, fd); O(kvm_ioeventfd, flags);
+            I(KVM_IOEVENTFD); I(KVM_CAP_IOEVENTFD); I(KVM_IOEVENTFD_FLAG_DATAMATCH);
             S(kvm_lapic_state);
             O(kvm_run, immediate_exit); O(kvm_run, exit_reason); O(kvm_run, if_flag); O(kvm_run, io); O(kvm_run, kvm_valid_regs);
             O(kvm_run, io.port); O(kvm_run, io.count); O(kvm_run, io.data_offset);
@@ -119,6 +121,7 @@ public sealed unsafe class AbiTests
         Assert.Equal(8UL, H("kvm_msrs"));
         Assert.Equal(H("kvm_pit_config"), (ulong)sizeof(KvmPitConfig));
         Assert.Equal(H("kvm_irqfd"), (ulong)sizeof(KvmIrqfd));
+        Assert.Equal(H("kvm_ioeventfd"), (ulong)sizeof(KvmIoeventfd));
         Assert.Equal(H("kvm_lapic_state"), (ulong)sizeof(KvmLapicState));
     }
 
@@ -231,6 +234,11 @@ public sealed unsafe class AbiTests
         KvmIrqfd irqfd = default;
         Assert.Equal(H("kvm_irqfd.gsi"), Off(ref irqfd, ref Unsafe.As<uint, byte>(ref irqfd.Gsi)));
         Assert.Equal(H("kvm_irqfd.flags"), Off(ref irqfd, ref Unsafe.As<uint, byte>(ref irqfd.Flags)));
+        KvmIoeventfd ioeventfd = default;
+        Assert.Equal(H("kvm_ioeventfd.addr"), Off(ref ioeventfd, ref Unsafe.As<ulong, byte>(ref ioeventfd.Addr)));
+        Assert.Equal(H("kvm_ioeventfd.len"), Off(ref ioeventfd, ref Unsafe.As<uint, byte>(ref ioeventfd.Len)));
+        Assert.Equal(H("kvm_ioeventfd.fd"), Off(ref ioeventfd, ref Unsafe.As<int, byte>(ref ioeventfd.Fd)));
+        Assert.Equal(H("kvm_ioeventfd.flags"), Off(ref ioeventfd, ref Unsafe.As<uint, byte>(ref ioeventfd.Flags)));
         KvmPitConfig pit = default;
         Assert.Equal(H("kvm_pit_config.flags"), Off(ref pit, ref Unsafe.As<uint, byte>(ref pit.Flags)));
 
@@ -296,6 +304,8 @@ public sealed unsafe class AbiTests
         Assert.Equal(H("KVM_CREATE_IRQCHIP"), KvmIoctls.CreateIrqchip);
         Assert.Equal(H("KVM_IRQ_LINE"), KvmIoctls.IrqLine);
         Assert.Equal(H("KVM_IRQFD"), KvmIoctls.Irqfd);
+        Assert.Equal(H("KVM_IOEVENTFD"), KvmIoctls.Ioeventfd);
+        Assert.Equal(KvmIoeventfd.FlagDatamatch, H("KVM_IOEVENTFD_FLAG_DATAMATCH"));
         Assert.Equal(H("KVM_CREATE_PIT2"), KvmIoctls.CreatePit2);
         Assert.Equal(H("KVM_RUN"), KvmIoctls.Run);
         Assert.Equal(H("KVM_GET_REGS"), KvmIoctls.GetRegs);
@@ -323,6 +333,7 @@ public sealed unsafe class AbiTests
         Assert.Equal((ulong)KvmCap.NrVcpus, H("KVM_CAP_NR_VCPUS"));
         Assert.Equal((ulong)KvmCap.MpState, H("KVM_CAP_MP_STATE"));
         Assert.Equal((ulong)KvmCap.Irqfd, H("KVM_CAP_IRQFD"));
+        Assert.Equal((ulong)KvmCap.Ioeventfd, H("KVM_CAP_IOEVENTFD"));
         Assert.Equal((ulong)KvmCap.Pit2, H("KVM_CAP_PIT2"));
         Assert.Equal((ulong)KvmCap.SetIdentityMapAddr, H("KVM_CAP_SET_IDENTITY_MAP_ADDR"));
         Assert.Equal((ulong)KvmCap.MaxVcpus, H("KVM_CAP_MAX_VCPUS"));

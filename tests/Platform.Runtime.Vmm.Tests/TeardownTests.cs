@@ -1,4 +1,5 @@
 using Platform.Runtime.Vmm.Builder;
+using Platform.Runtime.Vmm.Devices;
 using Platform.Runtime.Vmm.Devices.Legacy;
 using Platform.Runtime.Vmm.Tests.Infrastructure;
 
@@ -35,6 +36,18 @@ public sealed class TeardownTests
         int fdsBefore = Directory.GetFiles("/proc/self/fd").Length;
         VmBuilder.BuildRaw(new RawGuest { Code = [0xf4], Vcpus = 2, Console = new BufferSerialSink() }).Dispose();
         Assert.Equal(fdsBefore, Directory.GetFiles("/proc/self/fd").Length);
+    }
+
+    [Fact]
+    public void Disposing_an_event_loop_joins_its_thread_and_closes_its_fds()
+    {
+        int fdsBefore = Directory.GetFiles("/proc/self/fd").Length;
+        var loop = new EventLoop("gone-loop", e => throw e);
+        loop.Dispose();
+        loop.Dispose();
+        Assert.Equal(fdsBefore, Directory.GetFiles("/proc/self/fd").Length);
+        Assert.DoesNotContain("gone-loop", ThreadNames());
+        Assert.Throws<ObjectDisposedException>(() => loop.Post(() => { }));
     }
 
     private static async Task RunSmpAndSpinningVms()

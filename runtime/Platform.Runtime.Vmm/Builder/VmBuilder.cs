@@ -1,5 +1,7 @@
 using System.Text;
 using Platform.Runtime.Vmm.Arch.X86_64;
+using Platform.Runtime.Vmm.Devices.Virtio;
+using Platform.Runtime.Vmm.Devices.Virtio.Vsock;
 using Platform.Runtime.Vmm.Loader;
 using Platform.Runtime.Vmm.Vstate;
 using Platform.Runtime.Vmm.Vstate.Abi;
@@ -26,6 +28,7 @@ public static class VmBuilder
         {
             throw new VmmException(VmmError.InvalidKernel, "the kernel is neither an ELF vmlinux nor a bzImage");
         }
+        resources.Vsock?.Validate();
         var vm = new MicroVm(kvm, (ulong)resources.MemoryMiB << 20, resources.Vcpus, irqchip: true, resources.Console);
         try
         {
@@ -34,7 +37,14 @@ public static class VmBuilder
                 ? Elf.Load(memory, resources.Kernel)
                 : BzImage.Load(memory, resources.Kernel);
 
-            byte[] cmdline = Encoding.ASCII.GetBytes(resources.Cmdline);
+            string parameters = resources.Cmdline;
+            if (resources.Vsock is { } vsock)
+            {
+                VirtioMmioSlot slot = vm.AddVirtioDevice(new VsockDevice(vsock.Cid, vsock.UdsPath, vsock.Limits, vm.EventLoop));
+                vm.Vsock = new VsockEndpoint(vsock.UdsPath);
+                parameters += " " + slot.KernelParameter;
+            }
+            byte[] cmdline = Encoding.ASCII.GetBytes(parameters);
             if (cmdline.Length + 1 > kernel.CmdlineMax || cmdline.AsSpan().Contains((byte)0))
             {
                 throw new VmmException(VmmError.InvalidConfiguration,

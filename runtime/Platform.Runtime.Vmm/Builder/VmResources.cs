@@ -23,4 +23,6 @@ public sealed record VmResources
     public int MemoryMiB { get; init; } = 128;
     public int Vcpus { get; init; } = 1;
     public required ISerialSink Console { get; init; }
+    /// <summary>A virtio-vsock device, or none.</summary>
+    public VsockResources? Vsock { get; init; }
 }

@@ -14,7 +14,7 @@ public sealed unsafe class Kvm : IDisposable
     private static readonly KvmCap[] Required =
     [
         KvmCap.UserMemory, KvmCap.SetTssAddr, KvmCap.SetIdentityMapAddr, KvmCap.ExtCpuid, KvmCap.Irqchip,
-        KvmCap.Pit2, KvmCap.Irqfd, KvmCap.MpState, KvmCap.ImmediateExit,
+        KvmCap.Pit2, KvmCap.Irqfd, KvmCap.Ioeventfd, KvmCap.MpState, KvmCap.ImmediateExit,
     ];
 
     private int _fd;

@@ -63,6 +63,29 @@ internal static unsafe partial class Native
         LibC.write(fd, &one, sizeof(ulong));
     }
 
+    /// <summary>Reads and so resets an eventfd's counter; false when it was already zero (EAGAIN).</summary>
+    public static bool ReadEventFd(int fd)
+    {
+        ulong value;
+        return LibC.read(fd, &value, sizeof(ulong)) == sizeof(ulong);
+    }
+
+    public const int EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3;
+
+    [LibraryImport("libc", EntryPoint = "epoll_create1", SetLastError = true)]
+    public static partial int EpollCreate1(int flags);
+
+    [LibraryImport("libc", EntryPoint = "epoll_ctl", SetLastError = true)]
+    public static partial int EpollCtl(int epfd, int op, int fd, EpollEvent* ev);
+
+    [LibraryImport("libc", EntryPoint = "epoll_wait", SetLastError = true)]
+    public static partial int EpollWait(int epfd, EpollEvent* events, int maxEvents, int timeoutMs);
+
+    public static int EPOLL_CLOEXEC => LibC.O_CLOEXEC;
+
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    public static partial int Fsync(int fd);
+
     public static int O_RDWR_CLOEXEC => LibC.O_RDWR | LibC.O_CLOEXEC;
 
     [LibraryImport("libc", EntryPoint = "gettid")]

@@ -57,6 +57,23 @@ internal sealed unsafe class Vm : IDisposable
         Kvm.Check(Native.Ioctl(Fd, KvmIoctls.Irqfd, &irqfd), "KVM_IRQFD");
     }
 
+    /// <summary>
+    /// A guest write of <paramref name="length"/> bytes with value <paramref name="datamatch"/> at MMIO address
+    /// <paramref name="address"/> now signals <paramref name="eventFd"/> inside KVM, without a vCPU exit to us.
+    /// </summary>
+    public void RegisterIoeventfd(int eventFd, ulong address, uint length, ulong datamatch)
+    {
+        var ioeventfd = new KvmIoeventfd
+        {
+            Datamatch = datamatch,
+            Addr = address,
+            Len = length,
+            Fd = eventFd,
+            Flags = KvmIoeventfd.FlagDatamatch,
+        };
+        Kvm.Check(Native.Ioctl(Fd, KvmIoctls.Ioeventfd, &ioeventfd), "KVM_IOEVENTFD");
+    }
+
     public int CreateVcpu(int id) => Kvm.Check(Native.Ioctl(Fd, KvmIoctls.CreateVcpu, (ulong)id), "KVM_CREATE_VCPU");
 
     public void Dispose()

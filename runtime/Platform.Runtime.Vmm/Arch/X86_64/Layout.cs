@@ -31,6 +31,9 @@ public static class Layout
     public const ulong HighMem = 0x100000;
     /// <summary>Start of the 32-bit MMIO hole; RAM past it is mapped above 4 GiB.</summary>
     public const ulong MmioGapStart = 0xd000_0000;
+    /// <summary>virtio-mmio devices: one 4 KiB window each, from the start of the MMIO hole.</summary>
+    public const ulong VirtioMmioStart = MmioGapStart;
+    public const ulong VirtioMmioWindow = 0x1000;
     public const ulong FourGiB = 0x1_0000_0000;
     public const ulong IoApic = 0xfec0_0000;
     public const ulong LocalApic = 0xfee0_0000;
@@ -44,4 +47,7 @@ public static class Layout
     /// <summary>The i8042's keyboard IRQ on the IOAPIC.</summary>
     public const uint KeyboardIrq = 1;
     public const int IoApicPins = 24;
+    /// <summary>virtio-mmio device i raises IOAPIC pin VirtioIrqBase + i (edge, as the MP table declares every pin), as in Firecracker.</summary>
+    public const uint VirtioIrqBase = 5;
+    public const int MaxVirtioDevices = IoApicPins - (int)VirtioIrqBase;
 }

@@ -12,6 +12,7 @@ public enum KvmCap
     MpState = 14,
     Irqfd = 32,
     Pit2 = 33,
+    Ioeventfd = 36,
     SetIdentityMapAddr = 37,
     MaxVcpus = 66,
     ImmediateExit = 136,

@@ -17,6 +17,7 @@ internal static unsafe class KvmIoctls
     public static readonly uint CreateIrqchip = Ioc.Io(0x60);
     public static readonly uint IrqLine = Ioc.Iow(0x61, 8);
     public static readonly uint Irqfd = Ioc.Iow(0x76, sizeof(KvmIrqfd));
+    public static readonly uint Ioeventfd = Ioc.Iow(0x79, sizeof(KvmIoeventfd));
     public static readonly uint CreatePit2 = Ioc.Iow(0x77, sizeof(KvmPitConfig));
 
     public static readonly uint Run = Ioc.Io(0x80);

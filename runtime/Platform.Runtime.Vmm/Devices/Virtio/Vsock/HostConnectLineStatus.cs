@@ -1,0 +1,8 @@
+namespace Platform.Runtime.Vmm.Devices.Virtio.Vsock;
+
+internal enum HostConnectLineStatus
+{
+    Incomplete,
+    Port,
+    Invalid,
+}
