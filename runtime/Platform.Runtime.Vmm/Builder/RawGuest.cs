@@ -13,4 +13,6 @@ public sealed record RawGuest
     /// <summary>Without the in-kernel irqchip a HLT exits to the VMM, which ends the VM as <see cref="VmExitReason.Halted"/>.</summary>
     public bool Irqchip { get; init; } = true;
     public required ISerialSink Console { get; init; }
+    /// <summary>virtio-blk disks at the virtio-mmio windows from 0xd0000000 (IRQ 5 on); a raw guest finds them there itself.</summary>
+    public IReadOnlyList<BlockDeviceConfig> BlockDevices { get; init; } = [];
 }

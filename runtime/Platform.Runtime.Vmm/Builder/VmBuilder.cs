@@ -1,6 +1,7 @@
 using System.Text;
 using Platform.Runtime.Vmm.Arch.X86_64;
 using Platform.Runtime.Vmm.Devices.Virtio;
+using Platform.Runtime.Vmm.Devices.Virtio.Block;
 using Platform.Runtime.Vmm.Devices.Virtio.Vsock;
 using Platform.Runtime.Vmm.Loader;
 using Platform.Runtime.Vmm.Vstate;
@@ -37,14 +38,13 @@ public static class VmBuilder
                 ? Elf.Load(memory, resources.Kernel)
                 : BzImage.Load(memory, resources.Kernel);
 
-            string parameters = resources.Cmdline;
+            AddBlockDevices(vm, resources.BlockDevices);
             if (resources.Vsock is { } vsock)
             {
-                VirtioMmioSlot slot = vm.AddVirtioDevice(new VsockDevice(vsock.Cid, vsock.UdsPath, vsock.Limits, vm.EventLoop));
+                vm.AddVirtioDevice(new VsockDevice(vsock.Cid, vsock.UdsPath, vsock.Limits, vm.EventLoop));
                 vm.Vsock = new VsockEndpoint(vsock.UdsPath);
-                parameters += " " + slot.KernelParameter;
             }
-            byte[] cmdline = Encoding.ASCII.GetBytes(parameters);
+            byte[] cmdline = Encoding.ASCII.GetBytes(Cmdline(resources.Cmdline, vm.VirtioDevices));
             if (cmdline.Length + 1 > kernel.CmdlineMax || cmdline.AsSpan().Contains((byte)0))
             {
                 throw new VmmException(VmmError.InvalidConfiguration,
@@ -79,6 +79,7 @@ public static class VmBuilder
                 throw new VmmException(VmmError.InvalidConfiguration, $"code of {guest.Code.Length} bytes does not fit at 0x{guest.LoadAddress:x}");
             }
             vm.Memory.Write(guest.LoadAddress, guest.Code);
+            AddBlockDevices(vm, guest.BlockDevices);
             MpTable.Write(vm.Memory, guest.Vcpus);
             if (guest.Mode == GuestMode.Long64)
             {
@@ -105,6 +106,18 @@ public static class VmBuilder
             throw;
         }
     }
+
+    private static void AddBlockDevices(MicroVm vm, IReadOnlyList<BlockDeviceConfig> disks)
+    {
+        foreach (BlockDeviceConfig disk in disks)
+        {
+            vm.AddVirtioDevice(new BlockDevice(disk.Path, disk.ReadOnly, disk.Id));
+        }
+    }
+
+    /// <summary>The kernel learns of virtio-mmio devices from its command line (no ACPI, no device tree).</summary>
+    internal static string Cmdline(string cmdline, IReadOnlyList<VirtioMmioSlot> devices) =>
+        devices.Count == 0 ? cmdline : $"{cmdline} {string.Join(' ', devices.Select(d => d.KernelParameter))}";
 
     /// <summary>
     /// The initrd goes as high as the kernel allows (initrd_addr_max) and RAM below the MMIO hole reaches, page

@@ -2,7 +2,7 @@ using Platform.Runtime.Vmm.Devices.Legacy;
 
 namespace Platform.Runtime.Vmm.Builder;
 
-/// <summary>What a Linux microVM is built from: a kernel (vmlinux ELF or bzImage), an optional initrd, a command line, memory and vCPUs.</summary>
+/// <summary>What a Linux microVM is built from: a kernel (vmlinux ELF or bzImage), an optional initrd, a command line, memory, vCPUs and block devices.</summary>
 public sealed record VmResources
 {
     /// <summary>
@@ -23,6 +23,8 @@ public sealed record VmResources
     public int MemoryMiB { get; init; } = 128;
     public int Vcpus { get; init; } = 1;
     public required ISerialSink Console { get; init; }
+    /// <summary>virtio-blk disks, in order: the guest sees them as /dev/vda, /dev/vdb, ... (declared on the command line).</summary>
+    public IReadOnlyList<BlockDeviceConfig> BlockDevices { get; init; } = [];
     /// <summary>A virtio-vsock device, or none.</summary>
     public VsockResources? Vsock { get; init; }
 }

@@ -108,7 +108,7 @@ public static class VmmProcess
             MemoryMiB = plan.MemoryMiB,
             Vcpus = plan.Vcpus,
             Console = console,
-            Drives = [new DriveConfig(plan.RootDisk, ReadOnly: true)],
+            BlockDevices = [new BlockDeviceConfig(plan.RootDisk, ReadOnly: true, Id: "rootfs")],
             Vsock = new VsockResources { Cid = GuestPorts.GuestCid, UdsPath = plan.VsockPath },
         };
         var vm = VmBuilder.Build(resources);

@@ -7,7 +7,8 @@ namespace Platform.Runtime.Vmm.Tests.Infrastructure;
 
 /// <summary>
 /// A guest virtio driver simulated in the test process: real guest memory (mmap'd, no KVM), a real event loop,
-/// and the transport driven through its registers in the order Linux's virtio_mmio driver uses them.
+/// and the transport driven through its registers in the order Linux's virtio_mmio driver uses them. Owns the
+/// device, as a VM does.
 /// </summary>
 internal sealed class VirtioTestDriver : IDisposable
 {
@@ -124,6 +125,7 @@ internal sealed class VirtioTestDriver : IDisposable
     {
         Loop.Dispose();
         Transport.Dispose();
+        (Transport.Device as IDisposable)?.Dispose();
         Memory.Dispose();
     }
 }
