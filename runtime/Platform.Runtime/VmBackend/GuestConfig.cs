@@ -23,7 +23,7 @@ internal static class GuestConfig
         {
             guest.Hooks = hooks.CreateContainer is null && hooks.StartContainer is null
                 ? null
-                : new Hooks { CreateContainer = hooks.CreateContainer, StartContainer = hooks.StartContainer };
+                : new Spec.Hooks { CreateContainer = hooks.CreateContainer, StartContainer = hooks.StartContainer };
         }
         if (guest.Linux is { } linux)
         {

@@ -4,6 +4,7 @@ using Platform.Runtime.VmBackend;
 namespace Platform.Runtime.Tests.VmBackend;
 
 /// <summary>The archive is checked with GNU cpio, the reference reader of the newc format.</summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class CpioTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("cpio-test-").FullName;

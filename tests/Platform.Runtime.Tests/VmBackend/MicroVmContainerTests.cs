@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using Platform.Runtime.Spec;
 using Platform.Runtime.Tests.Cli;
@@ -50,7 +49,7 @@ public sealed class MicroVmContainerTests(BundleFixture rootfs) : IClassFixture<
         var run = await CliBinary.RunAsync(exe, ["--root", Root, "run", "--detach", "--bundle", bundle, "vm-http"], timeout: TimeSpan.FromMinutes(3));
         Assert.True(run.ExitCode == 0, CliBinary.Describe(run));
         var runtime = new ContainerRuntime(new RuntimeOptions { Root = Root });
-        var state = await runtime.GetStateAsync("vm-http");
+        var state = await runtime.GetStateAsync("vm-http", TestContext.Current.CancellationToken);
         Assert.Equal(ContainerStatus.Running, state.Status);
 
         var answer = await GetAsync(runtime, "vm-http", 8080);
@@ -82,7 +81,7 @@ public sealed class MicroVmContainerTests(BundleFixture rootfs) : IClassFixture<
         var fds = Directory.GetFiles("/proc/self/fd").Length;
         GC.Collect();
         GC.WaitForPendingFinalizers();
-        var memory = Process.GetCurrentProcess().PrivateMemorySize64;
+        var memory = System.Diagnostics.Process.GetCurrentProcess().PrivateMemorySize64;
         for (var i = 0; i < 20; i++)
             await CycleAsync(i);
         GC.Collect();
@@ -90,7 +89,7 @@ public sealed class MicroVmContainerTests(BundleFixture rootfs) : IClassFixture<
 
         Assert.Equal(fds, Directory.GetFiles("/proc/self/fd").Length);
         // Guest memory lives in the VMM process, never here: a leak of even one VM's worth would show.
-        Assert.True(Process.GetCurrentProcess().PrivateMemorySize64 - memory < 32L << 20, "the calling process grew by more than 32 MiB over 20 cycles");
+        Assert.True(System.Diagnostics.Process.GetCurrentProcess().PrivateMemorySize64 - memory < 32L << 20, "the calling process grew by more than 32 MiB over 20 cycles");
         AssertNothingLeft("vm-cycle-0");
     }
 
@@ -102,7 +101,7 @@ public sealed class MicroVmContainerTests(BundleFixture rootfs) : IClassFixture<
             try
             {
                 await using var stream = await runtime.ConnectAsync(id, port);
-                await stream.WriteAsync("GET /index.html HTTP/1.0\r\n\r\n"u8.ToArray());
+                await stream.WriteAsync("GET /index.html HTTP/1.0\r\n\r\n"u8.ToArray(), TestContext.Current.CancellationToken);
                 using var reader = new StreamReader(stream, Encoding.ASCII);
                 var text = await reader.ReadToEndAsync();
                 if (text.Length > 0 || attempt >= 50)
@@ -128,7 +127,7 @@ public sealed class MicroVmContainerTests(BundleFixture rootfs) : IClassFixture<
         Assert.True(!Directory.Exists(disks) || Directory.GetFileSystemEntries(disks).Length == 0, "a root disk image is left");
         if (pid > 0)
             Assert.False(Directory.Exists($"/proc/{pid}") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z "), $"the VMM process {pid} is left");
-        var vmms = Process.GetProcesses().Where(p => { try { return File.ReadAllText($"/proc/{p.Id}/environ").Contains("_PLATFORM_VMM="); } catch (IOException) { return false; } catch (UnauthorizedAccessException) { return false; } }).Select(p => p.Id).ToList();
+        var vmms = System.Diagnostics.Process.GetProcesses().Where(p => { try { return File.ReadAllText($"/proc/{p.Id}/environ").Contains("_PLATFORM_VMM="); } catch (IOException) { return false; } catch (UnauthorizedAccessException) { return false; } }).Select(p => p.Id).ToList();
         Assert.True(vmms.Count == 0, $"VMM processes left: {string.Join(", ", vmms)}");
     }
 

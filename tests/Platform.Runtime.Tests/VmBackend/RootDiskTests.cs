@@ -4,6 +4,7 @@ using Platform.Runtime.VmBackend;
 namespace Platform.Runtime.Tests.VmBackend;
 
 /// <summary>Root disks are real ext4 images (mkfs.ext4 -d), read back with debugfs from the same e2fsprogs.</summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class RootDiskTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("rootdisk-test-").FullName;

@@ -57,14 +57,14 @@ public sealed class VmSpecTests : IDisposable
     public void Memory_limit_and_cpu_quota_size_the_machine_and_the_host_limit_grows_by_the_vmm_overhead()
     {
         var spec = Spec(Minimal);
-        spec.Linux = new Linux { Resources = new Resources { Memory = new MemoryResources { Limit = (200L << 20) + 1 }, Cpu = new CpuResources { Quota = 150_000, Period = 100_000 } } };
+        spec.Linux = new Spec.Linux { Resources = new Resources { Memory = new MemoryResources { Limit = (200L << 20) + 1 }, Cpu = new CpuResources { Quota = 150_000, Period = 100_000 } } };
 
         var resolved = VmSpec.Validate(spec, _bundle);
         VmSpec.RaiseHostLimits(spec);
 
         Assert.Equal(201, resolved.MemoryMiB);
         Assert.Equal(2, resolved.Vcpus);
-        Assert.Equal((200L << 20) + 1 + VmSpec.VmmOverheadBytes, spec.Linux.Resources.Memory.Limit);
+        Assert.Equal((200L << 20) + 1 + VmSpec.VmmOverheadBytes, spec.Linux.Resources!.Memory!.Limit);
     }
 
     [Fact]
@@ -72,8 +72,8 @@ public sealed class VmSpecTests : IDisposable
     {
         var spec = Spec(Minimal);
         spec.Root!.Readonly = true;
-        spec.Hooks = new Hooks { Prestart = [new Hook { Path = "/bin/true" }], CreateContainer = [new Hook { Path = "/bin/hook" }] };
-        spec.Linux = new Linux { CgroupsPath = "/tenant/x", Namespaces = [new Namespace { Type = "pid" }, new Namespace { Type = "network" }] };
+        spec.Hooks = new Spec.Hooks { Prestart = [new Hook { Path = "/bin/true" }], CreateContainer = [new Hook { Path = "/bin/hook" }] };
+        spec.Linux = new Spec.Linux { CgroupsPath = "/tenant/x", Namespaces = [new Namespace { Type = "pid" }, new Namespace { Type = "network" }] };
 
         var guest = JsonSerializer.Deserialize(GuestConfig.Build(spec), SpecJsonContext.Default.RuntimeSpec)!;
 
