@@ -20,7 +20,7 @@ public sealed partial class ContainerRuntime
         if (spec.Vm is not null)
         {
             vm = VmSpec.Validate(spec, bundle);
-            VmSpec.RaiseHostLimits(spec);
+            VmSpec.ConfineHostCgroup(spec);
         }
         if (spec.Process!.Terminal && options.ConsoleSocket is null)
             throw new RuntimeException("process.terminal: a terminal container needs --console-socket");

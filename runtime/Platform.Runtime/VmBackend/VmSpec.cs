@@ -48,13 +48,21 @@ internal static class VmSpec
     }
 
     /// <summary>
-    /// The host cgroup holds the VMM process, whose memory is the guest's RAM plus its own: a limit meant for the
-    /// function becomes the guest's size, and the host limit grows by <see cref="VmmOverheadBytes"/>.
-    /// Call after <see cref="Validate"/> (which reads the unchanged limit).
+    /// The host cgroup holds the VMM process, not the function: a memory limit meant for the function became the
+    /// guest's size, so the host limit grows by <see cref="VmmOverheadBytes"/> for the VMM's own memory, and the
+    /// device rules (which the guest applies to the function) give way to what a VMM opens: /dev/kvm and the
+    /// harmless character devices. Call after <see cref="Validate"/>, which reads the function's own values.
     /// </summary>
-    public static void RaiseHostLimits(RuntimeSpec spec)
+    public static void ConfineHostCgroup(RuntimeSpec spec)
     {
-        if (spec.Linux?.Resources?.Memory is not { } memory)
+        if (spec.Linux?.Resources is not { } resources)
+            return;
+        resources.Devices =
+        [
+            new DeviceCgroup { Allow = false, Access = "rwm" },
+            Char(10, 232), Char(1, 3), Char(1, 5), Char(1, 7), Char(1, 8), Char(1, 9),
+        ];
+        if (resources.Memory is not { } memory)
             return;
         if (memory.Limit is > 0 and var limit)
             memory.Limit = limit + VmmOverheadBytes;
@@ -63,6 +71,8 @@ internal static class VmSpec
         if (memory.Reservation is > 0 and var reservation)
             memory.Reservation = reservation + VmmOverheadBytes;
     }
+
+    private static DeviceCgroup Char(long major, long minor) => new() { Allow = true, Type = "c", Major = major, Minor = minor, Access = "rwm" };
 
     /// <summary>Guest RAM: the memory limit rounded up to whole MiB, at least <see cref="MinimumMemoryMiB"/>.</summary>
     internal static int MemoryMiB(Resources? resources)

@@ -60,11 +60,12 @@ public sealed class VmSpecTests : IDisposable
         spec.Linux = new Spec.Linux { Resources = new Resources { Memory = new MemoryResources { Limit = (200L << 20) + 1 }, Cpu = new CpuResources { Quota = 150_000, Period = 100_000 } } };
 
         var resolved = VmSpec.Validate(spec, _bundle);
-        VmSpec.RaiseHostLimits(spec);
+        VmSpec.ConfineHostCgroup(spec);
 
         Assert.Equal(201, resolved.MemoryMiB);
         Assert.Equal(2, resolved.Vcpus);
         Assert.Equal((200L << 20) + 1 + VmSpec.VmmOverheadBytes, spec.Linux.Resources!.Memory!.Limit);
+        Assert.Contains(spec.Linux.Resources.Devices!, d => d is { Allow: true, Type: "c", Major: 10, Minor: 232 });
     }
 
     [Fact]
