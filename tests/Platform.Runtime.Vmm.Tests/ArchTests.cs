@@ -82,6 +82,26 @@ public sealed class ArchTests
     }
 
     [Fact]
+    public void Mp_table_routes_every_virtio_irq_to_its_ioapic_pin_edge_triggered()
+    {
+        using var memory = new GuestMemory(16 << 20);
+        MpTable.Write(memory, 1);
+        uint tableAddress = memory.ReadU32(Layout.MpTable + 4);
+        int firstInterrupt = 44 + 20 + 8 + 8;
+        for (uint irq = Layout.VirtioIrqBase; irq < Layout.VirtioIrqBase + Layout.MaxVirtioDevices; irq++)
+        {
+            ReadOnlySpan<byte> e = memory.GetSpan(tableAddress + (ulong)firstInterrupt + 8 * irq, 8);
+            Assert.Equal(3, e[0]); // I/O interrupt assignment
+            Assert.Equal(0, e[1]); // vectored
+            Assert.Equal(0, e[2]); // flags: conforms to the ISA bus, which is edge-triggered, active high
+            Assert.Equal(irq, e[5]);
+            Assert.Equal(MpTable.IoApicId(1), e[6]);
+            Assert.Equal(irq, e[7]);
+        }
+        Assert.Equal(Layout.IoApicPins, (int)(Layout.VirtioIrqBase + Layout.MaxVirtioDevices));
+    }
+
+    [Fact]
     public void E820_map_has_low_ram_a_reserved_hole_and_ram_from_1_MiB()
     {
         using var memory = new GuestMemory(64 << 20);

@@ -31,6 +31,46 @@ public sealed class BootCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Boot_with_drives_declares_them_on_the_kernel_command_line()
+    {
+        KvmHost.Require();
+        string disk = Path.Combine(_dir, "disk.img"), system = Path.Combine(_dir, "system.img");
+        await File.WriteAllBytesAsync(disk, new byte[4096], TestContext.Current.CancellationToken);
+        await File.WriteAllBytesAsync(system, new byte[4096], TestContext.Current.CancellationToken);
+        (int code, string stdout, string stderr) = await Boot(
+            "--kernel", GuestPrograms.TestKernelPath(), "--cmdline", "console=ttyS0", "--memory", "32", "--drive", disk, "--drive", system + ",ro");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("cmdline=console=ttyS0 virtio_mmio.device=4K@0xd0000000:5 virtio_mmio.device=4K@0xd0001000:6\n", stdout);
+    }
+
+    [Fact]
+    public async Task Boot_with_a_missing_drive_fails_with_the_reason()
+    {
+        KvmHost.Require();
+        (int code, _, string stderr) = await Boot("--kernel", GuestPrograms.TestKernelPath(), "--drive", Path.Combine(_dir, "nodisk.img"));
+        Assert.Equal(BootCommand.ExitVmFailed, code);
+        Assert.Contains("nodisk.img", stderr);
+    }
+
+    [Fact]
+    public async Task Boot_with_one_image_as_two_drives_is_refused_by_its_lock()
+    {
+        KvmHost.Require();
+        string disk = Path.Combine(_dir, "shared.img");
+        await File.WriteAllBytesAsync(disk, new byte[4096], TestContext.Current.CancellationToken);
+        (int code, _, string stderr) = await Boot("--kernel", GuestPrograms.TestKernelPath(), "--drive", disk, "--drive", disk + ",ro");
+        Assert.Equal(BootCommand.ExitVmFailed, code);
+        Assert.Contains("bad configuration", stderr);
+    }
+
+    [Fact]
+    public void A_drive_is_a_path_with_an_optional_ro_suffix()
+    {
+        Assert.Equal(new Vmm.Builder.BlockDeviceConfig("/d/root.img", false, "root.img"), BootCommand.ParseDrive("/d/root.img"));
+        Assert.Equal(new Vmm.Builder.BlockDeviceConfig("/d/root.img", true, "root.img"), BootCommand.ParseDrive("/d/root.img,ro"));
+    }
+
+    [Fact]
     public async Task Boot_of_a_file_that_is_no_kernel_fails_with_the_reason()
     {
         string junk = Path.Combine(_dir, "junk");

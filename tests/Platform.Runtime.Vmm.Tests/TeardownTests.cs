@@ -50,6 +50,53 @@ public sealed class TeardownTests
         Assert.Throws<ObjectDisposedException>(() => loop.Post(() => { }));
     }
 
+    [Fact]
+    public async Task Disposing_vms_with_virtio_devices_leaks_no_fds_and_stops_their_event_loops()
+    {
+        KvmHost.Require();
+        string image = Path.Combine(Path.GetTempPath(), $"vmm-teardown-{Guid.NewGuid():n}.img");
+        File.WriteAllBytes(image, new byte[8 * 512]);
+        try
+        {
+            await RunVirtioVms(image);
+            int fdsBefore = Directory.GetFiles("/proc/self/fd").Length;
+            for (int i = 0; i < 3; i++)
+            {
+                await RunVirtioVms(image);
+            }
+            Assert.Equal(fdsBefore, Directory.GetFiles("/proc/self/fd").Length);
+            Assert.DoesNotContain("vm-events", ThreadNames());
+        }
+        finally
+        {
+            File.Delete(image);
+        }
+    }
+
+    /// <summary>One VM whose guest drives its disk to the end, one disposed while it spins, one that never runs.</summary>
+    private static async Task RunVirtioVms(string image)
+    {
+        BlockDeviceConfig[] disks = [new BlockDeviceConfig(image), new BlockDeviceConfig(image + ".ro", ReadOnly: true)];
+        File.WriteAllBytes(image + ".ro", new byte[512]);
+        using (MicroVm vm = VmBuilder.BuildRaw(new RawGuest
+        {
+            Code = GuestPrograms.Flat("virtio_blk", GuestPrograms.Long64Address),
+            LoadAddress = GuestPrograms.Long64Address,
+            Mode = GuestMode.Long64,
+            Console = new BufferSerialSink(),
+            BlockDevices = disks,
+        }))
+        {
+            Assert.Equal(VmExitReason.Reset, (await KvmHost.RunToEndAsync(vm)).Reason);
+        }
+        MicroVm spinning = VmBuilder.BuildRaw(new RawGuest { Code = [0xeb, 0xfe], Console = new BufferSerialSink(), BlockDevices = disks });
+        Task<VmExit> run = spinning.RunAsync();
+        spinning.Dispose();
+        Assert.Equal(VmExitReason.Stopped, (await run).Reason);
+        VmBuilder.BuildRaw(new RawGuest { Code = [0xf4], Console = new BufferSerialSink(), BlockDevices = disks }).Dispose();
+        File.Delete(image + ".ro");
+    }
+
     private static async Task RunSmpAndSpinningVms()
     {
         using (MicroVm smp = VmBuilder.BuildRaw(new RawGuest { Code = GuestPrograms.Flat("smp", GuestPrograms.RealModeAddress), Vcpus = 4, Console = new BufferSerialSink() }))

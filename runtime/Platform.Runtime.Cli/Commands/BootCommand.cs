@@ -26,10 +26,11 @@ internal static class BootCommand
         };
         var memory = new Option<int>("--memory") { Description = "Guest memory in MiB", DefaultValueFactory = _ => 128 };
         var vcpus = new Option<int>("--vcpus") { Description = "Number of vCPUs", DefaultValueFactory = _ => 1 };
+        var drives = new Option<string[]>("--drive") { Description = "A raw disk image as virtio-blk (/dev/vda, vdb, ... in order): PATH or PATH,ro" };
 
         var command = new Command("boot", "Boot a kernel in a KVM microVM, serial console on stdout")
         {
-            kernel, initrd, cmdline, memory, vcpus,
+            kernel, initrd, cmdline, memory, vcpus, drives,
         };
         command.SetAction((result, cancellationToken) =>
         {
@@ -38,7 +39,10 @@ internal static class BootCommand
                 result.GetValue(initrd)?.FullName,
                 result.GetValue(cmdline) ?? VmResources.DefaultCmdline,
                 result.GetValue(memory),
-                result.GetValue(vcpus));
+                result.GetValue(vcpus))
+            {
+                Drives = [.. (result.GetValue(drives) ?? []).Select(ParseDrive)],
+            };
             return RunAsync(request, stdout ?? Console.OpenStandardOutput(), stderr ?? Console.Error, cancellationToken);
         });
         return command;
@@ -74,6 +78,7 @@ internal static class BootCommand
                 MemoryMiB = request.MemoryMiB,
                 Vcpus = request.Vcpus,
                 Console = console,
+                BlockDevices = request.Drives,
             });
             VmExit exit = await vm.RunAsync(cancellationToken).ConfigureAwait(false);
             console.Flush();
@@ -92,6 +97,14 @@ internal static class BootCommand
         }
     }
 
+    /// <summary>PATH or PATH,ro; the id GET_ID reports is the file name.</summary>
+    internal static BlockDeviceConfig ParseDrive(string spec)
+    {
+        bool readOnly = spec.EndsWith(",ro", StringComparison.Ordinal);
+        string path = readOnly ? spec[..^3] : spec;
+        return new BlockDeviceConfig(Path.GetFullPath(path), readOnly, Path.GetFileName(path));
+    }
+
     private static string Describe(VmmError error) => error switch
     {
         VmmError.KvmUnavailable => "no KVM",
@@ -104,4 +117,7 @@ internal static class BootCommand
 }
 
 /// <summary>The parsed arguments of `boot`.</summary>
-internal sealed record BootRequest(string Kernel, string? Initrd, string Cmdline, int MemoryMiB, int Vcpus);
+internal sealed record BootRequest(string Kernel, string? Initrd, string Cmdline, int MemoryMiB, int Vcpus)
+{
+    public IReadOnlyList<BlockDeviceConfig> Drives { get; init; } = [];
+}
