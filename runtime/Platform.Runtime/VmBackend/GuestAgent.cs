@@ -33,6 +33,7 @@ public static partial class GuestAgent
         AgentChannel? control = null;
         try
         {
+            LeaveInitramfs();
             MountBasics();
             control = new AgentChannel(VsockStream.Connect(GuestPorts.HostCid, GuestPorts.Control));
             await ServeAsync(control);
@@ -81,6 +82,27 @@ public static partial class GuestAgent
         var status = await runtime.WaitAsync(ContainerId);
         await pumps;
         await control.SendAsync(AgentMessage.Exit, status, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// The initramfs is the kernel's rootfs, which pivot_root cannot move, and the container init pivots. So, as
+    /// switch_root does, the agent's files move to a tmpfs that then replaces / (MS_MOVE, chroot); the initramfs
+    /// copies are unlinked to give their memory back.
+    /// </summary>
+    private static void LeaveInitramfs()
+    {
+        Mount("tmpfs", "/newroot", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755");
+        Directory.CreateDirectory("/newroot/platform");
+        File.Copy("/init", "/newroot/init"); // keeps its mode
+        File.Copy(ConfigPath, "/newroot" + ConfigPath);
+        File.Delete("/init");
+        File.Delete(ConfigPath);
+        foreach (var dir in new[] { "dev", "proc", "sys", "run", "tmp" })
+            Directory.CreateDirectory("/newroot/" + dir);
+        Sys.Check(Libc.chdir("/newroot"), "chdir /newroot");
+        Sys.Check(Libc.mount(".", "/", null, MS_MOVE, null), "move the agent's root onto /");
+        Sys.Check(Libc.chroot("."), "chroot into the agent's root");
+        Sys.Check(Libc.chdir("/"), "chdir /");
     }
 
     private static void MountBasics()

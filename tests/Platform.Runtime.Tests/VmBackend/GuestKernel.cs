@@ -31,14 +31,18 @@ internal static class GuestKernel
         return Path;
     }
 
-    /// <summary>The "Linux version ..." banner compiled into the kernel image: what /proc/version shows in its guests.</summary>
+    /// <summary>
+    /// The start of the version banner compiled into the kernel image, "Linux version RELEASE (BUILDER@HOST)": what
+    /// /proc/version begins with in its guests (the rest, the build number and date, is filled in at run time).
+    /// </summary>
     public static string Banner()
     {
         var image = File.ReadAllBytes(Path);
         var start = image.AsSpan().IndexOf("Linux version "u8);
         Assert.True(start >= 0, "the guest kernel has no version banner");
-        var end = image.AsSpan(start).IndexOfAny((byte)'\n', (byte)0);
-        return System.Text.Encoding.ASCII.GetString(image, start, end);
+        var end = image.AsSpan(start).IndexOf(") ("u8);
+        Assert.True(end > 0, "the guest kernel's banner has no builder");
+        return System.Text.Encoding.ASCII.GetString(image, start, end + 1);
     }
 
     private static void Skip(string reason)
