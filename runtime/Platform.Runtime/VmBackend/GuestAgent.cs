@@ -162,14 +162,15 @@ public static partial class GuestAgent
                 return;
             }
             using var stream = new NetworkStream(tcp, ownsSocket: false);
-            var up = CopyThenShutdownAsync(vsock, stream, () => tcp.Shutdown(SocketShutdown.Send));
-            var down = stream.CopyToAsync(vsock);
-            await Task.WhenAny(up, down);
+            // Each direction passes its end-of-stream on as a half close, so an HTTP/1.0 answer followed by the
+            // function's close reaches the host as end of stream while the host may still be sending.
+            var up = CopyThenAsync(vsock, stream, () => tcp.Shutdown(SocketShutdown.Send));
+            var down = CopyThenAsync(stream, vsock, vsock.ShutdownWrite);
             await Task.WhenAll(up, down).ContinueWith(static _ => { }, TaskScheduler.Default);
         }
     }
 
-    private static async Task CopyThenShutdownAsync(Stream from, Stream to, Action shutdown)
+    private static async Task CopyThenAsync(Stream from, Stream to, Action shutdown)
     {
         await from.CopyToAsync(to);
         shutdown();

@@ -104,6 +104,13 @@ internal sealed partial class VsockStream : Stream
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
+    /// <summary>Half-closes the stream: the peer reads end-of-stream while this side can still read.</summary>
+    public void ShutdownWrite()
+    {
+        if (Volatile.Read(ref _fd) is >= 0 and var fd)
+            shutdown(fd, 1);
+    }
+
     public override void Flush()
     {
     }
