@@ -69,6 +69,9 @@ public static class VmmProcess
         using (vm)
         using (agent)
         {
+            // The kernel, the binary and the initramfs were read into managed arrays (tens of MiB) that now live
+            // in guest memory: give them back to the host before the VM settles in for its life.
+            GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
             TrySend(sync, SyncMessageType.Ready, "");
             Libc.close(InitFds.Sync);
 
@@ -83,7 +86,7 @@ public static class VmmProcess
 
             using var signals = ForwardSignals(agent, stop.Token);
             await agent.SendAsync(AgentMessage.Start, ReadOnlyMemory<byte>.Empty, stop.Token);
-            var status = await RelayUntilExitAsync(agent, stop.Token);
+            var status = await RelayUntilExitAsync(agent, console, stop.Token);
             // The agent powers the guest off after reporting; a guest that does not is stopped.
             if (await Task.WhenAny(running, Task.Delay(ShutdownGrace)) != running)
                 stop.Cancel();
@@ -168,7 +171,7 @@ public static class VmmProcess
     }
 
     /// <summary>Relays output frames to this process's stdout/stderr until the agent reports the exit status.</summary>
-    private static async Task<int> RelayUntilExitAsync(AgentChannel agent, CancellationToken cancellationToken)
+    private static async Task<int> RelayUntilExitAsync(AgentChannel agent, BufferSerialSink console, CancellationToken cancellationToken)
     {
         using var stdout = new FileStream(new SafeFileHandle(1, ownsHandle: false), FileAccess.Write, 1);
         using var stderr = new FileStream(new SafeFileHandle(2, ownsHandle: false), FileAccess.Write, 1);
@@ -187,7 +190,7 @@ public static class VmmProcess
             switch (frame)
             {
                 case null:
-                    await WriteQuietlyAsync(stderr, "platform-runtime: microVM: the guest agent went away without an exit status\n");
+                    await WriteQuietlyAsync(stderr, $"platform-runtime: microVM: the guest agent went away without an exit status{ConsoleTail(console)}\n");
                     return 1;
                 case { Type: AgentMessage.Stdout } output:
                     await WriteQuietlyAsync(stdout, output.Payload);
