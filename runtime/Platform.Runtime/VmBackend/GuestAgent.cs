@@ -25,33 +25,39 @@ public static partial class GuestAgent
     private const string Bundle = "/run/bundle";
     private const string ContainerId = "guest";
 
+    /// <summary>How long the agent waits, after its last word, for the host to close the channel before it reboots.</summary>
+    private static readonly TimeSpan HostCloseTimeout = TimeSpan.FromSeconds(5);
+
     /// <summary>Whether this process is the guest agent: PID 1 with the guest's config beside it.</summary>
     public static bool IsGuestAgent => Environment.ProcessId == 1 && File.Exists(ConfigPath);
 
     public static async Task<int> RunAsync()
     {
         AgentChannel? control = null;
+        HostCommands? commands = null;
         try
         {
             LeaveInitramfs();
             MountBasics();
             control = new AgentChannel(VsockStream.Connect(GuestPorts.HostCid, GuestPorts.Control));
-            await ServeAsync(control);
+            commands = new HostCommands(control) { ContainerId = ContainerId };
+            await ServeAsync(control, commands);
         }
         catch (Exception e)
         {
+            Console.Error.WriteLine($"platform-runtime guest agent: {e.Message}");
             if (control is not null)
                 await TrySendErrorAsync(control, e.Message);
-            else
-                Console.Error.WriteLine($"platform-runtime guest agent: {e.Message}");
         }
+        if (commands is not null)
+            await Task.WhenAny(commands.Closed, Task.Delay(HostCloseTimeout));
         control?.Dispose();
         sync();
         reboot(RB_AUTOBOOT);
         return 1;
     }
 
-    private static async Task ServeAsync(AgentChannel control)
+    private static async Task ServeAsync(AgentChannel control, HostCommands commands)
     {
         var config = await File.ReadAllBytesAsync(ConfigPath);
         var spec = Validation.SpecLoader.Parse(config);
@@ -65,20 +71,13 @@ public static partial class GuestAgent
         using (stdoutWrite)
         using (stderrWrite)
             await runtime.CreateAsync(ContainerId, Bundle, new CreateOptions { Stdout = stdoutWrite, Stderr = stderrWrite });
+        commands.Runtime = runtime;
         StartForwarding(GuestConfig.HttpPort(spec));
         await control.SendAsync(AgentMessage.Ready, ReadOnlyMemory<byte>.Empty, CancellationToken.None);
 
-        while (true)
-        {
-            var frame = await control.ReceiveAsync(CancellationToken.None) ?? throw new RuntimeException("the host closed the control channel before start");
-            if (frame.Type == AgentMessage.Start)
-                break;
-            if (frame.Type == AgentMessage.Signal)
-                await runtime.KillAsync(ContainerId, AgentChannel.ReadInt32(frame.Payload));
-        }
+        await commands.Started;
         await runtime.StartAsync(ContainerId);
         var pumps = Task.WhenAll(PumpAsync(stdoutRead, AgentMessage.Stdout, control), PumpAsync(stderrRead, AgentMessage.Stderr, control));
-        _ = ForwardSignalsAsync(control, runtime);
         var status = await runtime.WaitAsync(ContainerId);
         await pumps;
         await control.SendAsync(AgentMessage.Exit, status, CancellationToken.None);
@@ -183,22 +182,6 @@ public static partial class GuestAgent
         int n;
         while ((n = await stream.ReadAsync(buffer)) > 0)
             await control.SendAsync(type, buffer.AsMemory(0, n), CancellationToken.None);
-    }
-
-    private static async Task ForwardSignalsAsync(AgentChannel control, ContainerRuntime runtime)
-    {
-        try
-        {
-            while (await control.ReceiveAsync(CancellationToken.None) is { } frame)
-            {
-                if (frame.Type == AgentMessage.Signal)
-                    await runtime.KillAsync(ContainerId, AgentChannel.ReadInt32(frame.Payload));
-            }
-        }
-        catch (Exception e) when (e is RuntimeException or IOException or InvalidDataException)
-        {
-            // The process may already be gone; the exit status still goes out.
-        }
     }
 
     private static async Task TrySendErrorAsync(AgentChannel control, string message)

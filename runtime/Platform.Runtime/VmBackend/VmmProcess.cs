@@ -87,6 +87,8 @@ public static class VmmProcess
             using var signals = ForwardSignals(agent, stop.Token);
             await agent.SendAsync(AgentMessage.Start, ReadOnlyMemory<byte>.Empty, stop.Token);
             var status = await RelayUntilExitAsync(agent, console, stop.Token);
+            // Closing tells the agent its last frame arrived: it reboots the guest then (HostCommands).
+            agent.Dispose();
             // The agent powers the guest off after reporting; a guest that does not is stopped.
             if (await Task.WhenAny(running, Task.Delay(ShutdownGrace)) != running)
                 stop.Cancel();
