@@ -29,6 +29,11 @@ internal static unsafe partial class Native
 
     public static int Ioctl(int fd, uint request, ulong arg) => IoctlRaw(fd, request, (nuint)arg);
 
+    [LibraryImport("libc", EntryPoint = "flock", SetLastError = true)]
+    public static partial int Flock(int fd, int operation);
+
+    public const int LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4;
+
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Open(string path, int flags);
 

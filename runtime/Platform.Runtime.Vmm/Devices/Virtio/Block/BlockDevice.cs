@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
 using Platform.Runtime.Vmm.Vstate;
@@ -28,9 +29,14 @@ public sealed class BlockDevice : IVirtioDevice, IDisposable
         ArgumentNullException.ThrowIfNull(id);
         try
         {
-            // FileShare.None takes an exclusive lock: two VMs writing one image would corrupt it.
             _file = File.OpenHandle(path, FileMode.Open, readOnly ? FileAccess.Read : FileAccess.ReadWrite,
                 readOnly ? FileShare.Read : FileShare.None);
+            // Two VMs writing one image would corrupt it: a writer holds an exclusive flock, readers a shared one.
+            // Taken by hand, since FileShare's lock is off in the platform-runtime binary (DisableFileLocking).
+            if (Native.Flock((int)_file.DangerousGetHandle(), (readOnly ? Native.LOCK_SH : Native.LOCK_EX) | Native.LOCK_NB) != 0)
+            {
+                throw new IOException(Marshal.GetLastPInvokeError() == 11 ? "the image is in use by another VM" : $"flock failed (errno {Marshal.GetLastPInvokeError()})");
+            }
             Capacity = (ulong)RandomAccess.GetLength(_file) / SectorSize;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
