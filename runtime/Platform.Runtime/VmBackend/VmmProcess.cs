@@ -159,17 +159,18 @@ public static class VmmProcess
         }
     }
 
-    /// <summary>Blocks until `start` opens exec.fifo (passed O_PATH as fd 4), then hands it its byte; false if that failed.</summary>
-    private static unsafe bool WaitForStart()
+    /// <summary>Blocks until `start` opens exec.fifo, exactly as a container init does; false if that failed.</summary>
+    private static bool WaitForStart()
     {
-        var fd = Libc.open($"/proc/self/fd/{InitFds.ExecFifo}", O_WRONLY | O_CLOEXEC, 0);
-        if (fd < 0)
+        try
+        {
+            InitProcess.WaitForStart();
+            return true;
+        }
+        catch (RuntimeException)
+        {
             return false;
-        byte b = 0;
-        var written = Libc.write(fd, &b, 1);
-        Libc.close(fd);
-        Libc.close(InitFds.ExecFifo);
-        return written == 1;
+        }
     }
 
     /// <summary>Relays output frames to this process's stdout/stderr until the agent reports the exit status.</summary>

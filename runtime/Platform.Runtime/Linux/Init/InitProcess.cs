@@ -103,8 +103,11 @@ internal sealed unsafe class InitProcess(InitChannel channel)
         return Executable.Find(process.Args[0], process.Env ?? []);
     }
 
-    /// <summary>Blocks until `start` opens exec.fifo for reading (the host passed it O_PATH as fd 4).</summary>
-    private static void WaitForStart()
+    /// <summary>
+    /// Blocks until `start` opens exec.fifo for reading (the host passed it O_PATH as fd 4). A microVM's VMM
+    /// process waits the same way (<see cref="VmBackend.VmmProcess"/>).
+    /// </summary>
+    internal static void WaitForStart()
     {
         var path = $"/proc/self/fd/{InitFds.ExecFifo}";
         int fd;
