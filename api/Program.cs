@@ -4,6 +4,7 @@ using Platform.Api.Extensions;
 using Platform.Api.Options;
 using Platform.Api.Security;
 using Platform.NodeAgent;
+using Platform.NodeAgent.Endpoint;
 using Platform.Scheduler;
 using Platform.Web;
 using Prometheus;
@@ -46,6 +47,10 @@ else
 {
     app.MapHealthChecks("/healthz");
     app.MapMetrics("/metrics");
+}
+if (roles.Node)
+{
+    app.MapNodeAgent();
 }
 
 app.Lifetime.ApplicationStarted.Register(() =>

@@ -22,7 +22,7 @@ public sealed record FunctionActivated(
     InstanceSpec Spec);
 
 /// <summary>api → scheduler: a function was deleted: stop all of its instances.</summary>
-public sealed record FunctionRemoved(Guid FunctionId);
+public sealed record FunctionRemoved(Guid FunctionId, string Tenant, string Function);
 
 /// <summary>gateway → scheduler: a request waits and no instance can take it (the cold-start / scale-up seam).</summary>
 public sealed record InstanceRequested(Guid FunctionId);
@@ -44,15 +44,33 @@ public sealed record StopInstance(Guid InstanceId, string NodeId);
 /// <summary>node agent → scheduler: an instance moved to starting, running, stopped or failed.</summary>
 public sealed record InstanceStatusChanged(Guid InstanceId, string NodeId, string State, string? Error, DateTimeOffset At);
 
-/// <summary>node agent → scheduler: registration (first) and every heartbeat after it.</summary>
+/// <summary>node agent → scheduler: registration (first) and every heartbeat after it. <paramref name="Url"/> is the node agent's HTTP endpoint.</summary>
 public sealed record NodeHeartbeat(
     string NodeId,
-    string? Address,
+    string? Url,
     int MemoryMiB,
     int AllocatedMemoryMiB,
     int Cpus,
     IReadOnlyList<Guid> Instances,
     DateTimeOffset At);
 
-/// <summary>api → scheduler: move every instance off this node, then leave it cordoned.</summary>
-public sealed record NodeDrainRequested(string NodeId);
+/// <summary>api → scheduler (request; answered with <see cref="NodeChanged"/> or <see cref="NodeNotFound"/>): a cordoned node keeps its instances but gets no new ones.</summary>
+public sealed record CordonNode(string NodeId, bool Cordoned);
+
+/// <summary>api → scheduler (request, answered as <see cref="CordonNode"/>): cordon the node and move every instance off it.</summary>
+public sealed record DrainNode(string NodeId);
+
+/// <summary>scheduler → api: a node as the scheduler now records it.</summary>
+public sealed record NodeChanged(string NodeId, string? Url, int MemoryMiB, int AllocatedMemoryMiB, int Cpus, bool Cordoned, string State, DateTimeOffset LastHeartbeat);
+
+/// <summary>scheduler → api: no node of that name is known.</summary>
+public sealed record NodeNotFound(string NodeId);
+
+/// <summary>
+/// scheduler → every gateway: the instance answers on its node (its node agent's endpoint at <paramref name="NodeUrl"/>)
+/// and may take requests of <paramref name="FunctionId"/> version <paramref name="Version"/>.
+/// </summary>
+public sealed record InstanceReady(Guid InstanceId, Guid FunctionId, int Version, string NodeId, string NodeUrl, DateTimeOffset At);
+
+/// <summary>scheduler → every gateway: the instance takes no more requests (stopping, stopped, failed, its node lost).</summary>
+public sealed record InstanceGone(Guid InstanceId, Guid FunctionId, string Reason, DateTimeOffset At);

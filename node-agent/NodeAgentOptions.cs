@@ -33,8 +33,11 @@ public sealed class NodeAgentOptions
     /// <summary>The api's base URL for bundle downloads; default: this process's own listening address (embedded mode).</summary>
     public Uri? ApiUrl { get; set; }
 
-    /// <summary>This node agent's HTTP address for a gateway in another process (reported in heartbeats).</summary>
-    public string? Address { get; set; }
+    /// <summary>
+    /// This node agent's HTTP endpoint as gateways reach it (reported in heartbeats); default: this process's own
+    /// listen address on loopback, which only a gateway on the same host can use.
+    /// </summary>
+    public Uri? Url { get; set; }
 
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(2);

@@ -143,7 +143,7 @@ internal static class FunctionsApi
             await db.Functions.Where(x => x.Id == f.Id).ExecuteDeleteAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
-        await bus.Publish(new FunctionRemoved(f.Id), cancellationToken);
+        await bus.Publish(new FunctionRemoved(f.Id, tenant, f.Name), cancellationToken);
         return TypedResults.NoContent();
     }
 

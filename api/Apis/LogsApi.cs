@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 using Platform.Api.Infrastructure;
+using Platform.Api.Logs;
 using Platform.Contracts;
 using Platform.Data;
 using Platform.Data.Entities;
@@ -11,7 +12,7 @@ using Platform.Data.Entities;
 namespace Platform.Api.Apis;
 
 /// <summary>
-/// GET .../logs?tail=N&amp;follow=true: the stdout/stderr the node agents captured. Without follow, a JSON array;
+/// GET .../logs?tail=N&amp;follow=true: the stdout/stderr the node agents captured, read from them over HTTP. Without follow, a JSON array;
 /// with it, NDJSON (one line object per line) until the client goes away.
 /// </summary>
 internal static class LogsApi
@@ -29,7 +30,7 @@ internal static class LogsApi
 
     private static async Task<IResult> ReadAsync(
         string tenant, string function, int? tail, bool? follow, HttpContext context, ClaimsPrincipal user, PlatformDbContext db,
-        IOptions<JsonOptions> json, CancellationToken cancellationToken)
+        NodeLogs logs, IOptions<JsonOptions> json, CancellationToken cancellationToken)
     {
         FunctionLookup lookup = await db.FindVisibleFunctionAsync(user, tenant, function, cancellationToken);
         if (!lookup.Found)
@@ -43,38 +44,31 @@ internal static class LogsApi
             return ApiProblems.Invalid("tail", $"must be between 0 and {MaxTail}");
         }
 
-        // The node agent role provides the logs; a process without one has none to show.
-        IInstanceLogs? logs = context.RequestServices.GetService<IInstanceLogs>();
         if (follow != true)
         {
             var list = new List<LogLine>();
-            if (logs is not null)
+            await foreach (LogLine line in logs.ReadAsync(db, f.Id, lines, follow: false, cancellationToken))
             {
-                await foreach (LogLine line in logs.ReadAsync(f.Id, lines, follow: false, cancellationToken))
-                {
-                    list.Add(line);
-                }
+                list.Add(line);
             }
             return TypedResults.Ok(list);
         }
 
         context.Response.ContentType = "application/x-ndjson";
         await context.Response.StartAsync(cancellationToken);
-        if (logs is not null)
+        await context.Response.Body.FlushAsync(cancellationToken); // the headers go now: a follower may wait long for a first line
+        try
         {
-            try
+            await foreach (LogLine line in logs.ReadAsync(db, f.Id, lines, follow: true, cancellationToken))
             {
-                await foreach (LogLine line in logs.ReadAsync(f.Id, lines, follow: true, cancellationToken))
-                {
-                    await JsonSerializer.SerializeAsync(context.Response.Body, line, json.Value.SerializerOptions, cancellationToken);
-                    await context.Response.Body.WriteAsync("\n"u8.ToArray(), cancellationToken);
-                    await context.Response.Body.FlushAsync(cancellationToken);
-                }
+                await JsonSerializer.SerializeAsync(context.Response.Body, line, json.Value.SerializerOptions, cancellationToken);
+                await context.Response.Body.WriteAsync("\n"u8.ToArray(), cancellationToken);
+                await context.Response.Body.FlushAsync(cancellationToken);
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                // The client stopped following.
-            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The client stopped following.
         }
         return Results.Empty;
     }

@@ -10,16 +10,21 @@ using Platform.Data.Entities;
 
 namespace Platform.Api.Apis;
 
-/// <summary>/v1/nodes (admin): the nodes known from their heartbeats; cordon, uncordon, drain.</summary>
+/// <summary>
+/// /v1/nodes (admin): the nodes known from their heartbeats; cordon, uncordon, drain. Node state is the
+/// scheduler's to write: the api reads it, and asks the scheduler for changes.
+/// </summary>
 internal static class NodesApi
 {
+    private static readonly RequestTimeout SchedulerTimeout = RequestTimeout.After(s: 10);
+
     public static RouteGroupBuilder MapNodesApi(this RouteGroupBuilder v1)
     {
         RouteGroupBuilder nodes = v1.MapGroup("/nodes").WithTags("Nodes").RequireAuthorization(PlatformClaims.AdminPolicy);
         nodes.MapGet("/", ListAsync);
         nodes.MapGet("/{node}", GetAsync);
-        nodes.MapPost("/{node}/cordon", (string node, PlatformDbContext db, CancellationToken ct) => SetCordonAsync(node, true, db, ct));
-        nodes.MapPost("/{node}/uncordon", (string node, PlatformDbContext db, CancellationToken ct) => SetCordonAsync(node, false, db, ct));
+        nodes.MapPost("/{node}/cordon", (string node, IRequestClient<CordonNode> scheduler, CancellationToken ct) => SetCordonAsync(node, true, scheduler, ct));
+        nodes.MapPost("/{node}/uncordon", (string node, IRequestClient<CordonNode> scheduler, CancellationToken ct) => SetCordonAsync(node, false, scheduler, ct));
         nodes.MapPost("/{node}/drain", DrainAsync);
         return v1;
     }
@@ -36,37 +41,29 @@ internal static class NodesApi
         return found is null ? NodeNotFound(node) : TypedResults.Ok(NodeView.From(found));
     }
 
-    /// <summary>A cordoned node keeps its instances but gets no new ones.</summary>
-    private static async Task<Results<Ok<NodeView>, ProblemHttpResult>> SetCordonAsync(string node, bool cordoned, PlatformDbContext db, CancellationToken cancellationToken)
-    {
-        Node? found = await db.Nodes.FirstOrDefaultAsync(n => n.Id == node, cancellationToken);
-        if (found is null)
-        {
-            return NodeNotFound(node);
-        }
-        found.Cordoned = cordoned;
-        if (!cordoned && found.State == NodeState.Draining)
-        {
-            found.State = NodeState.Ready;
-        }
-        await db.SaveChangesAsync(cancellationToken);
-        return TypedResults.Ok(NodeView.From(found));
-    }
+    /// <summary>A cordoned node keeps its instances but gets no new ones. The scheduler makes the change and answers.</summary>
+    private static async Task<IResult> SetCordonAsync(string node, bool cordoned, IRequestClient<CordonNode> scheduler, CancellationToken cancellationToken) =>
+        await AskSchedulerAsync(node, () => scheduler.GetResponse<NodeChanged, NodeNotFound>(new CordonNode(node, cordoned), cancellationToken, SchedulerTimeout),
+            changed => TypedResults.Ok(NodeView.From(changed)));
 
-    /// <summary>Cordons the node and asks the scheduler to move its instances elsewhere: 202, the move happens after.</summary>
-    private static async Task<Results<Accepted<NodeView>, ProblemHttpResult>> DrainAsync(
-        string node, PlatformDbContext db, IPublishEndpoint bus, CancellationToken cancellationToken)
+    /// <summary>Cordons the node and has the scheduler move its instances elsewhere: 202, the move happens after.</summary>
+    private static async Task<IResult> DrainAsync(string node, IRequestClient<DrainNode> scheduler, CancellationToken cancellationToken) =>
+        await AskSchedulerAsync(node, () => scheduler.GetResponse<NodeChanged, NodeNotFound>(new DrainNode(node), cancellationToken, SchedulerTimeout),
+            changed => TypedResults.Accepted($"/v1/nodes/{node}", NodeView.From(changed)));
+
+    private static async Task<IResult> AskSchedulerAsync(
+        string node, Func<Task<Response<NodeChanged, NodeNotFound>>> ask, Func<NodeChanged, IResult> answer)
     {
-        Node? found = await db.Nodes.FirstOrDefaultAsync(n => n.Id == node, cancellationToken);
-        if (found is null)
+        try
         {
-            return NodeNotFound(node);
+            Response<NodeChanged, NodeNotFound> response = await ask();
+            return response.Is(out Response<NodeChanged>? changed) ? answer(changed.Message) : NodeNotFound(node);
         }
-        found.Cordoned = true;
-        found.State = NodeState.Draining;
-        await db.SaveChangesAsync(cancellationToken);
-        await bus.Publish(new NodeDrainRequested(node), cancellationToken);
-        return TypedResults.Accepted($"/v1/nodes/{node}", NodeView.From(found));
+        catch (RequestTimeoutException)
+        {
+            return TypedResults.Problem($"the scheduler did not answer within {SchedulerTimeout.Value.TotalSeconds:0} s; try again",
+                statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service Unavailable");
+        }
     }
 
     private static ProblemHttpResult NodeNotFound(string node) => ApiProblems.NotFound($"node '{node}' not found");

@@ -109,18 +109,19 @@ internal static class TenantsApi
         {
             return TenantLookup.TenantNotFound(tenant);
         }
-        List<Guid> functions = await db.Functions.Where(f => f.TenantId == found.Id).Select(f => f.Id).ToListAsync(cancellationToken);
+        var functions = await db.Functions.Where(f => f.TenantId == found.Id).Select(f => new { f.Id, f.Name }).ToListAsync(cancellationToken);
+        List<Guid> functionIds = functions.Select(f => f.Id).ToList();
         await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
         {
-            await db.FunctionVersions.Where(v => functions.Contains(v.FunctionId)).ExecuteDeleteAsync(cancellationToken);
+            await db.FunctionVersions.Where(v => functionIds.Contains(v.FunctionId)).ExecuteDeleteAsync(cancellationToken);
             await db.Functions.Where(f => f.TenantId == found.Id).ExecuteDeleteAsync(cancellationToken);
             await db.ApiKeys.Where(k => k.TenantId == found.Id).ExecuteDeleteAsync(cancellationToken);
             await db.Tenants.Where(t => t.Id == found.Id).ExecuteDeleteAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
-        foreach (Guid function in functions)
+        foreach (var function in functions)
         {
-            await bus.Publish(new FunctionRemoved(function), cancellationToken);
+            await bus.Publish(new FunctionRemoved(function.Id, found.Name, function.Name), cancellationToken);
         }
         return TypedResults.NoContent();
     }

@@ -1,4 +1,5 @@
 using MassTransit;
+using Platform.Api.Gateway;
 using Platform.Api.Options;
 using Platform.NodeAgent;
 using Platform.Scheduler;
@@ -21,6 +22,15 @@ public static class BusExtensions
         }
         builder.Services.AddMassTransit(bus =>
         {
+            if (roles.Api)
+            {
+                // Every api process must see every instance event: its own queue, gone when the process goes.
+                bus.AddConsumer<GatewayEventsConsumer>().Endpoint(e =>
+                {
+                    e.Name = $"platform-gateway-{Environment.MachineName}-{Guid.NewGuid():N}";
+                    e.Temporary = true;
+                });
+            }
             if (roles.Scheduler)
             {
                 bus.AddSchedulerConsumers();

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Platform.Api.Infrastructure;
 using Platform.Api.Options;
 using Platform.Data;
@@ -11,7 +12,7 @@ public static class DatabaseExtensions
     /// <summary>
     /// Registers <see cref="PlatformDbContext"/> for "Platform:Database:Provider" (sqlite: the migrations in
     /// Platform.Data; postgres: those in Platform.Data.Postgres) and applies the migrations at start-up,
-    /// before any other hosted service runs.
+    /// before any other hosted service runs. Roles add their save interceptors as <see cref="IInterceptor"/> services.
     /// </summary>
     public static IHostApplicationBuilder AddPlatformDatabase(this IHostApplicationBuilder builder)
     {
@@ -22,15 +23,16 @@ public static class DatabaseExtensions
             case "sqlite":
                 Directory.CreateDirectory(platform.DataDirectory);
                 string sqlite = database.ConnectionString ?? $"Data Source={Path.Join(platform.DataDirectory, "platform.db")}";
-                builder.Services.AddDbContext<PlatformDbContext>(o => o.UseSqlite(sqlite));
+                builder.Services.AddDbContext<PlatformDbContext>((sp, o) => o.UseSqlite(sqlite).AddInterceptors(sp.GetServices<IInterceptor>()));
                 break;
             case "postgres" or "postgresql":
                 if (string.IsNullOrWhiteSpace(database.ConnectionString))
                 {
                     throw new InvalidOperationException("Platform:Database:ConnectionString is required for the postgres provider");
                 }
-                builder.Services.AddDbContext<PlatformDbContext>(o =>
-                    o.UseNpgsql(database.ConnectionString, npgsql => npgsql.MigrationsAssembly(PostgresMigrations.AssemblyName)));
+                builder.Services.AddDbContext<PlatformDbContext>((sp, o) => o
+                    .UseNpgsql(database.ConnectionString, npgsql => npgsql.MigrationsAssembly(PostgresMigrations.AssemblyName))
+                    .AddInterceptors(sp.GetServices<IInterceptor>()));
                 break;
             default:
                 throw new InvalidOperationException($"Platform:Database:Provider: unknown provider '{database.Provider}' (known: sqlite, postgres)");

@@ -1,9 +1,11 @@
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Platform.Api.Apis;
 using Platform.Api.Gateway;
 using Platform.Api.Infrastructure;
+using Platform.Api.Logs;
 using Platform.Api.Options;
 using Platform.Api.Security;
 using Platform.Data;
@@ -52,9 +54,14 @@ public static class PlatformApiExtensions
 
         services.AddMemoryCache();
         services.AddHttpForwarder();
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<RouteTable>();
+        services.AddSingleton<InstanceDirectory>();
+        services.AddHostedService<InstanceDirectorySync>();
         services.AddSingleton<InstanceLoad>();
-        services.AddSingleton<InstanceInvoker>();
+        services.AddSingleton<NodeInvoker>();
+        services.AddHttpClient(NodeLogs.HttpClientName);
+        services.AddSingleton<NodeLogs>();
         return builder;
     }
 

@@ -12,7 +12,8 @@ namespace Platform.Api.Gateway;
 /// <summary>
 /// ANY /fn/{tenant}/{function}/{**path}: picks a running instance of the active version (least requests in
 /// flight, within the function's concurrency), waits for one while the scheduler starts it (cold start) up to
-/// ColdStartTimeout, then forwards with YARP. The function's timeout bounds the wait for its answer (504).
+/// ColdStartTimeout, then forwards with YARP to the node agent that runs it. The function's timeout bounds the
+/// wait for its answer (504).
 /// </summary>
 internal static partial class GatewayEndpoint
 {
@@ -23,8 +24,9 @@ internal static partial class GatewayEndpoint
     }
 
     private static async Task InvokeAsync(
-        HttpContext context, string tenant, string function, RouteTable routes, InstanceLoad load, InstanceInvoker invoker,
-        IHttpForwarder forwarder, IBus bus, IOptions<GatewayOptions> options, ILogger<RouteTable> logger)
+        HttpContext context, string tenant, string function, RouteTable routes, InstanceDirectory directory, InstanceLoad load,
+        NodeInvoker invoker, IHttpForwarder forwarder, PlatformSecrets secrets, IBus bus, IOptions<GatewayOptions> options,
+        ILogger<RouteTable> logger)
     {
         CancellationToken aborted = context.RequestAborted;
         FunctionRoute? route = await routes.FindAsync(tenant, function, aborted);
@@ -48,7 +50,7 @@ internal static partial class GatewayEndpoint
             }
         }
 
-        using InstanceLoad.Lease? lease = await AcquireAsync(route, routes, load, bus, options.Value, logger, aborted);
+        using InstanceLoad.Lease? lease = await AcquireAsync(route, directory, load, bus, options.Value, logger, aborted);
         if (lease is null)
         {
             if (!aborted.IsCancellationRequested)
@@ -63,18 +65,27 @@ internal static partial class GatewayEndpoint
 
         var prefix = new PathString($"/fn/{tenant}/{function}");
         context.Request.Path.StartsWithSegments(prefix, StringComparison.OrdinalIgnoreCase, out PathString remainder);
-        var transformer = new GatewayTransformer(lease.InstanceId, remainder, prefix, stripAuthorization: !route.Settings.Public);
+        RoutedInstance instance = lease.Instance;
+        var transformer = new GatewayTransformer(instance, remainder, prefix, stripAuthorization: !route.Settings.Public, secrets.NodeToken, directory);
         // The function's own status codes and bodies are its answer: no platform problem body over an empty 404.
         if (context.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodePagesFeature>() is { } statusCodePages)
         {
             statusCodePages.Enabled = false;
         }
         var config = new ForwarderRequestConfig { ActivityTimeout = TimeSpan.FromSeconds(route.Settings.TimeoutSeconds) };
-        ForwarderError error = await forwarder.SendAsync(
-            context, InstanceInvoker.DestinationPrefix(lease.InstanceId, route.Settings.Port), invoker.Invoker, config, transformer);
+        ForwarderError error;
+        try
+        {
+            error = await forwarder.SendAsync(context, NodeEndpoint.InstancePrefix(instance.NodeUrl, instance.Id), invoker.Invoker, config, transformer);
+        }
+        finally
+        {
+            lease.Dispose();
+            directory.Signal(route.FunctionId); // a slot is free: a waiting request may take it
+        }
         if (error != ForwarderError.None)
         {
-            LogForwardFailed(logger, tenant, function, lease.InstanceId, error, context.Features.Get<IForwarderErrorFeature>()?.Exception);
+            LogForwardFailed(logger, tenant, function, instance.Id, error, context.Features.Get<IForwarderErrorFeature>()?.Exception);
             // The status is the gateway's (502, 504), not the function's: answer it as problem details.
             if (!context.Response.HasStarted)
             {
@@ -88,41 +99,40 @@ internal static partial class GatewayEndpoint
         }
     }
 
-    /// <summary>A slot on a running instance; while there is none, asks the scheduler for one and polls until the deadline.</summary>
+    /// <summary>
+    /// A slot on a running instance; while there is none, asks the scheduler for one and waits for the directory
+    /// to change (an instance ready, a slot freed) until the deadline.
+    /// </summary>
     private static async Task<InstanceLoad.Lease?> AcquireAsync(
-        FunctionRoute route, RouteTable routes, InstanceLoad load, IBus bus, GatewayOptions options, ILogger logger, CancellationToken aborted)
+        FunctionRoute route, InstanceDirectory directory, InstanceLoad load, IBus bus, GatewayOptions options, ILogger logger, CancellationToken aborted)
     {
-        long deadline = Environment.TickCount64 + (long)options.ColdStartTimeout.TotalMilliseconds;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        deadline.CancelAfter(options.ColdStartTimeout);
         bool requested = false;
-        while (!aborted.IsCancellationRequested)
+        while (true)
         {
-            IReadOnlyList<Guid> running = await routes.RunningInstancesAsync(route, aborted);
-            if (load.TryAcquire(running, route.Settings.Concurrency) is { } lease)
+            Task changed = directory.WaitForChange(route.FunctionId);
+            IReadOnlyList<RoutedInstance> candidates = directory.Candidates(route.FunctionId, route.ActiveVersion);
+            if (load.TryAcquire(candidates, route.Settings.Concurrency) is { } lease)
             {
                 return lease;
             }
             if (!requested)
             {
                 // The scale-up seam: the scheduler decides whether another instance may start.
-                LogWaiting(logger, route.Tenant, route.Function, running.Count);
+                LogWaiting(logger, route.Tenant, route.Function, candidates.Count);
                 await bus.Publish(new InstanceRequested(route.FunctionId), aborted);
                 requested = true;
             }
-            long left = deadline - Environment.TickCount64;
-            if (left <= 0)
-            {
-                return null;
-            }
             try
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(left, options.InstanceCacheTtl.TotalMilliseconds)), aborted);
+                await changed.WaitAsync(deadline.Token);
             }
             catch (OperationCanceledException)
             {
                 return null;
             }
         }
-        return null;
     }
 
     private static Task WriteAsync(HttpContext context, IResult result) => result.ExecuteAsync(context);

@@ -1,13 +1,16 @@
+using Platform.Contracts;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Platform.Api.Gateway;
 
 /// <summary>
-/// Per request: the path after /fn/{tenant}/{function}, the query, the original Host, X-Forwarded-* headers and
-/// the chosen instance (read by the connect callback). A platform key (the one a keyed function needs, or any
-/// key a client sends to a public one) is never passed on to tenant code.
+/// Per request: the path after /fn/{tenant}/{function}, the query, the original Host, X-Forwarded-* headers, and
+/// the node token for the node agent, which passes the rest on to the instance. A platform key (the one a keyed
+/// function needs, or any key a client sends to a public one) is never passed on to tenant code. A node that no
+/// longer has the instance says so, and the gateway stops choosing it.
 /// </summary>
-internal sealed class GatewayTransformer(Guid instance, PathString remainder, PathString prefix, bool stripAuthorization) : HttpTransformer
+internal sealed class GatewayTransformer(
+    RoutedInstance instance, PathString remainder, PathString prefix, bool stripAuthorization, string nodeToken, InstanceDirectory directory) : HttpTransformer
 {
     public override async ValueTask TransformRequestAsync(
         HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
@@ -17,7 +20,7 @@ internal sealed class GatewayTransformer(Guid instance, PathString remainder, Pa
         PathString path = remainder.HasValue ? remainder : new PathString("/");
         proxyRequest.RequestUri = RequestUtilities.MakeDestinationAddress(destinationPrefix, path, request.QueryString);
         proxyRequest.Headers.Host = request.Host.HasValue ? request.Host.Value : null;
-        proxyRequest.Options.Set(InstanceInvoker.InstanceKey, instance);
+        proxyRequest.Headers.TryAddWithoutValidation(NodeEndpoint.TokenHeader, nodeToken);
         if (stripAuthorization || IsPlatformKey(proxyRequest.Headers.Authorization))
         {
             proxyRequest.Headers.Authorization = null;
@@ -40,6 +43,17 @@ internal sealed class GatewayTransformer(Guid instance, PathString remainder, Pa
             proxyRequest.Headers.TryAddWithoutValidation("X-Forwarded-Host", request.Host.Value);
         }
         proxyRequest.Headers.TryAddWithoutValidation("X-Forwarded-Prefix", prefix.Value);
+    }
+
+    public override ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
+    {
+        if (proxyResponse is not null
+            && proxyResponse.Headers.TryGetValues(NodeEndpoint.ErrorHeader, out IEnumerable<string>? error)
+            && error.Contains("no-instance"))
+        {
+            directory.Gone(instance.Id);
+        }
+        return base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
     }
 
     private static bool IsPlatformKey(System.Net.Http.Headers.AuthenticationHeaderValue? authorization) =>

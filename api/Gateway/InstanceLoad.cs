@@ -11,26 +11,26 @@ internal sealed class InstanceLoad
     private readonly ConcurrentDictionary<Guid, Counter> _inFlight = new();
 
     /// <summary>A slot on the least busy candidate with room, or null when all are at <paramref name="concurrency"/>.</summary>
-    public Lease? TryAcquire(IReadOnlyList<Guid> candidates, int concurrency)
+    public Lease? TryAcquire(IReadOnlyList<RoutedInstance> candidates, int concurrency)
     {
         while (true)
         {
-            Guid best = Guid.Empty;
+            RoutedInstance? best = null;
             int bestLoad = int.MaxValue;
-            foreach (Guid candidate in candidates)
+            foreach (RoutedInstance candidate in candidates)
             {
-                int load = Volatile.Read(ref _inFlight.GetOrAdd(candidate, static _ => new Counter()).Value);
+                int load = Volatile.Read(ref _inFlight.GetOrAdd(candidate.Id, static _ => new Counter()).Value);
                 if (load < concurrency && load < bestLoad)
                 {
                     best = candidate;
                     bestLoad = load;
                 }
             }
-            if (bestLoad == int.MaxValue)
+            if (best is null)
             {
                 return null;
             }
-            Counter counter = _inFlight[best];
+            Counter counter = _inFlight[best.Id];
             if (Interlocked.Increment(ref counter.Value) <= concurrency)
             {
                 return new Lease(this, best);
@@ -38,6 +38,9 @@ internal sealed class InstanceLoad
             Interlocked.Decrement(ref counter.Value); // lost a race for the last slot: look again
         }
     }
+
+    /// <summary>Drops the counter of an instance that is gone; a request still on it releases nothing.</summary>
+    public void Forget(Guid instance) => _inFlight.TryRemove(instance, out _);
 
     public int InFlight(Guid instance) => _inFlight.TryGetValue(instance, out Counter? c) ? Volatile.Read(ref c.Value) : 0;
 
@@ -55,17 +58,17 @@ internal sealed class InstanceLoad
     }
 
     /// <summary>One request's slot on an instance; disposing it frees the slot.</summary>
-    public sealed class Lease(InstanceLoad owner, Guid instanceId) : IDisposable
+    public sealed class Lease(InstanceLoad owner, RoutedInstance instance) : IDisposable
     {
         private int _released;
 
-        public Guid InstanceId { get; } = instanceId;
+        public RoutedInstance Instance { get; } = instance;
 
         public void Dispose()
         {
             if (Interlocked.Exchange(ref _released, 1) == 0)
             {
-                owner.Release(InstanceId);
+                owner.Release(Instance.Id);
             }
         }
     }

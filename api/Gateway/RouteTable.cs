@@ -8,8 +8,9 @@ using Platform.Data.Entities;
 namespace Platform.Api.Gateway;
 
 /// <summary>
-/// Function routes and running instances from the database, each cached for a short time: invocations do not
-/// touch the database on every request, and a deploy or a new instance is seen within the cache lifetime.
+/// Function routes (active version and its settings) from the database, cached: invocations do not touch the
+/// database on every request. A deploy evicts the entry at once (<see cref="GatewayEventsConsumer"/>); the
+/// cache lifetime bounds how stale a route can be if that event is lost.
 /// </summary>
 internal sealed class RouteTable(IServiceScopeFactory scopes, IMemoryCache cache, IOptions<GatewayOptions> options)
 {
@@ -40,21 +41,6 @@ internal sealed class RouteTable(IServiceScopeFactory scopes, IMemoryCache cache
         return route;
     }
 
-    /// <summary>Ids of the Running instances of the route's active version.</summary>
-    public async Task<IReadOnlyList<Guid>> RunningInstancesAsync(FunctionRoute route, CancellationToken cancellationToken)
-    {
-        var key = ("instances", route.FunctionId, route.ActiveVersion);
-        if (cache.TryGetValue(key, out IReadOnlyList<Guid>? cached) && cached is not null)
-        {
-            return cached;
-        }
-        await using AsyncServiceScope scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<PlatformDbContext>();
-        List<Guid> running = await db.Instances.AsNoTracking()
-            .Where(i => i.FunctionId == route.FunctionId && i.VersionNumber == route.ActiveVersion && i.State == InstanceState.Running)
-            .Select(i => i.Id)
-            .ToListAsync(cancellationToken);
-        cache.Set(key, (IReadOnlyList<Guid>)running, options.Value.InstanceCacheTtl);
-        return running;
-    }
+    /// <summary>Forgets the cached route, so the next request reads the function's new active version.</summary>
+    public void Evict(string tenant, string function) => cache.Remove((nameof(FunctionRoute), tenant, function));
 }

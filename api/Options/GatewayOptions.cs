@@ -18,7 +18,7 @@ public sealed class GatewayOptions
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
     public TimeSpan RouteCacheTtl { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>How long the list of running instances is cached; also the polling interval while a request waits.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
-    public TimeSpan InstanceCacheTtl { get; set; } = TimeSpan.FromMilliseconds(250);
+    /// <summary>How often the gateway's in-memory picture of instances is compared with the database (repairs a lost event).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan ResyncInterval { get; set; } = TimeSpan.FromSeconds(30);
 }

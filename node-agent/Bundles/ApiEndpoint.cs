@@ -1,8 +1,6 @@
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Platform.NodeAgent.Endpoint;
 
 namespace Platform.NodeAgent.Bundles;
 
@@ -12,22 +10,10 @@ namespace Platform.NodeAgent.Bundles;
 /// </summary>
 internal sealed class ApiEndpoint(IOptions<NodeAgentOptions> options, IConfiguration configuration, IServiceProvider services)
 {
-    public Uri GetBaseUrl()
-    {
-        if (options.Value.ApiUrl is { } configured)
-        {
-            return configured;
-        }
-
-        var addresses = services.GetService<IServer>()?.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
-        var chosen = addresses
-            .Select(ToLoopback)
-            .Where(u => u is not null)
-            .OrderBy(u => u!.Scheme == Uri.UriSchemeHttp ? 0 : 1)
-            .FirstOrDefault()
-            ?? throw new InvalidOperationException("the api's address is unknown: set Platform:Node:ApiUrl");
-        return chosen;
-    }
+    public Uri GetBaseUrl() =>
+        options.Value.ApiUrl
+        ?? ListenAddress.FindLoopback(services)
+        ?? throw new InvalidOperationException("the api's address is unknown: set Platform:Node:ApiUrl");
 
     public string GetNodeToken()
     {
@@ -44,23 +30,5 @@ internal sealed class ApiEndpoint(IOptions<NodeAgentOptions> options, IConfigura
         }
 
         return File.ReadAllText(path).Trim();
-    }
-
-    private static Uri? ToLoopback(string address)
-    {
-        // Kestrel reports what it was asked to bind: "http://+:80", "http://*:80", "http://[::]:80", "http://0.0.0.0:80".
-        var normalized = address.Replace("://+", "://localhost", StringComparison.Ordinal).Replace("://*", "://localhost", StringComparison.Ordinal);
-        if (!Uri.TryCreate(normalized, UriKind.Absolute, out var uri))
-        {
-            return null;
-        }
-
-        var host = uri.Host switch
-        {
-            "0.0.0.0" or "localhost" => "127.0.0.1",
-            "[::]" or "::" => "[::1]",
-            _ => uri.Host,
-        };
-        return new UriBuilder(uri) { Host = host, Path = "/" }.Uri;
     }
 }

@@ -3,9 +3,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
-using Platform.Contracts;
 using Platform.NodeAgent.Bundles;
 using Platform.NodeAgent.Consumers;
+using Platform.NodeAgent.Endpoint;
 using Platform.NodeAgent.Heartbeat;
 using Platform.NodeAgent.Instances;
 using Platform.NodeAgent.Logs;
@@ -18,9 +18,9 @@ namespace Platform.NodeAgent;
 public static class NodeAgentExtensions
 {
     /// <summary>
-    /// Registers the node agent: instance manager (a hosted service), heartbeat, bundle cache, and this node's
-    /// <see cref="IInstanceConnector"/> and <see cref="IInstanceLogs"/>. The host adds the consumers with
-    /// <see cref="AddNodeAgentConsumers"/> inside its AddMassTransit call.
+    /// Registers the node agent: instance manager (a hosted service), heartbeat, bundle cache, log store and the
+    /// forwarder behind its HTTP endpoint. The host maps that endpoint with <see cref="Endpoint.NodeEndpoints.MapNodeAgent"/>
+    /// and adds the consumers with <see cref="AddNodeAgentConsumers"/> inside its AddMassTransit call.
     /// </summary>
     public static IHostApplicationBuilder AddNodeAgent(this IHostApplicationBuilder builder)
     {
@@ -40,9 +40,11 @@ public static class NodeAgentExtensions
         services.AddSingleton<BundleCache>();
         services.AddSingleton<LocalInstances>();
         services.AddSingleton<InstanceLogStore>();
-        services.AddSingleton<IInstanceLogs>(sp => sp.GetRequiredService<InstanceLogStore>());
         services.AddSingleton<NetnsSocketFactory>();
-        services.AddSingleton<IInstanceConnector, LocalInstanceConnector>();
+        services.AddSingleton<LocalInstanceConnector>();
+        services.AddSingleton<InstanceForwarder>();
+        services.AddSingleton<NodeTokenCheck>();
+        services.AddHttpForwarder();
         services.AddSingleton<ReadinessProbe>();
         services.AddSingleton<InstanceManager>();
         services.AddHostedService(sp => sp.GetRequiredService<InstanceManager>());

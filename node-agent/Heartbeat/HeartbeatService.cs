@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Platform.Contracts;
+using Platform.NodeAgent.Endpoint;
 using Platform.NodeAgent.Instances;
 
 namespace Platform.NodeAgent.Heartbeat;
@@ -13,6 +14,8 @@ namespace Platform.NodeAgent.Heartbeat;
 /// </summary>
 internal sealed partial class HeartbeatService(
     IBus bus,
+    IHostApplicationLifetime lifetime,
+    IServiceProvider services,
     LocalInstances instances,
     IOptions<NodeAgentOptions> options,
     TimeProvider time,
@@ -22,6 +25,11 @@ internal sealed partial class HeartbeatService(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // The first beat registers the node with its endpoint's address, which Kestrel knows only once it listens.
+        if (!await StartedAsync(stoppingToken))
+        {
+            return;
+        }
         using var timer = new PeriodicTimer(_options.HeartbeatInterval, time);
         do
         {
@@ -43,12 +51,28 @@ internal sealed partial class HeartbeatService(
         var running = instances.Snapshot();
         return new NodeHeartbeat(
             _options.Id,
-            _options.Address,
+            (_options.Url ?? ListenAddress.FindLoopback(services))?.AbsoluteUri,
             _options.MemoryMiB > 0 ? _options.MemoryMiB : (int)(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024 * 1024)),
             running.Sum(i => i.MemoryMiB),
             _options.Cpus > 0 ? _options.Cpus : Environment.ProcessorCount,
             running.Select(i => i.Id).ToList(),
             time.GetUtcNow());
+    }
+
+    private async Task<bool> StartedAsync(CancellationToken stoppingToken)
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var onStarted = lifetime.ApplicationStarted.Register(() => started.TrySetResult());
+        using var onStopping = stoppingToken.Register(() => started.TrySetCanceled());
+        try
+        {
+            await started.Task;
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
     }
 
     private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken cancellationToken)

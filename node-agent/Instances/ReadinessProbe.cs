@@ -1,12 +1,12 @@
-using Platform.Contracts;
+using Platform.NodeAgent.Networking;
 
 namespace Platform.NodeAgent.Instances;
 
 /// <summary>
 /// Waits until a new instance answers HTTP on its port (any status counts: the function is serving), through
-/// the same connector the gateway uses, so "running" means reachable the way invocations will reach it.
+/// the same connector invocations use, so "running" means reachable the way invocations will reach it.
 /// </summary>
-internal sealed class ReadinessProbe(IInstanceConnector connector, TimeProvider time)
+internal sealed class ReadinessProbe(LocalInstanceConnector connector, TimeProvider time)
 {
     private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(5);

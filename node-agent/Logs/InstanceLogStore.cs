@@ -10,7 +10,7 @@ namespace Platform.NodeAgent.Logs;
 /// The output of this node's instances, per function: the newest lines in memory (they outlive the instance,
 /// so the logs of a crashed or replaced instance can still be read), and live followers.
 /// </summary>
-internal sealed class InstanceLogStore(IOptions<NodeAgentOptions> options) : IInstanceLogs
+internal sealed class InstanceLogStore(IOptions<NodeAgentOptions> options)
 {
     private readonly int _capacity = options.Value.LogTailLines;
     private readonly ConcurrentDictionary<Guid, FunctionLog> _functions = new();
@@ -33,7 +33,8 @@ internal sealed class InstanceLogStore(IOptions<NodeAgentOptions> options) : IIn
         }
     }
 
-    public async IAsyncEnumerable<LogLine> ReadAsync(Guid functionId, int tail, bool follow, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>The newest <paramref name="tail"/> lines; with <paramref name="follow"/>, then null (the end of the backlog) and new lines until cancelled.</summary>
+    public async IAsyncEnumerable<LogLine?> ReadAsync(Guid functionId, int tail, bool follow, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var log = _functions.GetOrAdd(functionId, _ => new FunctionLog());
         LogLine[] recent;
@@ -60,6 +61,8 @@ internal sealed class InstanceLogStore(IOptions<NodeAgentOptions> options) : IIn
             {
                 yield break;
             }
+
+            yield return null;
 
             while (await WaitAsync(follower.Reader, cancellationToken))
             {

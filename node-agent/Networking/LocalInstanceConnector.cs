@@ -1,15 +1,15 @@
 using System.Net;
 using System.Net.Sockets;
-using Platform.Contracts;
 using Platform.NodeAgent.Instances;
 
 namespace Platform.NodeAgent.Networking;
 
 /// <summary>
 /// Opens a stream to an instance on this node: a socket made inside its network namespace, connected to its
-/// 127.0.0.1:PORT. The instance's loopback is only reachable this way; nothing is exposed on the host.
+/// 127.0.0.1:PORT. The instance's loopback is only reachable this way; nothing is exposed on the host. The node
+/// agent's endpoint forwards invocations over it, and the readiness probe checks through it.
 /// </summary>
-internal sealed class LocalInstanceConnector(LocalInstances instances, NetnsSocketFactory sockets) : IInstanceConnector
+internal sealed class LocalInstanceConnector(LocalInstances instances, NetnsSocketFactory sockets)
 {
     public async ValueTask<Stream> ConnectAsync(Guid instanceId, CancellationToken cancellationToken)
     {

@@ -1,4 +1,5 @@
 using MassTransit;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -26,6 +27,7 @@ public static class SchedulerExtensions
         builder.Services.AddSingleton<SchedulerGate>();
         builder.Services.AddSingleton<IPlacementPolicy, LeastAllocatedPlacementPolicy>();
         builder.Services.AddScoped<INodeCommands, BusNodeCommands>();
+        builder.Services.AddSingleton<IInterceptor, InstanceEventsInterceptor>();
         builder.Services.AddScoped<FunctionConverger>();
         builder.Services.AddScoped<InstanceStatusRecorder>();
         builder.Services.AddScoped<NodeRegistry>();
@@ -40,7 +42,7 @@ public static class SchedulerExtensions
         bus.AddConsumer<InstanceRequestedConsumer>();
         bus.AddConsumer<InstanceStatusChangedConsumer>();
         bus.AddConsumer<NodeHeartbeatConsumer>();
-        bus.AddConsumer<NodeDrainRequestedConsumer>();
+        bus.AddConsumer<NodeOperationsConsumer>();
         return bus;
     }
 }

@@ -43,7 +43,7 @@ internal sealed partial class NodeRegistry(
             LogBack(logger, node.Id);
         }
 
-        node.Address = heartbeat.Address;
+        node.Address = heartbeat.Url;
         node.MemoryMiB = heartbeat.MemoryMiB;
         node.AllocatedMemoryMiB = heartbeat.AllocatedMemoryMiB;
         node.Cpus = heartbeat.Cpus;
@@ -92,14 +92,40 @@ internal sealed partial class NodeRegistry(
         }
     }
 
-    /// <summary>Cordons the node and moves its instances: replacements start elsewhere, then the originals stop.</summary>
-    public async Task DrainAsync(string nodeId, CancellationToken cancellationToken)
+    /// <summary>A cordoned node keeps its instances but gets no new ones; uncordoning ends a drain. Null: no such node.</summary>
+    public async Task<Node?> CordonAsync(string nodeId, bool cordoned, CancellationToken cancellationToken)
     {
         var node = await db.Nodes.FirstOrDefaultAsync(n => n.Id == nodeId, cancellationToken);
         if (node is null)
         {
             LogUnknownNode(logger, nodeId);
-            return;
+            return null;
+        }
+
+        node.Cordoned = cordoned;
+        if (!cordoned && node.State == NodeState.Draining)
+        {
+            node.State = NodeState.Ready;
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        LogCordon(logger, nodeId, cordoned);
+        if (!cordoned)
+        {
+            await converger.ConvergeAllAsync(cancellationToken);
+        }
+
+        return node;
+    }
+
+    /// <summary>Cordons the node and moves its instances: replacements start elsewhere, then the originals stop. Null: no such node.</summary>
+    public async Task<Node?> DrainAsync(string nodeId, CancellationToken cancellationToken)
+    {
+        var node = await db.Nodes.FirstOrDefaultAsync(n => n.Id == nodeId, cancellationToken);
+        if (node is null)
+        {
+            LogUnknownNode(logger, nodeId);
+            return null;
         }
 
         node.Cordoned = true;
@@ -120,6 +146,8 @@ internal sealed partial class NodeRegistry(
         {
             await converger.ConvergeAsync(functionId, oneMore: false, cancellationToken);
         }
+
+        return node;
     }
 
     /// <summary>Declares nodes without a heartbeat for <see cref="SchedulerOptions.NodeTimeout"/> Down; their instances count as stopped and get replaced.</summary>
@@ -164,7 +192,10 @@ internal sealed partial class NodeRegistry(
     [LoggerMessage(Level = LogLevel.Information, Message = "Draining node {NodeId}")]
     private static partial void LogDraining(ILogger logger, string nodeId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Drain requested for unknown node {NodeId}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeId} cordoned: {Cordoned}")]
+    private static partial void LogCordon(ILogger logger, string nodeId, bool cordoned);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cordon or drain requested for unknown node {NodeId}")]
     private static partial void LogUnknownNode(ILogger logger, string nodeId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Node {NodeId} is Down: last heartbeat at {LastHeartbeat}")]

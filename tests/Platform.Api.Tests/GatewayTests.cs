@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Platform.Api.Tests.Infrastructure;
@@ -11,16 +12,24 @@ using Platform.Data.Entities;
 
 namespace Platform.Api.Tests;
 
-/// <summary>The gateway with a fake connector in front of a loopback echo server standing in for an instance.</summary>
+/// <summary>
+/// The gateway over the node wire: a loopback stand-in node agent (<see cref="EchoNode"/>) serves every instance,
+/// and the tests announce instances with the scheduler's events, as the scheduler would.
+/// </summary>
 public sealed class GatewayTests
 {
-    private static async Task<(PlatformFactory Platform, EchoInstance Echo)> StartAsync(string coldStart = "00:00:30")
+    private const string NodeToken = "pn_test-node-token-0123456789";
+
+    private static async Task<(PlatformFactory Platform, EchoNode Echo)> StartAsync(string coldStart = "00:00:30")
     {
-        EchoInstance echo = await EchoInstance.StartAsync();
-        // "api" only: no scheduler to act on the instance rows these tests write themselves.
+        EchoNode echo = await EchoNode.StartAsync(NodeToken);
+        // "api" only: no scheduler to act on the instance events these tests publish themselves.
         var platform = new PlatformFactory(roles: "api",
-            settings: new Dictionary<string, string?> { ["Platform:Gateway:ColdStartTimeout"] = coldStart },
-            services: s => s.AddSingleton<IInstanceConnector>(echo));
+            settings: new Dictionary<string, string?>
+            {
+                ["Platform:Gateway:ColdStartTimeout"] = coldStart,
+                ["Platform:NodeToken"] = NodeToken,
+            });
         await platform.CreateTenantAsync("acme");
         return (platform, echo);
     }
@@ -33,14 +42,15 @@ public sealed class GatewayTests
         return (await scope.ServiceProvider.GetRequiredService<PlatformDbContext>().Functions.SingleAsync(f => f.Name == function)).Id;
     }
 
-    private static async Task<Guid> AddRunningInstanceAsync(PlatformFactory platform, Guid functionId, int version = 1)
+    /// <summary>Announces a running instance on the echo node, as the scheduler does once a node reports it Running.</summary>
+    private static async Task<Guid> AddRunningInstanceAsync(PlatformFactory platform, EchoNode node, Guid functionId, int version = 1)
     {
-        using var scope = platform.Services.CreateScope();
-        var db = scope.ServiceProvider.GetRequiredService<PlatformDbContext>();
-        var instance = new Instance { FunctionId = functionId, VersionNumber = version, Digest = "sha256:x", NodeId = "test", State = InstanceState.Running };
-        db.Instances.Add(instance);
-        await db.SaveChangesAsync();
-        return instance.Id;
+        var instance = Guid.NewGuid();
+        var ready = await platform.RecordAsync<InstanceReady>();
+        await platform.Services.GetRequiredService<IBus>().Publish(
+            new InstanceReady(instance, functionId, version, "echo", node.Url.AbsoluteUri, DateTimeOffset.UtcNow));
+        await ready.WaitForAsync(m => m.InstanceId == instance);
+        return instance;
     }
 
     [Fact]
@@ -50,7 +60,7 @@ public sealed class GatewayTests
         await using var disposePlatform = platform;
         await using var disposeEcho = echo;
         Guid function = await DeployAsync(platform, "hello");
-        Guid instance = await AddRunningInstanceAsync(platform, function);
+        Guid instance = await AddRunningInstanceAsync(platform, echo, function);
 
         using var request = new HttpRequestMessage(HttpMethod.Put, "/fn/acme/hello/some/path?a=1&b=two%20words")
         {
@@ -69,7 +79,7 @@ public sealed class GatewayTests
         Assert.Equal("http", headers.GetProperty("x-forwarded-proto").GetString());
         Assert.Equal("/fn/acme/hello", headers.GetProperty("x-forwarded-prefix").GetString());
         Assert.True(headers.TryGetProperty("x-forwarded-host", out _));
-        Assert.Equal([instance], echo.ConnectedInstances);
+        Assert.Equal([instance], echo.RequestedInstances);
 
         var root = await Expect.JsonAsync(await platform.WithKey(null).PostAsync("/fn/acme/hello", new StringContent("")));
         Assert.Equal("/", root.GetProperty("path").GetString());
@@ -99,7 +109,7 @@ public sealed class GatewayTests
         await Expect.ProblemAsync(response, HttpStatusCode.ServiceUnavailable);
         Assert.NotNull(response.Headers.RetryAfter?.Delta);
         await requested.WaitForAsync(m => m.FunctionId == function);
-        Assert.Equal(0, echo.Connects);
+        Assert.Equal(0, echo.Requests);
     }
 
     [Fact]
@@ -114,7 +124,7 @@ public sealed class GatewayTests
         Task<HttpResponseMessage> waiting = platform.WithKey(null).GetAsync("/fn/acme/hello/cold");
         await requested.WaitForAsync(m => m.FunctionId == function);
         Assert.False(waiting.IsCompleted);
-        await AddRunningInstanceAsync(platform, function);
+        await AddRunningInstanceAsync(platform, echo, function);
 
         using HttpResponseMessage response = await waiting;
         Assert.Equal("/cold", (await Expect.JsonAsync(response)).GetProperty("path").GetString());
@@ -127,7 +137,7 @@ public sealed class GatewayTests
         await using var disposePlatform = platform;
         await using var disposeEcho = echo;
         Guid function = await DeployAsync(platform, "hello");
-        await AddRunningInstanceAsync(platform, function, version: 7);
+        await AddRunningInstanceAsync(platform, echo, function, version: 7);
         await Expect.ProblemAsync(await platform.WithKey(null).GetAsync("/fn/acme/hello/"), HttpStatusCode.ServiceUnavailable);
     }
 
@@ -138,7 +148,7 @@ public sealed class GatewayTests
         await using var disposePlatform = platform;
         await using var disposeEcho = echo;
         Guid function = await DeployAsync(platform, "hello", new { timeoutSeconds = 1 });
-        await AddRunningInstanceAsync(platform, function);
+        await AddRunningInstanceAsync(platform, echo, function);
         await Expect.ProblemAsync(await platform.WithKey(null).GetAsync("/fn/acme/hello/slow"), HttpStatusCode.GatewayTimeout);
     }
 
@@ -150,14 +160,14 @@ public sealed class GatewayTests
         await using var disposeEcho = echo;
         await platform.CreateTenantAsync("globex");
         Guid function = await DeployAsync(platform, "private", new { @public = false });
-        await AddRunningInstanceAsync(platform, function);
+        await AddRunningInstanceAsync(platform, echo, function);
         string acmeKey = await platform.CreateKeyAsync("acme");
         string globexKey = await platform.CreateKeyAsync("globex");
 
         await Expect.ProblemAsync(await platform.WithKey(null).GetAsync("/fn/acme/private/"), HttpStatusCode.Unauthorized);
         await Expect.ProblemAsync(await platform.WithKey("pk_wrong").GetAsync("/fn/acme/private/"), HttpStatusCode.Unauthorized);
         await Expect.ProblemAsync(await platform.WithKey(globexKey).GetAsync("/fn/acme/private/"), HttpStatusCode.NotFound);
-        Assert.Equal(0, echo.Connects);
+        Assert.Equal(0, echo.Requests);
 
         var echoed = await Expect.JsonAsync(await platform.WithKey(acmeKey).GetAsync("/fn/acme/private/"));
         Assert.False(echoed.GetProperty("headers").TryGetProperty("authorization", out _));
@@ -170,7 +180,7 @@ public sealed class GatewayTests
         await using var disposePlatform = platform;
         await using var disposeEcho = echo;
         Guid function = await DeployAsync(platform, "open");
-        await AddRunningInstanceAsync(platform, function);
+        await AddRunningInstanceAsync(platform, echo, function);
         string acmeKey = await platform.CreateKeyAsync("acme");
 
         var withKey = await Expect.JsonAsync(await platform.WithKey(acmeKey).GetAsync("/fn/acme/open/"));
@@ -189,7 +199,7 @@ public sealed class GatewayTests
         await using var disposePlatform = platform;
         await using var disposeEcho = echo;
         Guid function = await DeployAsync(platform, "plain");
-        await AddRunningInstanceAsync(platform, function);
+        await AddRunningInstanceAsync(platform, echo, function);
 
         using HttpResponseMessage response = await platform.WithKey(null).GetAsync("/fn/acme/plain/empty-404");
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
@@ -203,18 +213,55 @@ public sealed class GatewayTests
         await using var disposePlatform = platform;
         await using var disposeEcho = echo;
         Guid function = await DeployAsync(platform, "hello", new { concurrency = 1, timeoutSeconds = 3 });
-        await AddRunningInstanceAsync(platform, function);
+        await AddRunningInstanceAsync(platform, echo, function);
 
         // The first request occupies the only slot until its 3 s timeout; the second cannot get one within 1 s.
         Task<HttpResponseMessage> slow = platform.WithKey(null).GetAsync("/fn/acme/hello/slow");
         DateTime deadline = DateTime.UtcNow.AddSeconds(30);
-        while (echo.Connects == 0 && DateTime.UtcNow < deadline)
+        while (echo.Requests == 0 && DateTime.UtcNow < deadline)
         {
             await Task.Delay(20);
         }
-        Assert.Equal(1, echo.Connects);
+        Assert.Equal(1, echo.Requests);
         await Expect.ProblemAsync(await platform.WithKey(null).GetAsync("/fn/acme/hello/"), HttpStatusCode.ServiceUnavailable);
         await Expect.StatusAsync(await slow, HttpStatusCode.GatewayTimeout);
         await Expect.StatusAsync(await platform.WithKey(null).GetAsync("/fn/acme/hello/"), HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task An_instance_gone_takes_no_more_requests()
+    {
+        var (platform, echo) = await StartAsync(coldStart: "00:00:01");
+        await using var disposePlatform = platform;
+        await using var disposeEcho = echo;
+        Guid function = await DeployAsync(platform, "hello");
+        Guid instance = await AddRunningInstanceAsync(platform, echo, function);
+        await Expect.StatusAsync(await platform.WithKey(null).GetAsync("/fn/acme/hello/"), HttpStatusCode.OK);
+
+        var gone = await platform.RecordAsync<InstanceGone>();
+        await platform.Services.GetRequiredService<IBus>().Publish(new InstanceGone(instance, function, "stopped", DateTimeOffset.UtcNow));
+        await gone.WaitForAsync(m => m.InstanceId == instance);
+
+        await Expect.ProblemAsync(await platform.WithKey(null).GetAsync("/fn/acme/hello/"), HttpStatusCode.ServiceUnavailable);
+        Assert.Equal(1, echo.Requests);
+    }
+
+    [Fact]
+    public async Task An_instance_its_node_no_longer_has_is_dropped_at_once()
+    {
+        var (platform, echo) = await StartAsync(coldStart: "00:00:01");
+        await using var disposePlatform = platform;
+        await using var disposeEcho = echo;
+        Guid function = await DeployAsync(platform, "hello");
+        Guid instance = await AddRunningInstanceAsync(platform, echo, function);
+        lock (echo.RequestedInstances)
+        {
+            echo.Missing.Add(instance);
+        }
+
+        using HttpResponseMessage first = await platform.WithKey(null).GetAsync("/fn/acme/hello/");
+        Assert.Equal(HttpStatusCode.NotFound, first.StatusCode);
+        Assert.Equal("no-instance", first.Headers.GetValues(NodeEndpoint.ErrorHeader).Single());
+        await Expect.ProblemAsync(await platform.WithKey(null).GetAsync("/fn/acme/hello/"), HttpStatusCode.ServiceUnavailable);
     }
 }

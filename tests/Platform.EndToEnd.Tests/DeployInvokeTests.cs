@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Platform.Contracts;
 using Platform.Runtime;
 
 namespace Platform.EndToEnd.Tests;
@@ -73,6 +74,47 @@ public sealed class DeployInvokeTests : IAsyncLifetime
             using var logs = await SendAsync(HttpMethod.Get, "/v1/tenants/e2e/functions/echo/logs?tail=500", key, null);
             return (await logs.Content.ReadAsStringAsync(Ct)).Contains("echo: POST /hello a=1&b=two");
         }, "the function's stderr never reached the logs endpoint");
+
+        // Following the logs: a new invocation's line arrives on the open stream (api → node agent over HTTP).
+        using (var follow = new HttpRequestMessage(HttpMethod.Get, "/v1/tenants/e2e/functions/echo/logs?tail=0&follow=true"))
+        {
+            follow.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+            using var stream = await _http.SendAsync(follow, HttpCompletionOption.ResponseHeadersRead, Ct);
+            Assert.Equal("application/x-ndjson", stream.Content.Headers.ContentType?.MediaType);
+            using var reader = new StreamReader(await stream.Content.ReadAsStreamAsync(Ct));
+            using var invoked = await SendAsync(HttpMethod.Post, "/fn/e2e/echo/cgi-bin/echo/followed", null, new StringContent("x"), HttpStatusCode.OK);
+            using var within = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+            within.CancelAfter(Deadline);
+            string? line;
+            while ((line = await reader.ReadLineAsync(within.Token)) is not null && !line.Contains("echo: POST /followed"))
+            {
+            }
+            Assert.NotNull(line);
+        }
+
+        // The node agent's endpoint answers only to the node token.
+        using (var noToken = await SendAsync(HttpMethod.Get, $"/node/functions/{Guid.NewGuid():N}/logs", null, null))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, noToken.StatusCode);
+        }
+        using (var wrongToken = new HttpRequestMessage(HttpMethod.Get, $"/node/functions/{Guid.NewGuid():N}/logs"))
+        {
+            wrongToken.Headers.Add(NodeEndpoint.TokenHeader, "pn_wrong");
+            using var response = await _http.SendAsync(wrongToken, Ct);
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        }
+
+        // Cordon and uncordon go to the scheduler as messages; the api answers with the scheduler's record.
+        var nodeId = "e2e-" + _suffix;
+        using (var cordoned = await SendAsync(HttpMethod.Post, $"/v1/nodes/{nodeId}/cordon", _adminKey, null, HttpStatusCode.OK))
+        {
+            Assert.True((await cordoned.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("cordoned").GetBoolean());
+        }
+        using (var uncordoned = await SendAsync(HttpMethod.Post, $"/v1/nodes/{nodeId}/uncordon", _adminKey, null, HttpStatusCode.OK))
+        {
+            Assert.False((await uncordoned.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("cordoned").GetBoolean());
+        }
+        await SendAsync(HttpMethod.Post, "/v1/nodes/no-such-node/cordon", _adminKey, null, HttpStatusCode.NotFound);
 
         // What runs now: containers, their processes, cgroups and network namespaces.
         var runtime = _host.Services.GetRequiredService<IContainerRuntime>();

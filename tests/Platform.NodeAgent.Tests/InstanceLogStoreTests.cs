@@ -23,14 +23,14 @@ public sealed class InstanceLogStoreTests
         var lines = new List<string>();
         await foreach (var line in store.ReadAsync(function, tail: 2, follow: false, TestContext.Current.CancellationToken))
         {
-            lines.Add(line.Text);
+            lines.Add(line!.Text);
         }
 
         Assert.Equal(["3", "4"], lines);
     }
 
     [Fact]
-    public async Task Follow_yields_new_lines_until_cancelled()
+    public async Task Follow_yields_the_backlog_a_marker_and_new_lines_until_cancelled()
     {
         var store = new InstanceLogStore(Options.Create(new NodeAgentOptions()));
         var function = Guid.NewGuid();
@@ -42,8 +42,8 @@ public sealed class InstanceLogStoreTests
         {
             await foreach (var line in store.ReadAsync(function, tail: 10, follow: true, cts.Token))
             {
-                seen.Enqueue(line.Text);
-                if (line.Text == "new")
+                seen.Enqueue(line?.Text ?? "(end of backlog)");
+                if (line?.Text == "new")
                 {
                     await cts.CancelAsync();
                 }
@@ -59,6 +59,6 @@ public sealed class InstanceLogStoreTests
         store.Append(function, Line("new"));
         await reading.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
 
-        Assert.Equal(["old", "new"], seen);
+        Assert.Equal(["old", "(end of backlog)", "new"], seen);
     }
 }

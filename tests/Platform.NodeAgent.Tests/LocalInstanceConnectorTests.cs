@@ -79,7 +79,7 @@ public sealed class LocalInstanceConnectorTests
     }
 
     // The server needs a moment to bind: poll with a generous deadline.
-    private static async Task<string> GetWithRetryAsync(IInstanceConnector connector, Guid instanceId)
+    private static async Task<string> GetWithRetryAsync(LocalInstanceConnector connector, Guid instanceId)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (true)

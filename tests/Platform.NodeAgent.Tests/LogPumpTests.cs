@@ -31,7 +31,7 @@ public sealed class LogPumpTests
             var lines = new List<string>();
             await foreach (var line in store.ReadAsync(function, 10, follow: false, TestContext.Current.CancellationToken))
             {
-                Assert.Equal((instance, "stdout"), (line.InstanceId, line.Stream));
+                Assert.Equal((instance, "stdout"), (line!.InstanceId, line.Stream));
                 lines.Add(line.Text);
             }
 

@@ -6,4 +6,7 @@ public sealed record NodeView(string Id, string? Address, int MemoryMiB, int All
 {
     internal static NodeView From(Node n) =>
         new(n.Id, n.Address, n.MemoryMiB, n.AllocatedMemoryMiB, n.Cpus, n.Cordoned, n.State.ToString().ToLowerInvariant(), n.LastHeartbeat);
+
+    internal static NodeView From(Platform.Contracts.NodeChanged n) =>
+        new(n.NodeId, n.Url, n.MemoryMiB, n.AllocatedMemoryMiB, n.Cpus, n.Cordoned, n.State, n.LastHeartbeat);
 }

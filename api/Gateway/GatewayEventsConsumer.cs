@@ -1,0 +1,42 @@
+using MassTransit;
+using Platform.Contracts;
+
+namespace Platform.Api.Gateway;
+
+/// <summary>
+/// The scheduler's instance events and the api's function events, as every gateway sees them: each api process
+/// has its own temporary queue (see Extensions/BusExtensions), so none misses an event another one took.
+/// </summary>
+internal sealed class GatewayEventsConsumer(InstanceDirectory directory, InstanceLoad load, RouteTable routes)
+    : IConsumer<InstanceReady>, IConsumer<InstanceGone>, IConsumer<FunctionActivated>, IConsumer<FunctionRemoved>
+{
+    public Task Consume(ConsumeContext<InstanceReady> context)
+    {
+        InstanceReady m = context.Message;
+        if (Uri.TryCreate(m.NodeUrl, UriKind.Absolute, out Uri? node))
+        {
+            directory.Ready(new RoutedInstance(m.InstanceId, m.FunctionId, m.Version, node));
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task Consume(ConsumeContext<InstanceGone> context)
+    {
+        directory.Gone(context.Message.InstanceId);
+        load.Forget(context.Message.InstanceId);
+        return Task.CompletedTask;
+    }
+
+    // A deploy, rollback or delete is seen at once, not after the route cache expires.
+    public Task Consume(ConsumeContext<FunctionActivated> context)
+    {
+        routes.Evict(context.Message.Tenant, context.Message.Function);
+        return Task.CompletedTask;
+    }
+
+    public Task Consume(ConsumeContext<FunctionRemoved> context)
+    {
+        routes.Evict(context.Message.Tenant, context.Message.Function);
+        return Task.CompletedTask;
+    }
+}
