@@ -50,42 +50,60 @@ internal static partial class GatewayEndpoint
             }
         }
 
-        using InstanceLoad.Lease? lease = await AcquireAsync(route, directory, load, bus, options.Value, logger, aborted);
-        if (lease is null)
-        {
-            if (!aborted.IsCancellationRequested)
-            {
-                context.Response.Headers.RetryAfter = options.Value.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                await WriteAsync(context, TypedResults.Problem(
-                    $"no instance of '{tenant}/{function}' could take the request within {options.Value.ColdStartTimeout.TotalSeconds:0.#} s",
-                    statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service Unavailable"));
-            }
-            return;
-        }
-
         var prefix = new PathString($"/fn/{tenant}/{function}");
         context.Request.Path.StartsWithSegments(prefix, StringComparison.OrdinalIgnoreCase, out PathString remainder);
-        RoutedInstance instance = lease.Instance;
-        var transformer = new GatewayTransformer(instance, remainder, prefix, stripAuthorization: !route.Settings.Public, secrets.NodeToken, directory);
         // The function's own status codes and bodies are its answer: no platform problem body over an empty 404.
         if (context.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodePagesFeature>() is { } statusCodePages)
         {
             statusCodePages.Enabled = false;
         }
         var config = new ForwarderRequestConfig { ActivityTimeout = TimeSpan.FromSeconds(route.Settings.TimeoutSeconds) };
-        ForwarderError error;
-        try
+
+        for (int attempt = 1; ; attempt++)
         {
-            error = await forwarder.SendAsync(context, NodeEndpoint.InstancePrefix(instance.NodeUrl, instance.Id), invoker.Invoker, config, transformer);
-        }
-        finally
-        {
-            lease.Dispose();
-            directory.Signal(route.FunctionId); // a slot is free: a waiting request may take it
-        }
-        if (error != ForwarderError.None)
-        {
-            LogForwardFailed(logger, tenant, function, instance.Id, error, context.Features.Get<IForwarderErrorFeature>()?.Exception);
+            InstanceLoad.Lease? lease = await AcquireAsync(route, directory, load, bus, options.Value, logger, aborted);
+            if (lease is null)
+            {
+                if (!aborted.IsCancellationRequested)
+                {
+                    context.Response.Headers.RetryAfter = options.Value.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    await WriteAsync(context, TypedResults.Problem(
+                        $"no instance of '{tenant}/{function}' could take the request within {options.Value.ColdStartTimeout.TotalSeconds:0.#} s",
+                        statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service Unavailable"));
+                }
+                return;
+            }
+
+            RoutedInstance instance = lease.Instance;
+            var transformer = new GatewayTransformer(instance, remainder, prefix, stripAuthorization: !route.Settings.Public, secrets.NodeToken, directory);
+            ForwarderError error;
+            try
+            {
+                error = await forwarder.SendAsync(context, NodeEndpoint.InstancePrefix(instance.NodeUrl, instance.Id), invoker.Invoker, config, transformer);
+            }
+            finally
+            {
+                lease.Dispose();
+                directory.Signal(route.FunctionId); // a slot is free: a waiting request may take it
+            }
+            if (error == ForwarderError.None)
+            {
+                return;
+            }
+
+            Exception? cause = context.Features.Get<IForwarderErrorFeature>()?.Exception;
+            if (attempt < MaxAttempts && IsUnreachable(cause) && !context.Response.HasStarted && HasNoBody(context.Request))
+            {
+                // The node agent is gone (crashed, its host lost) and nothing was sent: stop choosing its instances
+                // until the scheduler says more, and give the request to another instance.
+                LogNodeUnreachable(logger, instance.NodeUrl, tenant, function);
+                directory.Unreachable(instance.NodeUrl);
+                context.Response.StatusCode = StatusCodes.Status200OK;
+                context.Features.Set<IForwarderErrorFeature>(null);
+                continue;
+            }
+
+            LogForwardFailed(logger, tenant, function, instance.Id, error, cause);
             // The status is the gateway's (502, 504), not the function's: answer it as problem details.
             if (!context.Response.HasStarted)
             {
@@ -96,8 +114,19 @@ internal static partial class GatewayEndpoint
                         : $"'{tenant}/{function}' could not be reached ({error})",
                     statusCode: status));
             }
+            return;
         }
     }
+
+    private const int MaxAttempts = 3;
+
+    /// <summary>No connection to the node agent was made, so the request cannot have reached the function.</summary>
+    private static bool IsUnreachable(Exception? exception) =>
+        exception is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError };
+
+    // Only a request without a body can be sent again: a body is read once.
+    private static bool HasNoBody(HttpRequest request) =>
+        request.ContentLength is 0 || (request.ContentLength is null && !request.Headers.ContainsKey("Transfer-Encoding"));
 
     /// <summary>
     /// A slot on a running instance; while there is none, asks the scheduler for one and waits for the directory
@@ -139,6 +168,9 @@ internal static partial class GatewayEndpoint
 
     [LoggerMessage(Level = LogLevel.Information, Message = "No instance of {Tenant}/{Function} can take a request ({Running} running): requested one")]
     private static partial void LogWaiting(ILogger logger, string tenant, string function, int running);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Node agent {Node} cannot be reached: a request to {Tenant}/{Function} goes to another instance")]
+    private static partial void LogNodeUnreachable(ILogger logger, Uri node, string tenant, string function);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Forwarding to {Tenant}/{Function} instance {Instance} failed: {Error}")]
     private static partial void LogForwardFailed(ILogger logger, string tenant, string function, Guid instance, ForwarderError error, Exception? exception);

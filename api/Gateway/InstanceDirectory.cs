@@ -97,6 +97,31 @@ internal sealed class InstanceDirectory(TimeProvider time)
     }
 
     /// <summary>
+    /// Stops choosing the instances of a node agent that cannot be reached. Not a tombstone: if the node is
+    /// still up in the scheduler's view, the next resync brings them back; if it is lost, InstanceGone follows.
+    /// </summary>
+    public void Unreachable(Uri node)
+    {
+        var changedFunctions = new HashSet<Guid>();
+        lock (_lock)
+        {
+            foreach (Entry entry in _instances.Values.Where(e => e.Instance.NodeUrl == node).ToList())
+            {
+                _instances.Remove(entry.Instance.Id);
+                changedFunctions.Add(entry.Instance.FunctionId);
+            }
+            foreach (Guid function in changedFunctions)
+            {
+                Rebuild(function);
+            }
+        }
+        foreach (Guid function in changedFunctions)
+        {
+            Signal(function);
+        }
+    }
+
+    /// <summary>
     /// Brings the picture in line with a database snapshot of running instances taken at <paramref name="readAt"/>
     /// (repairs a lost event): adds what it lacks, drops what the snapshot no longer has unless an event added it
     /// after the read began.

@@ -1,0 +1,100 @@
+using System.Net.Sockets;
+
+namespace Platform.EndToEnd.Tests.Fleet;
+
+/// <summary>A throwaway RabbitMQ node on free loopback ports with its own files (shared/DESIGN.md §3); it can be restarted.</summary>
+internal sealed class RabbitMqServer : IAsyncDisposable
+{
+    public const string Server = "/usr/lib/rabbitmq/bin/rabbitmq-server";
+    private readonly string _dir;
+    private readonly Dictionary<string, string> _environment;
+
+    private RabbitMqServer(string dir, int port)
+    {
+        _dir = dir;
+        Port = port;
+        string name = "rabbit-" + Guid.NewGuid().ToString("N")[..8];
+        _environment = new Dictionary<string, string>
+        {
+            ["RABBITMQ_NODENAME"] = $"{name}@localhost",
+            ["RABBITMQ_NODE_IP_ADDRESS"] = "127.0.0.1",
+            ["RABBITMQ_NODE_PORT"] = port.ToString(),
+            ["RABBITMQ_DIST_PORT"] = Processes.FreePort().ToString(),
+            ["ERL_EPMD_ADDRESS"] = "127.0.0.1",
+            ["RABBITMQ_MNESIA_BASE"] = Path.Combine(dir, "mnesia"),
+            ["RABBITMQ_LOG_BASE"] = Path.Combine(dir, "log"),
+            ["RABBITMQ_PID_FILE"] = Path.Combine(dir, "rabbit.pid"),
+            ["RABBITMQ_ENABLED_PLUGINS_FILE"] = Path.Combine(dir, "enabled_plugins"),
+            ["HOME"] = dir,
+        };
+    }
+
+    public int Port { get; }
+
+    private bool _epmdWasRunning;
+
+    public static async Task<RabbitMqServer> StartAsync(string root, CancellationToken cancellationToken)
+    {
+        string dir = Path.Combine(root, "rabbitmq");
+        Directory.CreateDirectory(dir);
+        await File.WriteAllTextAsync(Path.Combine(dir, "enabled_plugins"), "[].", cancellationToken);
+        var server = new RabbitMqServer(dir, Processes.FreePort()) { _epmdWasRunning = await Processes.TryRunAsync("pgrep", ["-x", "epmd"]) };
+        await server.StartAsync(cancellationToken);
+        return server;
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await Processes.RunAsync(Server, ["-detached"], cancellationToken, _environment);
+        DateTime deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!await AcceptsAsync(Port))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"RabbitMQ did not listen on {Port} within 60 s; see {_dir}/log");
+            }
+            await Task.Delay(200, cancellationToken);
+        }
+    }
+
+    /// <summary>TERM to the node, and waits until it is gone.</summary>
+    public async Task StopAsync()
+    {
+        string pidFile = _environment["RABBITMQ_PID_FILE"];
+        if (!File.Exists(pidFile) || !int.TryParse((await File.ReadAllTextAsync(pidFile)).Trim(), out int pid))
+        {
+            return;
+        }
+        await Processes.SignalAsync(pid, "TERM");
+        DateTime deadline = DateTime.UtcNow.AddSeconds(30);
+        while (Directory.Exists($"/proc/{pid}") && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+        File.Delete(pidFile);
+    }
+
+    private static async Task<bool> AcceptsAsync(int port)
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            await socket.ConnectAsync("127.0.0.1", port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        // epmd outlives the node; stop it only if this test started it.
+        if (!_epmdWasRunning)
+        {
+            await Processes.TryRunAsync("pkill", ["-x", "epmd"]);
+        }
+    }
+}
