@@ -43,12 +43,15 @@ public sealed class GatewayTests
     }
 
     /// <summary>Announces a running instance on the echo node, as the scheduler does once a node reports it Running.</summary>
-    private static async Task<Guid> AddRunningInstanceAsync(PlatformFactory platform, EchoNode node, Guid functionId, int version = 1)
+    private static Task<Guid> AddRunningInstanceAsync(PlatformFactory platform, EchoNode node, Guid functionId, int version = 1) =>
+        AddRunningInstanceAsync(platform, node.Url, functionId, version);
+
+    private static async Task<Guid> AddRunningInstanceAsync(PlatformFactory platform, Uri node, Guid functionId, int version = 1)
     {
         var instance = Guid.NewGuid();
         var ready = await platform.RecordAsync<InstanceReady>();
         await platform.Services.GetRequiredService<IBus>().Publish(
-            new InstanceReady(instance, functionId, version, "echo", node.Url.AbsoluteUri, DateTimeOffset.UtcNow));
+            new InstanceReady(instance, functionId, version, "echo", node.AbsoluteUri, DateTimeOffset.UtcNow));
         await ready.WaitForAsync(m => m.InstanceId == instance);
         return instance;
     }
@@ -263,5 +266,27 @@ public sealed class GatewayTests
         Assert.Equal(HttpStatusCode.NotFound, first.StatusCode);
         Assert.Equal("no-instance", first.Headers.GetValues(NodeEndpoint.ErrorHeader).Single());
         await Expect.ProblemAsync(await platform.WithKey(null).GetAsync("/fn/acme/hello/"), HttpStatusCode.ServiceUnavailable);
+    }
+
+    [Fact]
+    public async Task A_request_whose_node_agent_cannot_be_reached_goes_to_another_instance()
+    {
+        var (platform, echo) = await StartAsync(coldStart: "00:00:02");
+        await using var disposePlatform = platform;
+        await using var disposeEcho = echo;
+        Guid function = await DeployAsync(platform, "hello");
+        // A node agent that is gone: nothing listens at its address any more.
+        using var closed = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        closed.Start();
+        var dead = new Uri($"http://127.0.0.1:{((IPEndPoint)closed.LocalEndpoint).Port}/");
+        closed.Stop();
+        await AddRunningInstanceAsync(platform, dead, function);
+        await AddRunningInstanceAsync(platform, echo, function);
+
+        for (int i = 0; i < 6; i++)
+        {
+            await Expect.StatusAsync(await platform.WithKey(null).GetAsync("/fn/acme/hello/"), HttpStatusCode.OK);
+        }
+        Assert.Equal(6, echo.Requests);
     }
 }
