@@ -20,7 +20,12 @@ internal sealed class SchedulerHarness : IAsyncDisposable
     {
         _connection = new SqliteConnection("DataSource=:memory:");
         _connection.Open();
-        Db = new PlatformDbContext(new DbContextOptionsBuilder<PlatformDbContext>().UseSqlite(_connection).Options);
+        var events = new InstanceEventsInterceptor((message, _) =>
+        {
+            Events.Add(message);
+            return Task.CompletedTask;
+        }, Clock);
+        Db = new PlatformDbContext(new DbContextOptionsBuilder<PlatformDbContext>().UseSqlite(_connection).AddInterceptors(events).Options);
         Db.Database.EnsureCreated();
         var wrapped = Options.Create(options ?? new SchedulerOptions());
         Converger = new FunctionConverger(Db, Commands, new LeastAllocatedPlacementPolicy(), wrapped, Clock, NullLogger<FunctionConverger>.Instance);
@@ -30,6 +35,9 @@ internal sealed class SchedulerHarness : IAsyncDisposable
 
     public PlatformDbContext Db { get; }
     public RecordingNodeCommands Commands { get; } = new();
+
+    /// <summary>What the scheduler published for the gateways (InstanceReady, InstanceGone), in order.</summary>
+    public List<object> Events { get; } = [];
     public ManualClock Clock { get; } = new();
     public FunctionConverger Converger { get; }
     public InstanceStatusRecorder Recorder { get; }
