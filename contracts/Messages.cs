@@ -1,6 +1,10 @@
 namespace Platform.Contracts;
 
-/// <summary>The settings an instance runs with, as carried on the bus (a copy of the version's settings).</summary>
+/// <summary>
+/// The settings an instance runs with, as carried on the bus (a copy of the version's settings).
+/// <paramref name="Isolation"/> is the backend it must run on, already resolved by the tenant policy
+/// (<see cref="Contracts.Isolation.For"/>): a node never runs it in anything weaker.
+/// </summary>
 public sealed record InstanceSpec(
     int MemoryMiB,
     int CpuMillis,
@@ -44,7 +48,11 @@ public sealed record StopInstance(Guid InstanceId, string NodeId);
 /// <summary>node agent → scheduler: an instance moved to starting, running, stopped or failed.</summary>
 public sealed record InstanceStatusChanged(Guid InstanceId, string NodeId, string State, string? Error, DateTimeOffset At);
 
-/// <summary>node agent → scheduler: registration (first) and every heartbeat after it. <paramref name="Url"/> is the node agent's HTTP endpoint.</summary>
+/// <summary>
+/// node agent → scheduler: registration (first) and every heartbeat after it. <paramref name="Url"/> is the node
+/// agent's HTTP endpoint; <paramref name="Backends"/> the isolations it can run (<see cref="Isolation"/>), probed at
+/// start (absent from an older agent: containers only).
+/// </summary>
 public sealed record NodeHeartbeat(
     string NodeId,
     string? Url,
@@ -52,7 +60,8 @@ public sealed record NodeHeartbeat(
     int AllocatedMemoryMiB,
     int Cpus,
     IReadOnlyList<Guid> Instances,
-    DateTimeOffset At);
+    DateTimeOffset At,
+    IReadOnlyList<string>? Backends = null);
 
 /// <summary>api → scheduler (request; answered with <see cref="NodeChanged"/> or <see cref="NodeNotFound"/>): a cordoned node keeps its instances but gets no new ones.</summary>
 public sealed record CordonNode(string NodeId, bool Cordoned);
@@ -61,7 +70,7 @@ public sealed record CordonNode(string NodeId, bool Cordoned);
 public sealed record DrainNode(string NodeId);
 
 /// <summary>scheduler → api: a node as the scheduler now records it.</summary>
-public sealed record NodeChanged(string NodeId, string? Url, int MemoryMiB, int AllocatedMemoryMiB, int Cpus, bool Cordoned, string State, DateTimeOffset LastHeartbeat);
+public sealed record NodeChanged(string NodeId, string? Url, int MemoryMiB, int AllocatedMemoryMiB, int Cpus, bool Cordoned, string State, DateTimeOffset LastHeartbeat, IReadOnlyList<string>? Backends = null);
 
 /// <summary>scheduler → api: no node of that name is known.</summary>
 public sealed record NodeNotFound(string NodeId);

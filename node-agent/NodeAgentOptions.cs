@@ -58,6 +58,13 @@ public sealed class NodeAgentOptions
     [Range(1, 1 << 22)]
     public long PidsLimit { get; set; } = 1024;
 
+    /// <summary>
+    /// The microVM guest kernel (an uncompressed vmlinux or a bzImage). Default: <c>artifacts/guest/vmlinux</c> of the
+    /// checkout this agent runs from (what scripts/build-guest-kernel writes). Without one, or without /dev/kvm,
+    /// the node offers no microVM backend.
+    /// </summary>
+    public string? GuestKernel { get; set; }
+
     /// <summary>Log lines kept in memory per function for the logs endpoint.</summary>
     [Range(1, 1_000_000)]
     public int LogTailLines { get; set; } = 1000;

@@ -17,8 +17,7 @@ internal static class FunctionEvents
             s.Concurrency,
             s.Port,
             new Dictionary<string, string>(s.Env),
-            // Linux containers until the microVM backend takes the untrusted tenants' functions.
-            s.Isolation ?? "container");
+            Isolation.For(tenant.Trusted, s.Isolation));
         return new FunctionActivated(function.Id, tenant.Name, function.Name, version.Number, version.Digest, s.MinInstances, s.MaxInstances, spec);
     }
 }

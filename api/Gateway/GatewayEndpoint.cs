@@ -68,7 +68,7 @@ internal static partial class GatewayEndpoint
                 {
                     context.Response.Headers.RetryAfter = options.Value.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
                     await WriteAsync(context, TypedResults.Problem(
-                        $"no instance of '{tenant}/{function}' could take the request within {options.Value.ColdStartTimeout.TotalSeconds:0.#} s",
+                        $"no instance of '{tenant}/{function}' could take the request within {options.Value.ColdStartTimeout.TotalSeconds:0.#} s (its instances and why they wait: GET /v1/tenants/{tenant}/functions/{function}/instances)",
                         statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service Unavailable"));
                 }
                 return;

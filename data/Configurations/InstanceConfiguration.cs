@@ -14,6 +14,7 @@ internal sealed class InstanceConfiguration : IEntityTypeConfiguration<Instance>
         builder.HasIndex(i => i.NodeId);
         builder.Property(i => i.Digest).HasMaxLength(71);
         builder.Property(i => i.NodeId).HasMaxLength(253);
+        builder.Property(i => i.Isolation).HasMaxLength(16).HasDefaultValue("container");
         builder.Property(i => i.State).HasConversion<string>().HasMaxLength(16);
     }
 }

@@ -10,6 +10,7 @@ internal sealed class NodeConfiguration : IEntityTypeConfiguration<Node>
     {
         builder.Property(n => n.Id).HasMaxLength(253);
         builder.Property(n => n.Address).HasMaxLength(2048);
+        builder.Property(n => n.Backends).HasMaxLength(256).HasDefaultValue("container");
         builder.Property(n => n.State).HasConversion<string>().HasMaxLength(16);
     }
 }

@@ -6,7 +6,10 @@ public sealed class Instance
     public Guid FunctionId { get; set; }
     public int VersionNumber { get; set; }
     public required string Digest { get; set; }
+    /// <summary>Null while no node can take it (<see cref="Error"/> says why).</summary>
     public string? NodeId { get; set; }
+    /// <summary>The backend it runs on (Platform.Contracts.Isolation): decided by the tenant's policy when it was placed.</summary>
+    public string Isolation { get; set; } = "container";
     public InstanceState State { get; set; } = InstanceState.Pending;
     public string? Error { get; set; }
     public DateTimeOffset CreatedAt { get; set; } = DateTimeOffset.UtcNow;

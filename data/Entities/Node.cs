@@ -11,6 +11,10 @@ public sealed class Node
     public int AllocatedMemoryMiB { get; set; }
     public int Cpus { get; set; }
     public bool Cordoned { get; set; }
+    /// <summary>The isolations its agent can run (Platform.Contracts.Isolation), comma-separated, as the agent last reported them.</summary>
+    public string Backends { get; set; } = "container";
+    /// <summary><see cref="Backends"/> as a list (not mapped: a computed view).</summary>
+    public IReadOnlyList<string> BackendList => Backends.Split(',', StringSplitOptions.RemoveEmptyEntries);
     public NodeState State { get; set; } = NodeState.Ready;
     public DateTimeOffset LastHeartbeat { get; set; } = DateTimeOffset.UtcNow;
 }

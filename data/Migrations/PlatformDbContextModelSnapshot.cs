@@ -143,6 +143,13 @@ namespace Platform.Data.Migrations
                     b.Property<Guid>("FunctionId")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Isolation")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("container");
+
                     b.Property<string>("NodeId")
                         .HasMaxLength(253)
                         .HasColumnType("TEXT");
@@ -179,6 +186,13 @@ namespace Platform.Data.Migrations
 
                     b.Property<int>("AllocatedMemoryMiB")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("Backends")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("container");
 
                     b.Property<bool>("Cordoned")
                         .HasColumnType("INTEGER");

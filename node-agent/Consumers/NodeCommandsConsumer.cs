@@ -1,13 +1,17 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
 using Platform.Contracts;
+using Platform.NodeAgent.Bundles;
 using Platform.NodeAgent.Instances;
 
 namespace Platform.NodeAgent.Consumers;
 
-/// <summary>Start and stop commands from the scheduler; every node receives them and acts on its own only.</summary>
-internal sealed class NodeCommandsConsumer(InstanceManager manager, IOptions<NodeAgentOptions> options)
-    : IConsumer<StartInstance>, IConsumer<StopInstance>
+/// <summary>
+/// Start and stop commands from the scheduler (every node receives them and acts on its own only), and the
+/// api's function deletions, after which this node's microVM root disks of that function go.
+/// </summary>
+internal sealed class NodeCommandsConsumer(InstanceManager manager, RootDiskCache disks, IOptions<NodeAgentOptions> options)
+    : IConsumer<StartInstance>, IConsumer<StopInstance>, IConsumer<FunctionRemoved>
 {
     private readonly string _nodeId = options.Value.Id;
 
@@ -23,4 +27,10 @@ internal sealed class NodeCommandsConsumer(InstanceManager manager, IOptions<Nod
 
     public Task Consume(ConsumeContext<StopInstance> context) =>
         context.Message.NodeId == _nodeId ? manager.StopAsync(context.Message.InstanceId) : Task.CompletedTask;
+
+    public Task Consume(ConsumeContext<FunctionRemoved> context)
+    {
+        disks.Release(context.Message.FunctionId);
+        return Task.CompletedTask;
+    }
 }

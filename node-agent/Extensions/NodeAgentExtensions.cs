@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Platform.NodeAgent.Backends;
 using Platform.NodeAgent.Bundles;
 using Platform.NodeAgent.Consumers;
 using Platform.NodeAgent.Endpoint;
@@ -38,6 +39,8 @@ public static class NodeAgentExtensions
             new ContainerRuntime(new RuntimeOptions { Root = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<NodeAgentOptions>>().Value.RuntimeRoot }));
         services.AddSingleton<ApiEndpoint>();
         services.AddSingleton<BundleCache>();
+        services.AddSingleton<RootDiskCache>();
+        services.AddSingleton<NodeBackends>();
         services.AddSingleton<LocalInstances>();
         services.AddSingleton<InstanceLogStore>();
         services.AddSingleton<NetnsSocketFactory>();

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Platform.Contracts;
+using Platform.NodeAgent.Backends;
 using Platform.NodeAgent.Endpoint;
 using Platform.NodeAgent.Instances;
 
@@ -10,13 +11,14 @@ namespace Platform.NodeAgent.Heartbeat;
 
 /// <summary>
 /// Registers the node with the scheduler (the first heartbeat) and keeps it alive: capacity, what is
-/// allocated, and the instances it runs, so the scheduler can reconcile both ways.
+/// allocated, the backends it runs, and the instances it runs, so the scheduler can reconcile both ways.
 /// </summary>
 internal sealed partial class HeartbeatService(
     IBus bus,
     IHostApplicationLifetime lifetime,
     IServiceProvider services,
     LocalInstances instances,
+    NodeBackends backends,
     IOptions<NodeAgentOptions> options,
     TimeProvider time,
     ILogger<HeartbeatService> logger) : BackgroundService
@@ -56,7 +58,8 @@ internal sealed partial class HeartbeatService(
             running.Sum(i => i.MemoryMiB),
             _options.Cpus > 0 ? _options.Cpus : Environment.ProcessorCount,
             running.Select(i => i.Id).ToList(),
-            time.GetUtcNow());
+            time.GetUtcNow(),
+            backends.Available);
     }
 
     private async Task<bool> StartedAsync(CancellationToken stoppingToken)

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Platform.Contracts;
+using Platform.NodeAgent.Backends;
 using Platform.NodeAgent.Bundles;
 using Platform.NodeAgent.Logs;
 using Platform.NodeAgent.Native;
@@ -20,6 +21,8 @@ namespace Platform.NodeAgent.Instances;
 internal sealed partial class InstanceManager(
     IContainerRuntime runtime,
     BundleCache bundles,
+    RootDiskCache disks,
+    NodeBackends backends,
     LocalInstances instances,
     InstanceLogStore logs,
     ReadinessProbe probe,
@@ -73,6 +76,8 @@ internal sealed partial class InstanceManager(
         {
             Directory.Delete(directory, recursive: true);
         }
+
+        disks.Clear();
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -93,13 +98,16 @@ internal sealed partial class InstanceManager(
         {
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(instance.StartCancellation, _shutdown.Token);
             var token = linked.Token;
-            if (!string.Equals(command.Spec.Isolation, "container", StringComparison.Ordinal))
+            if (backends.WhyUnavailable(command.Spec.Isolation) is { } missing)
             {
-                // Never run a function in a weaker sandbox than it asked for.
-                throw new InstanceStartException($"isolation '{command.Spec.Isolation}' is not available on node {_options.Id}");
+                // Never run a function in another sandbox than the one it was placed for.
+                throw new InstanceStartException($"isolation '{command.Spec.Isolation}' is not available on node {_options.Id}: {missing}");
             }
 
             var bundle = await bundles.GetAsync(command.Digest, token);
+            var vm = instance.IsMicroVm
+                ? new InstanceSpecBuilder.MicroVm(backends.GuestKernel!, await disks.GetAsync(command.Digest, command.FunctionId, bundle, token))
+                : null;
             Directory.CreateDirectory(instance.Directory);
 
             var (stdout, stdoutEnd) = OutputChannel.Create();
@@ -113,19 +121,24 @@ internal sealed partial class InstanceManager(
                 {
                     Stdout = stdoutEnd,
                     Stderr = stderrEnd,
-                    Customize = spec => InstanceSpecBuilder.Apply(spec, command, _options),
+                    Customize = spec => InstanceSpecBuilder.Apply(spec, command, _options, vm),
                 }, token);
                 instance.Created = true;
                 instance.Pid = created.Pid;
             }
 
-            instance.Netns = NetnsSocketFactory.OpenNamespace($"/proc/{instance.Pid}/ns/net");
+            if (!instance.IsMicroVm)
+            {
+                // A VM is reached over its vsock device; a container through its network namespace.
+                instance.Netns = NetnsSocketFactory.OpenNamespace($"/proc/{instance.Pid}/ns/net");
+            }
+
             await runtime.StartAsync(instance.ContainerId, token);
             instance.Exited = runtime.WaitAsync(instance.ContainerId, _shutdown.Token);
             await probe.WaitReadyAsync(instance, instance.Exited, _options.StartTimeout, token);
 
             instance.Running = true;
-            LogRunning(logger, instance.Id, command.Tenant, command.Function, command.Version, instance.Pid);
+            LogRunning(logger, instance.Id, command.Tenant, command.Function, command.Version, command.Spec.Isolation, instance.Pid);
             await ReportAsync(instance.Id, "Running", null);
             _ = WatchAsync(instance);
         }
@@ -266,8 +279,8 @@ internal sealed partial class InstanceManager(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Instance {InstanceId} of {Tenant}/{Function} v{Version} is running (pid {Pid})")]
-    private static partial void LogRunning(ILogger logger, Guid instanceId, string tenant, string function, int version, int pid);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Instance {InstanceId} of {Tenant}/{Function} v{Version} is running in a {Isolation} (pid {Pid})")]
+    private static partial void LogRunning(ILogger logger, Guid instanceId, string tenant, string function, int version, string isolation, int pid);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Instance {InstanceId} failed to start: {Reason}")]
     private static partial void LogStartFailed(ILogger logger, Exception exception, Guid instanceId, string reason);

@@ -33,10 +33,21 @@ internal static class InstanceSpecBuilder
 
     private static readonly string[] DefaultReadonlyPaths = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"];
 
-    public static void Apply(RuntimeSpec spec, StartInstance command, NodeAgentOptions options)
+    /// <summary>What a microVM instance boots: the node's guest kernel and the digest's root disk image.</summary>
+    public sealed record MicroVm(string Kernel, string RootDisk);
+
+    /// <param name="vm">Null for a Linux container; the machine for a microVM (the function's memory becomes its RAM, its CPU share its vCPUs).</param>
+    public static void Apply(RuntimeSpec spec, StartInstance command, NodeAgentOptions options, MicroVm? vm = null)
     {
         var settings = command.Spec;
         spec.Hooks = null;
+        // The node alone picks the backend and what it boots: a tenant's own `vm` section would otherwise choose
+        // a host file as kernel or disk, or turn a microVM into a container.
+        spec.Vm = vm is null ? null : new Vm
+        {
+            Kernel = new VmKernel { Path = vm.Kernel },
+            Image = new VmImage { Path = vm.RootDisk, Format = "raw" },
+        };
 
         spec.Root ??= new Root { Path = "rootfs" };
         // Instances of one digest share the cached rootfs: read-only, with a private tmpfs for scratch.

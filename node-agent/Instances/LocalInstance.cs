@@ -15,6 +15,7 @@ internal sealed class LocalInstance(StartInstance command, string directory) : I
     public Guid FunctionId => Command.FunctionId;
     public int Port => Command.Spec.Port;
     public int MemoryMiB => Command.Spec.MemoryMiB;
+    public bool IsMicroVm => Command.Spec.Isolation == Isolation.MicroVm;
 
     /// <summary>The runtime's container id.</summary>
     public string ContainerId => Command.InstanceId.ToString();
@@ -27,7 +28,7 @@ internal sealed class LocalInstance(StartInstance command, string directory) : I
 
     public int Pid { get; set; }
 
-    /// <summary>/proc/&lt;pid&gt;/ns/net, opened once and kept: sockets for the gateway are created in it.</summary>
+    /// <summary>/proc/&lt;pid&gt;/ns/net of a container, opened once and kept: sockets for the gateway are created in it. Null for a microVM.</summary>
     public SafeFileHandle? Netns { get; set; }
 
     /// <summary>Completes with the container process's exit status once started.</summary>

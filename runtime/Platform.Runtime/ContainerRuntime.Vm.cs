@@ -24,6 +24,23 @@ public sealed partial class ContainerRuntime
         }
     }
 
+    /// <summary>
+    /// Writes the read-only ext4 root disk of a root filesystem tree to <paramref name="image"/>, for a caller that
+    /// keeps its own images (a node agent, once per bundle digest) and names them in `vm.image` (format raw), so
+    /// that creating a microVM container neither hashes nor copies the tree.
+    /// </summary>
+    public static void BuildRootDisk(string rootfs, string image)
+    {
+        try
+        {
+            RootDisk.Build(rootfs, image, RootDisk.Digest(rootfs));
+        }
+        catch (IOException e)
+        {
+            throw new RuntimeException($"building the root disk of {rootfs}: {e.Message}", e);
+        }
+    }
+
     /// <summary>Removes cached root disks no container of this root uses any more.</summary>
     private void PruneRootDisks()
     {

@@ -22,6 +22,13 @@ public interface IContainerRuntime
 
     Task<IReadOnlyList<ContainerState>> ListAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// A stream to <paramref name="port"/> inside a microVM container (over its vsock device, relayed by the guest
+    /// agent to the guest's 127.0.0.1). A Linux container shares the host kernel, so its caller dials into its
+    /// network namespace instead; this fails for one.
+    /// </summary>
+    Task<Stream> ConnectAsync(string id, uint port, CancellationToken cancellationToken = default);
+
     /// <summary>Completes when the container's process has exited; the result is its wait status as a shell reports it (128+signal when killed).</summary>
     Task<int> WaitAsync(string id, CancellationToken cancellationToken = default);
 }

@@ -28,5 +28,5 @@ internal sealed class NodeOperationsConsumer(SchedulerGate gate, NodeRegistry re
             ? context.RespondAsync(new NodeNotFound(nodeId))
             : context.RespondAsync(new NodeChanged(
                 node.Id, node.Address, node.MemoryMiB, node.AllocatedMemoryMiB, node.Cpus, node.Cordoned,
-                node.State.ToString().ToLowerInvariant(), node.LastHeartbeat));
+                node.State.ToString().ToLowerInvariant(), node.LastHeartbeat, node.BackendList));
 }

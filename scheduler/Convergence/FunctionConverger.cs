@@ -48,9 +48,11 @@ internal sealed partial class FunctionConverger(
             return;
         }
 
+        // The tenant's policy now: a tenant no longer trusted has its containers replaced by microVMs.
+        var isolation = Isolation.For(function.Tenant?.Trusted ?? false, version.Settings.Isolation);
         var live = active.Where(i => i.State != InstanceState.Stopping).ToList();
-        var current = live.Where(i => Serves(i, version, nodes)).ToList();
-        var others = live.Where(i => !Serves(i, version, nodes)).ToList();
+        var current = live.Where(i => Serves(i, version, isolation, nodes)).ToList();
+        var others = live.Where(i => !Serves(i, version, isolation, nodes)).ToList();
         var scaling = function.Settings;
 
         // Above max: drop the least useful first (not yet running, then the newest).
@@ -70,7 +72,8 @@ internal sealed partial class FunctionConverger(
             wanted = Math.Max(wanted, current.Count + 1);
         }
 
-        if (current.Count < wanted)
+        var unplaced = current.Where(i => i.NodeId is null).ToList();
+        if (current.Count < wanted || unplaced.Count > 0)
         {
             if (await IsCrashLoopingAsync(function, version, cancellationToken))
             {
@@ -79,15 +82,28 @@ internal sealed partial class FunctionConverger(
             else
             {
                 var capacities = await GetCapacitiesAsync(nodes.Values, cancellationToken);
+                foreach (var waiting in unplaced)
+                {
+                    await PlaceAsync(waiting, function, version, capacities, cancellationToken);
+                }
+
+                // One row per wanted instance, placed or not: one no node can take stays Pending with the reason.
                 while (current.Count < wanted)
                 {
-                    var instance = await PlaceAsync(function, version, capacities, cancellationToken);
-                    if (instance is null)
+                    var now = time.GetUtcNow();
+                    var instance = new Instance
                     {
-                        break;
-                    }
-
+                        FunctionId = function.Id,
+                        VersionNumber = version.Number,
+                        Digest = version.Digest,
+                        Isolation = isolation,
+                        State = InstanceState.Pending,
+                        CreatedAt = now,
+                        UpdatedAt = now,
+                    };
+                    db.Instances.Add(instance);
                     current.Add(instance);
+                    await PlaceAsync(instance, function, version, capacities, cancellationToken);
                 }
             }
         }
@@ -137,13 +153,15 @@ internal sealed partial class FunctionConverger(
         await commands.StopAsync(new StopInstance(instance.Id, instance.NodeId), cancellationToken);
     }
 
-    // An instance serves the function when it runs the active version on a node that is not going away.
-    private static bool Serves(Instance instance, FunctionVersion version, IReadOnlyDictionary<string, Node> nodes) =>
+    // An instance serves the function when it runs the active version in the tenant's isolation on a node that
+    // is not going away, or waits for a node that can take it.
+    private static bool Serves(Instance instance, FunctionVersion version, string isolation, IReadOnlyDictionary<string, Node> nodes) =>
         instance.VersionNumber == version.Number
         && instance.Digest == version.Digest
-        && instance.NodeId is not null
-        && nodes.TryGetValue(instance.NodeId, out var node)
-        && node.State == NodeState.Ready;
+        && instance.Isolation == isolation
+        && (instance.NodeId is null
+            ? instance.State == InstanceState.Pending
+            : nodes.TryGetValue(instance.NodeId, out var node) && node.State == NodeState.Ready);
 
     private async Task<bool> IsCrashLoopingAsync(Function function, FunctionVersion version, CancellationToken cancellationToken)
     {
@@ -155,28 +173,31 @@ internal sealed partial class FunctionConverger(
         return failed.Count(at => at > since) >= _options.CrashLoopLimit;
     }
 
-    private async Task<Instance?> PlaceAsync(Function function, FunctionVersion version, List<NodeCapacity> capacities, CancellationToken cancellationToken)
+    /// <summary>
+    /// Gives a Pending instance without a node to one and tells it; when no node can take it, the instance keeps
+    /// waiting with the reason in <see cref="Instance.Error"/> (shown by the instances endpoint).
+    /// </summary>
+    private async Task PlaceAsync(Instance instance, Function function, FunctionVersion version, List<NodeCapacity> capacities, CancellationToken cancellationToken)
     {
         var settings = version.Settings;
-        var node = placement.Choose(capacities, settings.MemoryMiB);
+        var node = placement.Choose(capacities, settings.MemoryMiB, instance.Isolation);
         if (node is null)
         {
-            LogNoNode(logger, function.Id, settings.MemoryMiB, capacities.Count);
-            return null;
+            var reason = WhyNoNode(capacities, instance.Isolation, settings.MemoryMiB, function.Tenant);
+            if (instance.Error != reason)
+            {
+                // Logged when the reason changes, not on every reconcile pass.
+                LogNoNode(logger, function.Id, reason);
+                instance.Error = reason;
+                instance.UpdatedAt = time.GetUtcNow();
+            }
+
+            return;
         }
 
-        var now = time.GetUtcNow();
-        var instance = new Instance
-        {
-            FunctionId = function.Id,
-            VersionNumber = version.Number,
-            Digest = version.Digest,
-            NodeId = node.NodeId,
-            State = InstanceState.Pending,
-            CreatedAt = now,
-            UpdatedAt = now,
-        };
-        db.Instances.Add(instance);
+        instance.NodeId = node.NodeId;
+        instance.Error = null;
+        instance.UpdatedAt = time.GetUtcNow();
         // Saved before the node hears of it, so a heartbeat reporting the instance always finds its row.
         await db.SaveChangesAsync(cancellationToken);
 
@@ -190,11 +211,28 @@ internal sealed partial class FunctionConverger(
             settings.Concurrency,
             settings.Port,
             new Dictionary<string, string>(settings.Env),
-            settings.Isolation ?? "container");
+            instance.Isolation);
         await commands.StartAsync(
             new StartInstance(instance.Id, node.NodeId, function.Id, function.Tenant?.Name ?? "", function.Name, version.Number, version.Digest, spec),
             cancellationToken);
-        return instance;
+    }
+
+    private static string WhyNoNode(List<NodeCapacity> capacities, string isolation, int memoryMiB, Tenant? tenant)
+    {
+        if (capacities.Count == 0)
+        {
+            return "waiting for a node: none is ready and uncordoned";
+        }
+
+        if (!capacities.Any(c => c.Offers(isolation)))
+        {
+            var why = isolation == Isolation.MicroVm && tenant is { Trusted: false }
+                ? $"tenant '{tenant.Name}' is not trusted, so its functions run only in microVMs"
+                : $"the function asks for {isolation}";
+            return $"waiting for a node with the {isolation} backend: {why}, and no ready node offers it (a microVM node needs /dev/kvm and a guest kernel)";
+        }
+
+        return $"waiting for a node with {memoryMiB} MiB free for a {isolation}";
     }
 
     /// <summary>
@@ -223,7 +261,7 @@ internal sealed partial class FunctionConverger(
                 var scheduled = placed
                     .Where(p => p.NodeId == n.Id)
                     .Sum(p => memory.TryGetValue((p.FunctionId, p.VersionNumber), out var mib) ? mib : 0);
-                return new NodeCapacity(n.Id, n.MemoryMiB, Math.Max(n.AllocatedMemoryMiB, scheduled));
+                return new NodeCapacity(n.Id, n.MemoryMiB, Math.Max(n.AllocatedMemoryMiB, scheduled), n.BackendList);
             })
             .ToList();
     }
@@ -234,8 +272,8 @@ internal sealed partial class FunctionConverger(
     [LoggerMessage(Level = LogLevel.Information, Message = "Stopping instance {InstanceId} of function {FunctionId} on node {NodeId}: {Reason}")]
     private static partial void LogStopping(ILogger logger, Guid instanceId, Guid functionId, string nodeId, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "No node can take an instance of function {FunctionId} ({MemoryMiB} MiB; {Candidates} schedulable nodes)")]
-    private static partial void LogNoNode(ILogger logger, Guid functionId, int memoryMiB, int candidates);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No node can take an instance of function {FunctionId}: {Reason}")]
+    private static partial void LogNoNode(ILogger logger, Guid functionId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Function {FunctionId} v{Version} failed to start {Limit} times within {Window}: not starting more for now")]
     private static partial void LogCrashLoop(ILogger logger, Guid functionId, int version, int limit, TimeSpan window);

@@ -44,6 +44,14 @@ internal sealed partial class NodeRegistry(
         }
 
         node.Address = heartbeat.Url;
+        var backends = string.Join(',', heartbeat.Backends ?? [Isolation.Container]);
+        if (node.Backends != backends)
+        {
+            // A node that gained a backend (KVM came up, a guest kernel was installed) may take waiting instances.
+            gainedCapacity |= !node.BackendList.ToHashSet().IsSupersetOf(heartbeat.Backends ?? []);
+            node.Backends = backends;
+        }
+
         node.MemoryMiB = heartbeat.MemoryMiB;
         node.AllocatedMemoryMiB = heartbeat.AllocatedMemoryMiB;
         node.Cpus = heartbeat.Cpus;

@@ -19,6 +19,24 @@ public sealed class InstanceSpecBuilderTests
     }
 
     [Fact]
+    public void A_microvm_boots_the_nodes_kernel_and_disk_and_a_container_ignores_the_bundles_vm_section()
+    {
+        var tenantVm = new Vm { Kernel = new VmKernel { Path = "/boot/host-kernel" }, Image = new VmImage { Path = "/dev/sda", Format = "raw" } };
+
+        var vm = new RuntimeSpec { Vm = tenantVm };
+        InstanceSpecBuilder.Apply(vm, Command(), new NodeAgentOptions { DataDir = "/tmp" }, new InstanceSpecBuilder.MicroVm("/node/vmlinux", "/node/disks/a.ext4"));
+        Assert.Equal("/node/vmlinux", vm.Vm!.Kernel!.Path);
+        Assert.Null(vm.Vm.Kernel.Parameters);
+        Assert.Equal(("/node/disks/a.ext4", "raw"), (vm.Vm.Image!.Path, vm.Vm.Image.Format));
+        Assert.Null(vm.Vm.Hypervisor);
+        // The function's memory is what the runtime turns into the guest's RAM.
+        Assert.Equal(256L << 20, vm.Linux!.Resources!.Memory!.Limit);
+
+        var container = Apply(new RuntimeSpec { Vm = tenantVm });
+        Assert.Null(container.Vm);
+    }
+
+    [Fact]
     public void Limits_come_from_the_functions_settings()
     {
         var spec = Apply(new RuntimeSpec { Process = new Process { Args = ["/bin/true"] } });

@@ -37,8 +37,9 @@ public sealed class LocalInstanceConnectorTests
         {
             await WaitForOwnNamespaceAsync(server.Id);
             instance.Netns = NetnsSocketFactory.OpenNamespace($"/proc/{server.Id}/ns/net");
+            instance.Created = true;
             instances.TryAdd(instance);
-            var connector = new LocalInstanceConnector(instances, sockets);
+            var connector = new LocalInstanceConnector(instances, sockets, new Platform.Runtime.ContainerRuntime(new Platform.Runtime.RuntimeOptions { Root = Path.Combine(www.FullName, "run") }));
 
             string body;
             try

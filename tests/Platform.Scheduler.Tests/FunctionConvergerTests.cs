@@ -83,16 +83,95 @@ public sealed class FunctionConvergerTests
     }
 
     [Fact]
-    public async Task No_node_with_room_places_nothing()
+    public async Task No_node_with_room_leaves_the_instance_pending_with_the_reason_until_one_comes()
     {
         await using var h = new SchedulerHarness();
         await h.AddNodeAsync("small", memoryMiB: 100);
         var function = await h.AddFunctionAsync(memoryMiB: 128);
 
         await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+        await h.Converger.ConvergeAsync(function.Id, oneMore: true, TestContext.Current.CancellationToken);
 
         Assert.Empty(h.Commands.Started);
-        Assert.Empty(await h.InstancesAsync(function.Id));
+        var waiting = Assert.Single(await h.InstancesAsync(function.Id));
+        Assert.Equal(InstanceState.Pending, waiting.State);
+        Assert.Null(waiting.NodeId);
+        Assert.Equal("waiting for a node with 128 MiB free for a container", waiting.Error);
+
+        await h.AddNodeAsync("big");
+        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+
+        var start = Assert.Single(h.Commands.Started);
+        Assert.Equal(waiting.Id, start.InstanceId);
+        Assert.Equal("big", start.NodeId);
+        var placed = Assert.Single(await h.InstancesAsync(function.Id));
+        Assert.Equal("big", placed.NodeId);
+        Assert.Null(placed.Error);
+    }
+
+    [Fact]
+    public async Task An_untrusted_tenants_function_runs_only_in_a_microvm_even_when_it_asks_for_a_container()
+    {
+        await using var h = new SchedulerHarness();
+        await h.AddNodeAsync("containers-only");
+        var function = await h.AddFunctionAsync(trusted: false, isolation: "container");
+
+        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+
+        Assert.Empty(h.Commands.Started);
+        var waiting = Assert.Single(await h.InstancesAsync(function.Id));
+        Assert.Equal("microvm", waiting.Isolation);
+        Assert.Null(waiting.NodeId);
+        Assert.Contains("is not trusted, so its functions run only in microVMs", waiting.Error);
+
+        await h.AddNodeAsync("kvm", backends: "container,microvm");
+        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+
+        var start = Assert.Single(h.Commands.Started);
+        Assert.Equal("kvm", start.NodeId);
+        Assert.Equal("microvm", start.Spec.Isolation);
+    }
+
+    [Fact]
+    public async Task A_trusted_tenant_gets_containers_unless_the_function_asks_for_a_microvm()
+    {
+        await using var h = new SchedulerHarness();
+        await h.AddNodeAsync("a-kvm", backends: "container,microvm");
+        await h.AddNodeAsync("b-containers");
+        var container = await h.AddFunctionAsync();
+        var microVm = await h.AddFunctionAsync(isolation: "microvm");
+
+        await h.Converger.ConvergeAsync(container.Id, oneMore: false, TestContext.Current.CancellationToken);
+        await h.Converger.ConvergeAsync(microVm.Id, oneMore: false, TestContext.Current.CancellationToken);
+
+        Assert.Equal("container", h.Commands.Started.Single(s => s.FunctionId == container.Id).Spec.Isolation);
+        var vm = h.Commands.Started.Single(s => s.FunctionId == microVm.Id);
+        Assert.Equal("microvm", vm.Spec.Isolation);
+        // Spreading would pick the emptier b, but only a runs microVMs.
+        Assert.Equal("a-kvm", vm.NodeId);
+        Assert.Equal("microvm", (await h.InstancesAsync(microVm.Id)).Single().Isolation);
+    }
+
+    [Fact]
+    public async Task A_tenant_no_longer_trusted_has_its_containers_replaced_by_microvms()
+    {
+        await using var h = new SchedulerHarness();
+        await h.AddNodeAsync("n1", backends: "container,microvm");
+        var function = await h.AddFunctionAsync();
+        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+        await h.RunAllStartedAsync();
+        var container = h.Commands.Started.Single().InstanceId;
+        h.Commands.Clear();
+
+        function.Tenant!.Trusted = false;
+        await h.Db.SaveChangesAsync(TestContext.Current.CancellationToken);
+        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+
+        var vm = Assert.Single(h.Commands.Started);
+        Assert.Equal("microvm", vm.Spec.Isolation);
+        Assert.Empty(h.Commands.Stopped);
+        await h.ReportAsync(vm.InstanceId, "n1", "Running");
+        Assert.Equal(container, Assert.Single(h.Commands.Stopped).InstanceId);
     }
 
     [Fact]

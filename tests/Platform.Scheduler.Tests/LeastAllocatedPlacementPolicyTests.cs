@@ -49,4 +49,14 @@ public sealed class LeastAllocatedPlacementPolicyTests
 
         Assert.Equal("n1", chosen?.NodeId);
     }
+
+    [Fact]
+    public void Only_nodes_that_run_the_isolation_are_candidates()
+    {
+        NodeCapacity[] nodes = [new("containers", 1000, 0), new("kvm", 1000, 500, ["container", "microvm"])];
+
+        Assert.Equal("kvm", _policy.Choose(nodes, 128, "microvm")?.NodeId);
+        Assert.Equal("containers", _policy.Choose(nodes, 128, "container")?.NodeId);
+        Assert.Null(_policy.Choose([nodes[0]], 128, "microvm"));
+    }
 }

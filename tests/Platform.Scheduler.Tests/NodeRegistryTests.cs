@@ -25,6 +25,22 @@ public sealed class NodeRegistryTests
     }
 
     [Fact]
+    public async Task A_node_that_gains_the_microvm_backend_takes_the_waiting_microvm_instances()
+    {
+        await using var h = new SchedulerHarness();
+        await h.Registry.HeartbeatAsync(Beat("n1", h.Clock.GetUtcNow()), TestContext.Current.CancellationToken);
+        var function = await h.AddFunctionAsync(trusted: false);
+        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+        Assert.Empty(h.Commands.Started);
+
+        await h.Registry.HeartbeatAsync(Beat("n1", h.Clock.GetUtcNow()) with { Backends = ["container", "microvm"] }, TestContext.Current.CancellationToken);
+
+        Assert.Equal("container,microvm", (await h.Db.Nodes.AsNoTracking().SingleAsync(TestContext.Current.CancellationToken)).Backends);
+        var start = Assert.Single(h.Commands.Started);
+        Assert.Equal(("n1", "microvm"), (start.NodeId, start.Spec.Isolation));
+    }
+
+    [Fact]
     public async Task Instances_the_scheduler_does_not_want_are_stopped()
     {
         await using var h = new SchedulerHarness();

@@ -43,18 +43,21 @@ internal sealed class SchedulerHarness : IAsyncDisposable
     public InstanceStatusRecorder Recorder { get; }
     public NodeRegistry Registry { get; }
 
-    public async Task<Node> AddNodeAsync(string id, int memoryMiB = 4096, NodeState state = NodeState.Ready, bool cordoned = false)
+    public async Task<Node> AddNodeAsync(string id, int memoryMiB = 4096, NodeState state = NodeState.Ready, bool cordoned = false, string backends = "container")
     {
-        var node = new Node { Id = id, MemoryMiB = memoryMiB, Cpus = 2, State = state, Cordoned = cordoned, LastHeartbeat = Clock.GetUtcNow() };
+        var node = new Node { Id = id, MemoryMiB = memoryMiB, Cpus = 2, State = state, Cordoned = cordoned, Backends = backends, LastHeartbeat = Clock.GetUtcNow() };
         Db.Nodes.Add(node);
         await Db.SaveChangesAsync(TestContext.Current.CancellationToken);
         return node;
     }
 
-    /// <summary>A function with <paramref name="versions"/> versions (digests "sha256:" + n repeated), version 1 active.</summary>
-    public async Task<Function> AddFunctionAsync(int minInstances = 1, int maxInstances = 10, int memoryMiB = 128, int versions = 1)
+    /// <summary>
+    /// A function with <paramref name="versions"/> versions (digests "sha256:" + n repeated), version 1 active, of a
+    /// trusted tenant (containers) unless <paramref name="trusted"/> is false.
+    /// </summary>
+    public async Task<Function> AddFunctionAsync(int minInstances = 1, int maxInstances = 10, int memoryMiB = 128, int versions = 1, bool trusted = true, string? isolation = null)
     {
-        var tenant = new Tenant { Name = "t" + Guid.NewGuid().ToString("N")[..8] };
+        var tenant = new Tenant { Name = "t" + Guid.NewGuid().ToString("N")[..8], Trusted = trusted };
         var function = new Function
         {
             TenantId = tenant.Id,
@@ -69,7 +72,7 @@ internal sealed class SchedulerHarness : IAsyncDisposable
             {
                 Number = n,
                 Digest = Digest(n),
-                Settings = new FunctionSettings { MinInstances = minInstances, MaxInstances = maxInstances, MemoryMiB = memoryMiB, Env = { ["V"] = n.ToString() } },
+                Settings = new FunctionSettings { MinInstances = minInstances, MaxInstances = maxInstances, MemoryMiB = memoryMiB, Isolation = isolation, Env = { ["V"] = n.ToString() } },
             });
         }
 

@@ -148,6 +148,13 @@ namespace Platform.Data.Postgres.Migrations
                     b.Property<Guid>("FunctionId")
                         .HasColumnType("uuid");
 
+                    b.Property<string>("Isolation")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasDefaultValue("container");
+
                     b.Property<string>("NodeId")
                         .HasMaxLength(253)
                         .HasColumnType("character varying(253)");
@@ -184,6 +191,13 @@ namespace Platform.Data.Postgres.Migrations
 
                     b.Property<int>("AllocatedMemoryMiB")
                         .HasColumnType("integer");
+
+                    b.Property<string>("Backends")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasDefaultValue("container");
 
                     b.Property<bool>("Cordoned")
                         .HasColumnType("boolean");

@@ -29,9 +29,19 @@ internal sealed class RootDisk(string cacheDir)
         var image = Path.Combine(CacheDir, digest.Value + ".ext4");
         if (File.Exists(image))
             return image;
-        Directory.CreateDirectory(CacheDir);
-        // Built under a unique name and renamed: concurrent creates of one bundle never see a half-built image.
-        var temp = Path.Combine(CacheDir, $".{digest.Value}.{Environment.ProcessId}.{Random.Shared.Next():x8}");
+        Build(rootfs, image, digest);
+        return image;
+    }
+
+    /// <summary>
+    /// Writes the image of <paramref name="rootfs"/> to <paramref name="image"/>, sized by <paramref name="digest"/>.
+    /// Built under a unique name and renamed: a concurrent reader never sees a half-built image.
+    /// </summary>
+    public static void Build(string rootfs, string image, RootfsDigest digest)
+    {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(image))!;
+        Directory.CreateDirectory(directory);
+        var temp = Path.Combine(directory, $".{Path.GetFileName(image)}.{Environment.ProcessId}.{Random.Shared.Next():x8}");
         try
         {
             var size = Math.Max(MinimumBytes, (digest.Bytes + digest.Entries * 4096L) * 3 / 2);
@@ -42,7 +52,6 @@ internal sealed class RootDisk(string cacheDir)
         {
             File.Delete(temp);
         }
-        return image;
     }
 
     /// <summary>Removes cached images whose digest no container uses any more.</summary>

@@ -1,0 +1,42 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Platform.Data.Postgres.Migrations
+{
+    /// <inheritdoc />
+    public partial class Backends : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<string>(
+                name: "Backends",
+                table: "Nodes",
+                type: "character varying(256)",
+                maxLength: 256,
+                nullable: false,
+                defaultValue: "container");
+
+            migrationBuilder.AddColumn<string>(
+                name: "Isolation",
+                table: "Instances",
+                type: "character varying(16)",
+                maxLength: 16,
+                nullable: false,
+                defaultValue: "container");
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropColumn(
+                name: "Backends",
+                table: "Nodes");
+
+            migrationBuilder.DropColumn(
+                name: "Isolation",
+                table: "Instances");
+        }
+    }
+}
