@@ -104,10 +104,14 @@ internal sealed partial class InstanceManager(
                 throw new InstanceStartException($"isolation '{command.Spec.Isolation}' is not available on node {_options.Id}: {missing}");
             }
 
+            // Where a start's time goes (a microVM's create is its boot until the guest agent answers).
+            var phases = new StartPhases(time);
             var bundle = await bundles.GetAsync(command.Digest, token);
+            phases.End("bundle");
             var vm = instance.IsMicroVm
                 ? new InstanceSpecBuilder.MicroVm(backends.GuestKernel!, await disks.GetAsync(command.Digest, command.FunctionId, bundle, token))
                 : null;
+            phases.End("disk");
             Directory.CreateDirectory(instance.Directory);
 
             var (stdout, stdoutEnd) = OutputChannel.Create();
@@ -127,6 +131,8 @@ internal sealed partial class InstanceManager(
                 instance.Pid = created.Pid;
             }
 
+            phases.End("create");
+
             if (!instance.IsMicroVm)
             {
                 // A VM is reached over its vsock device; a container through its network namespace.
@@ -134,11 +140,13 @@ internal sealed partial class InstanceManager(
             }
 
             await runtime.StartAsync(instance.ContainerId, token);
+            phases.End("start");
             instance.Exited = runtime.WaitAsync(instance.ContainerId, _shutdown.Token);
             await probe.WaitReadyAsync(instance, instance.Exited, _options.StartTimeout, token);
+            phases.End("ready");
 
             instance.Running = true;
-            LogRunning(logger, instance.Id, command.Tenant, command.Function, command.Version, command.Spec.Isolation, instance.Pid);
+            LogRunning(logger, instance.Id, command.Tenant, command.Function, command.Version, command.Spec.Isolation, instance.Pid, phases.ToString());
             await ReportAsync(instance.Id, "Running", null);
             _ = WatchAsync(instance);
         }
@@ -279,8 +287,8 @@ internal sealed partial class InstanceManager(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Instance {InstanceId} of {Tenant}/{Function} v{Version} is running in a {Isolation} (pid {Pid})")]
-    private static partial void LogRunning(ILogger logger, Guid instanceId, string tenant, string function, int version, string isolation, int pid);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Instance {InstanceId} of {Tenant}/{Function} v{Version} is running in a {Isolation} (pid {Pid}; {Phases})")]
+    private static partial void LogRunning(ILogger logger, Guid instanceId, string tenant, string function, int version, string isolation, int pid, string phases);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Instance {InstanceId} failed to start: {Reason}")]
     private static partial void LogStartFailed(ILogger logger, Exception exception, Guid instanceId, string reason);

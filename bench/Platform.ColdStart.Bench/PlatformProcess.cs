@@ -1,0 +1,105 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+
+namespace Platform.ColdStart.Bench;
+
+/// <summary>
+/// The embedded platform as `dotnet run --project api` runs it, in its own process with its own data directory,
+/// runtime root and cgroup parent, on a free loopback port. Its node agent logs each start's phases; those lines
+/// are kept by tenant/function for the breakdown.
+/// </summary>
+internal sealed partial class PlatformProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly string _temp;
+
+    private PlatformProcess(Process process, string temp, Uri url, string adminKey)
+    {
+        _process = process;
+        _temp = temp;
+        Url = url;
+        AdminKey = adminKey;
+    }
+
+    public Uri Url { get; }
+    public string AdminKey { get; }
+
+    /// <summary>"tenant/function" → the phases of its last start ("bundle 3 ms, disk 0 ms, ...").</summary>
+    public ConcurrentDictionary<string, string> Phases { get; } = new();
+
+    public static PlatformProcess Start(string repo)
+    {
+        var api = new[] { "Release", "Debug" }
+            .Select(c => Path.Combine(repo, "api", "bin", c, "net10.0", "Platform.Api.dll"))
+            .Where(File.Exists)
+            .OrderByDescending(File.GetLastWriteTimeUtc)
+            .FirstOrDefault() ?? throw new InvalidOperationException("build the api first (dotnet build Platform.sln)");
+        var temp = Directory.CreateTempSubdirectory("platform-coldstart-").FullName;
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        var adminKey = "pa_bench-" + suffix;
+        int port;
+        using (var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+        {
+            probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            port = ((IPEndPoint)probe.LocalEndPoint!).Port;
+        }
+
+        var start = new ProcessStartInfo("dotnet", [api, "--urls", $"http://127.0.0.1:{port}"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            Environment =
+            {
+                ["Platform__DataDir"] = Path.Combine(temp, "data"),
+                ["Platform__AdminKey"] = adminKey,
+                ["Platform__Node__RuntimeRoot"] = Path.Combine(temp, "run"),
+                ["Platform__Node__CgroupParent"] = "/platform-coldstart-" + suffix,
+                ["Platform__Node__HeartbeatInterval"] = "00:00:01",
+                ["Platform__Node__StartTimeout"] = "00:03:00",
+                ["Platform__Gateway__ColdStartTimeout"] = "00:03:00",
+            },
+        };
+        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the platform");
+        var platform = new PlatformProcess(process, temp, new Uri($"http://127.0.0.1:{port}/"), adminKey);
+        process.OutputDataReceived += (_, e) => platform.Read(e.Data);
+        process.ErrorDataReceived += (_, e) => platform.Read(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return platform;
+    }
+
+    private void Read(string? line)
+    {
+        if (line is not null && RunningLine().Match(line) is { Success: true } match)
+        {
+            Phases[match.Groups[1].Value] = match.Groups[2].Value;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            // TERM: the host stops every instance on its way out.
+            Tmds.Linux.LibC.kill(_process.Id, Tmds.Linux.LibC.SIGTERM);
+            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            try
+            {
+                await _process.WaitForExitAsync(wait.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+        }
+
+        _process.Dispose();
+        Directory.Delete(_temp, recursive: true);
+    }
+
+    [GeneratedRegex(@" of (\S+/\S+) v\d+ is running in a \w+ \(pid \d+; (.+)\)")]
+    private static partial Regex RunningLine();
+}
