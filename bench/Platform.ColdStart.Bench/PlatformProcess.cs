@@ -30,6 +30,13 @@ internal sealed partial class PlatformProcess : IAsyncDisposable
     /// <summary>"tenant/function" → the phases of its last start ("bundle 3 ms, disk 0 ms, ...").</summary>
     public ConcurrentDictionary<string, string> Phases { get; } = new();
 
+    /// <summary>Its last lines of output, for a failure message.</summary>
+    public string Tail => string.Join('\n', _tail);
+
+    public bool HasExited => _process.HasExited;
+
+    private readonly ConcurrentQueue<string> _tail = new();
+
     public static PlatformProcess Start(string repo)
     {
         var api = new[] { "Release", "Debug" }
@@ -73,7 +80,17 @@ internal sealed partial class PlatformProcess : IAsyncDisposable
 
     private void Read(string? line)
     {
-        if (line is not null && RunningLine().Match(line) is { Success: true } match)
+        if (line is null)
+        {
+            return;
+        }
+
+        _tail.Enqueue(line);
+        while (_tail.Count > 40 && _tail.TryDequeue(out _))
+        {
+        }
+
+        if (RunningLine().Match(line) is { Success: true } match)
         {
             Phases[match.Groups[1].Value] = match.Groups[2].Value;
         }

@@ -35,7 +35,7 @@ internal static class Program
         var verdict = await KvmSpeedProbe.MeasureAsync(TimeSpan.FromSeconds(2));
         await using var platform = PlatformProcess.Start(repo);
         using var http = new HttpClient { BaseAddress = platform.Url, Timeout = TimeSpan.FromMinutes(4) };
-        var backends = await WaitForNodeAsync(http, platform.AdminKey);
+        var backends = await WaitForNodeAsync(http, platform);
         var kinds = new List<(string Tenant, string Label)> { ("bench-container", "container") };
         if (backends.Contains("microvm"))
         {
@@ -115,9 +115,10 @@ internal static class Program
             .ToDictionary(p => p[0], p => double.Parse(p[1], CultureInfo.InvariantCulture));
     }
 
-    private static async Task<IReadOnlyList<string>> WaitForNodeAsync(HttpClient http, string adminKey)
+    private static async Task<IReadOnlyList<string>> WaitForNodeAsync(HttpClient http, PlatformProcess platform)
     {
-        for (var i = 0; i < 600; i++)
+        var adminKey = platform.AdminKey;
+        for (var i = 0; i < 600 && !platform.HasExited; i++)
         {
             try
             {
@@ -137,7 +138,7 @@ internal static class Program
             await Task.Delay(500);
         }
 
-        throw new TimeoutException("the platform's node never registered");
+        throw new TimeoutException($"the platform's node never registered; its last output:\n{platform.Tail}");
     }
 
     private static async Task<string> CreateTenantAsync(HttpClient http, string adminKey, string tenant, bool trusted)
