@@ -65,6 +65,19 @@ public sealed class NodeAgentOptions
     /// </summary>
     public string? GuestKernel { get; set; }
 
+    /// <summary>
+    /// Whether instances get a user namespace (container root is an unprivileged host uid) where the host allows
+    /// them (probed at start with <c>unshare --user</c>).
+    /// </summary>
+    public bool UserNamespaces { get; set; } = true;
+
+    /// <summary>
+    /// The first host uid/gid of the 65536 that container uids 0–65535 map to: far above the ranges
+    /// /etc/subuid hands to users, so no host user or rootless container shares them.
+    /// </summary>
+    [Range(65536, 4_000_000_000)]
+    public long UserNamespaceHostId { get; set; } = 2_000_000_000;
+
     /// <summary>Log lines kept in memory per function for the logs endpoint.</summary>
     [Range(1, 1_000_000)]
     public int LogTailLines { get; set; } = 1000;

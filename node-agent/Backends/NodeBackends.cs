@@ -29,8 +29,13 @@ internal sealed partial class NodeBackends
             _unavailable[Isolation.MicroVm] = microVm;
         }
 
-        LogProbed(logger, options.Value.Id, string.Join(", ", Available), microVm ?? "available");
+        var userNamespaces = options.Value.UserNamespaces ? ProbeUserNamespaces() : "off (Platform:Node:UserNamespaces)";
+        UserNamespaces = userNamespaces is null;
+        LogProbed(logger, options.Value.Id, string.Join(", ", Available), microVm ?? "available", userNamespaces ?? "available");
     }
+
+    /// <summary>Whether instances run in a user namespace (configured, and the host allows them).</summary>
+    public bool UserNamespaces { get; }
 
     public IReadOnlyList<string> Available { get; }
 
@@ -60,6 +65,31 @@ internal sealed partial class NodeBackends
         return File.Exists(kernel) ? null : $"the guest kernel {kernel} does not exist";
     }
 
+    // Tried, not inferred: besides max_user_namespaces, a chrooted agent (the KVM lab's) or a seccomp-confined one
+    // is refused, and then instances run without a user namespace rather than not at all.
+    private static string? ProbeUserNamespaces()
+    {
+        try
+        {
+            using var unshare = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("unshare", ["--user", "true"])
+            {
+                RedirectStandardError = true,
+            })!;
+            var error = unshare.StandardError.ReadToEnd();
+            if (!unshare.WaitForExit(5000))
+            {
+                unshare.Kill();
+                return "unshare --user did not finish";
+            }
+
+            return unshare.ExitCode == 0 ? null : $"this host refuses them: {error.Trim()}";
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            return $"cannot probe them (unshare from util-linux: {e.Message})";
+        }
+    }
+
     private static string? ResolveGuestKernel(string? configured)
     {
         if (!string.IsNullOrEmpty(configured))
@@ -79,6 +109,6 @@ internal sealed partial class NodeBackends
         return null;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeId} runs: {Backends} (microvm: {MicroVm})")]
-    private static partial void LogProbed(ILogger logger, string nodeId, string backends, string microVm);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeId} runs: {Backends} (microvm: {MicroVm}; user namespaces: {UserNamespaces})")]
+    private static partial void LogProbed(ILogger logger, string nodeId, string backends, string microVm, string userNamespaces);
 }

@@ -125,7 +125,7 @@ internal sealed partial class InstanceManager(
                 {
                     Stdout = stdoutEnd,
                     Stderr = stderrEnd,
-                    Customize = spec => InstanceSpecBuilder.Apply(spec, command, _options, vm),
+                    Customize = spec => InstanceSpecBuilder.Apply(spec, command, _options, vm, backends.UserNamespaces),
                 }, token);
                 instance.Created = true;
                 instance.Pid = created.Pid;

@@ -37,7 +37,8 @@ internal static class InstanceSpecBuilder
     public sealed record MicroVm(string Kernel, string RootDisk);
 
     /// <param name="vm">Null for a Linux container; the machine for a microVM (the function's memory becomes its RAM, its CPU share its vCPUs).</param>
-    public static void Apply(RuntimeSpec spec, StartInstance command, NodeAgentOptions options, MicroVm? vm = null)
+    /// <param name="userNamespace">Whether container root becomes <see cref="NodeAgentOptions.UserNamespaceHostId"/> in a user namespace.</param>
+    public static void Apply(RuntimeSpec spec, StartInstance command, NodeAgentOptions options, MicroVm? vm = null, bool userNamespace = false)
     {
         var settings = command.Spec;
         spec.Hooks = null;
@@ -74,7 +75,14 @@ internal static class InstanceSpecBuilder
         }
 
         var linux = spec.Linux ??= new Linux();
-        linux.Namespaces = BuildNamespaces(linux.Namespaces);
+        linux.Namespaces = BuildNamespaces(linux.Namespaces, userNamespace);
+        // Container uid/gid 0-65535 are an unprivileged host range: a process that got out would be nobody there.
+        // The bundle's own mappings never apply (they could map to host root).
+        IdMapping[]? mapping = userNamespace ? [new IdMapping { ContainerId = 0, HostId = (uint)options.UserNamespaceHostId, Size = 65536 }] : null;
+        linux.UidMappings = mapping?.ToList();
+        linux.GidMappings = mapping?.ToList();
+        // The platform's filter, never the bundle's: one of its own could allow anything.
+        linux.Seccomp = DefaultSeccompProfile.Create();
         linux.Devices = null;
         linux.CgroupsPath = $"{options.CgroupParent.TrimEnd('/')}/{command.InstanceId}";
         // The bundle may mask more, never less ("maskedPaths": [] must not unmask /proc/kcore).
@@ -136,13 +144,19 @@ internal static class InstanceSpecBuilder
         };
     }
 
-    // A fresh namespace of every required kind; the bundle may add others (user, cgroup) but never join a path.
-    private static List<Namespace> BuildNamespaces(List<Namespace>? requested)
+    // A fresh namespace of every required kind (and a user namespace when the node maps one); the bundle may add
+    // a cgroup namespace but never join a path, nor bring a user namespace with its own mappings.
+    private static List<Namespace> BuildNamespaces(List<Namespace>? requested, bool userNamespace)
     {
         var types = RequiredNamespaces.ToList();
+        if (userNamespace)
+        {
+            types.Add("user");
+        }
+
         foreach (var ns in requested ?? [])
         {
-            if (ns.Type is { } type && ns.Path is null && !types.Contains(type))
+            if (ns.Type is { } type && type != "user" && ns.Path is null && !types.Contains(type))
             {
                 types.Add(type);
             }

@@ -42,6 +42,8 @@ public sealed class DeployInvokeTests : IAsyncLifetime
             .Single(i => i.GetProperty("state").GetString() == "running");
         Assert.Equal("container", instance.GetProperty("isolation").GetString());
 
+        await platform.AssertSandboxedAsync("e2e", "echo");
+
         // Upgrade, then roll back.
         await platform.DeployAsync("e2e", "echo", key, v2);
         await platform.InvokeEchoUntilVersionAsync("e2e", "echo", 2);

@@ -21,6 +21,11 @@ internal sealed class EmbeddedPlatform : IAsyncDisposable
     {
         var suffix = Guid.NewGuid().ToString("N")[..8];
         Temp = Directory.CreateTempSubdirectory($"platform-{name}-");
+        // Instances run as an unprivileged host uid (user namespaces): the bundle store below must be reachable.
+        if (OperatingSystem.IsLinux())
+        {
+            File.SetUnixFileMode(Temp.FullName, (UnixFileMode)0b111_101_101);
+        }
         CgroupParent = $"/platform-{name}-{suffix}";
         NodeId = $"{name}-{suffix}";
         var all = new Dictionary<string, string>
@@ -99,6 +104,27 @@ internal sealed class EmbeddedPlatform : IAsyncDisposable
 
         Assert.Fail($"version {version} of {tenant}/{function} never answered; last answer: {last}");
         return last;
+    }
+
+    /// <summary>
+    /// The default sandbox, tried from inside the echo sample's <c>/cgi-bin/sandbox</c> as a hostile tenant would:
+    /// seccomp filter on, no new privileges, root mapped to the node's unprivileged range, namespace, mount and
+    /// clock calls refused, nothing writable but /tmp.
+    /// </summary>
+    public async Task AssertSandboxedAsync(string tenant, string function)
+    {
+        using var probe = await SendAsync(HttpMethod.Get, $"/fn/{tenant}/{function}/cgi-bin/sandbox", null, null, HttpStatusCode.OK);
+        var sandbox = await probe.Content.ReadAsStringAsync(Ct);
+        string[] expected =
+        [
+            "Seccomp:\t2", "NoNewPrivs:\t1", "uid_map=0 2000000000 65536",
+            "unshare=denied: unshare: unshare(0x40000000): Operation not permitted", "mount=denied",
+            "settime=date: can't set date: Operation not permitted", "write-root=denied", "write-tmp=allowed",
+        ];
+        foreach (var line in expected)
+        {
+            Assert.True(sandbox.Contains(line, StringComparison.Ordinal), $"no \"{line}\" in what {tenant}/{function} saw:\n{sandbox}");
+        }
     }
 
     public async Task<JsonElement> GetJsonAsync(string path, string key)

@@ -37,6 +37,11 @@ public sealed class FleetTests(ITestOutputHelper output) : IAsyncLifetime
     {
         SkipUnlessFleetCanRun();
         _temp = Directory.CreateTempSubdirectory("platform-fleet-");
+        // Instances run as an unprivileged host uid (user namespaces): the node agents' bundle stores must be reachable.
+        if (OperatingSystem.IsLinux())
+        {
+            File.SetUnixFileMode(_temp.FullName, (UnixFileMode)0b111_101_101);
+        }
         Task<PostgresServer> postgres = PostgresServer.StartAsync(_temp.FullName, Ct);
         Task<RabbitMqServer> rabbit = RabbitMqServer.StartAsync(_temp.FullName, Ct);
         _postgres = await postgres;

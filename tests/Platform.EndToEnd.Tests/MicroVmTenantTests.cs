@@ -89,6 +89,8 @@ public sealed class MicroVmTenantTests : IAsyncLifetime
         var instance = (await platform.GetJsonAsync("/v1/tenants/guest/functions/echo/instances", key)).EnumerateArray()
             .Single(i => i.GetProperty("state").GetString() == "running");
         Assert.Equal(("microvm", platform.NodeId), (instance.GetProperty("isolation").GetString(), instance.GetProperty("node").GetString()));
+        // Inside the guest the function still runs in the default sandbox (defence in depth).
+        await platform.AssertSandboxedAsync("guest", "echo");
 
         // Its output reaches the logs endpoint.
         await EmbeddedPlatform.EventuallyAsync(async () =>

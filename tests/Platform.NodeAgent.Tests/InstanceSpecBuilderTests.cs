@@ -37,6 +37,56 @@ public sealed class InstanceSpecBuilderTests
     }
 
     [Fact]
+    public void The_platforms_seccomp_filter_replaces_the_bundles_and_compiles()
+    {
+        var spec = Apply(new RuntimeSpec
+        {
+            Linux = new Linux { Seccomp = new Seccomp { DefaultAction = "SCMP_ACT_ALLOW" } },
+        });
+
+        var seccomp = spec.Linux!.Seccomp!;
+        Assert.Equal(("SCMP_ACT_ERRNO", 1u), (seccomp.DefaultAction, seccomp.DefaultErrnoRet));
+        var allowed = seccomp.Syscalls!.Where(r => r.Action == "SCMP_ACT_ALLOW" && r.Args is null).SelectMany(r => r.Names!).ToHashSet();
+        Assert.Contains("read", allowed);
+        Assert.Contains("execve", allowed);
+        foreach (var denied in new[] { "unshare", "setns", "mount", "umount2", "pivot_root", "keyctl", "add_key", "bpf", "ptrace", "perf_event_open", "init_module", "finit_module", "delete_module", "kexec_load", "reboot", "clock_settime", "settimeofday", "adjtimex", "io_uring_setup", "userfaultfd" })
+        {
+            Assert.DoesNotContain(denied, allowed);
+        }
+        var clone = Assert.Single(seccomp.Syscalls!, r => r.Names!.Contains("clone"));
+        Assert.Equal("SCMP_CMP_MASKED_EQ", Assert.Single(clone.Args!).Op);
+        Assert.True(Platform.Runtime.Seccomp.SeccompCompiler.Compile(seccomp).Instructions.Count < 4096);
+    }
+
+    [Fact]
+    public void Container_root_maps_to_the_nodes_unprivileged_range_and_a_bundle_brings_no_mappings_of_its_own()
+    {
+        var bundle = () => new RuntimeSpec
+        {
+            Linux = new Linux
+            {
+                Namespaces = [new Namespace { Type = "user" }],
+                UidMappings = [new IdMapping { ContainerId = 0, HostId = 0, Size = 1 }],
+                GidMappings = [new IdMapping { ContainerId = 0, HostId = 0, Size = 1 }],
+            },
+        };
+
+        var mapped = bundle();
+        InstanceSpecBuilder.Apply(mapped, Command(), new NodeAgentOptions { DataDir = "/tmp", UserNamespaceHostId = 3_000_000 }, userNamespace: true);
+        Assert.Contains(mapped.Linux!.Namespaces!, n => n.Type == "user");
+        foreach (var mapping in new[] { mapped.Linux.UidMappings!, mapped.Linux.GidMappings! })
+        {
+            var only = Assert.Single(mapping);
+            Assert.Equal((0u, 3_000_000u, 65536u), (only.ContainerId, only.HostId, only.Size));
+        }
+
+        var unmapped = Apply(bundle());
+        Assert.DoesNotContain(unmapped.Linux!.Namespaces!, n => n.Type == "user");
+        Assert.Null(unmapped.Linux.UidMappings);
+        Assert.Null(unmapped.Linux.GidMappings);
+    }
+
+    [Fact]
     public void Limits_come_from_the_functions_settings()
     {
         var spec = Apply(new RuntimeSpec { Process = new Process { Args = ["/bin/true"] } });
