@@ -66,7 +66,7 @@ public sealed class FleetTests(ITestOutputHelper output) : IAsyncLifetime
         await SendAsync(HttpMethod.Post, "/v1/tenants/fleet/functions/echo/versions", upload, HttpStatusCode.Created);
         List<JsonElement> running = await WaitForRunningAsync(3);
         var used = running.Select(i => i.GetProperty("node").GetString()!).ToHashSet();
-        Assert.True(used.Count >= 2, $"three instances on {used.Count} node(s): {string.Join(", ", used)}");
+        Assert.True(used.Count >= 2, $"three instances on {used.Count} node(s): {string.Join(", ", used)}; all instances: {await GetStringAsync("/v1/tenants/fleet/functions/echo/instances")}");
 
         // Invoke through the api process; the answer comes from a node process.
         Assert.Contains("version=1", await InvokeAsync());
