@@ -53,7 +53,19 @@ public sealed class GatewayTests
         await platform.Services.GetRequiredService<IBus>().Publish(
             new InstanceReady(instance, functionId, version, "echo", node.AbsoluteUri, DateTimeOffset.UtcNow));
         await ready.WaitForAsync(m => m.InstanceId == instance);
+        await GatewaySeesAsync(platform, functionId, version, instance, present: true);
         return instance;
+    }
+
+    // The recorder's endpoint and the gateway's own get the event independently: wait for the gateway's picture.
+    private static async Task GatewaySeesAsync(PlatformFactory platform, Guid functionId, int version, Guid instance, bool present)
+    {
+        var directory = platform.Services.GetRequiredService<Platform.Api.Gateway.InstanceDirectory>();
+        for (var waited = 0; directory.Candidates(functionId, version).Any(i => i.Id == instance) != present; waited += 10)
+        {
+            Assert.True(waited < 10_000, $"the gateway never saw instance {instance} {(present ? "ready" : "gone")}");
+            await Task.Delay(10, TestContext.Current.CancellationToken);
+        }
     }
 
     [Fact]
@@ -244,6 +256,7 @@ public sealed class GatewayTests
         var gone = await platform.RecordAsync<InstanceGone>();
         await platform.Services.GetRequiredService<IBus>().Publish(new InstanceGone(instance, function, "stopped", DateTimeOffset.UtcNow));
         await gone.WaitForAsync(m => m.InstanceId == instance);
+        await GatewaySeesAsync(platform, function, 1, instance, present: false);
 
         await Expect.ProblemAsync(await platform.WithKey(null).GetAsync("/fn/acme/hello/"), HttpStatusCode.ServiceUnavailable);
         Assert.Equal(1, echo.Requests);
