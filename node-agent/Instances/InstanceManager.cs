@@ -125,7 +125,8 @@ internal sealed partial class InstanceManager(
                 {
                     Stdout = stdoutEnd,
                     Stderr = stderrEnd,
-                    Customize = spec => InstanceSpecBuilder.Apply(spec, command, _options, vm, backends.UserNamespaces),
+                    // The probe speaks for this host's kernel; a microVM's guest runs ours, which always has them.
+                    Customize = spec => InstanceSpecBuilder.Apply(spec, command, _options, vm, userNamespace: vm is not null || backends.UserNamespaces),
                 }, token);
                 instance.Created = true;
                 instance.Pid = created.Pid;
