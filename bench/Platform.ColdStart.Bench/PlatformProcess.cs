@@ -62,6 +62,8 @@ internal sealed partial class PlatformProcess : IAsyncDisposable
             {
                 ["Platform__DataDir"] = Path.Combine(temp, "data"),
                 ["Platform__AdminKey"] = adminKey,
+                // Not the host name, which may be no valid node id (the KVM lab's is "(none)").
+                ["Platform__Node__Id"] = "coldstart-" + suffix,
                 ["Platform__Node__RuntimeRoot"] = Path.Combine(temp, "run"),
                 ["Platform__Node__CgroupParent"] = "/platform-coldstart-" + suffix,
                 ["Platform__Node__HeartbeatInterval"] = "00:00:01",
