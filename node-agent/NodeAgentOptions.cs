@@ -50,6 +50,10 @@ public sealed class NodeAgentOptions
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan StopGracePeriod { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>How often a running instance's cgroup is checked for OOM kills (an OOM-killed instance is replaced).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
+    public TimeSpan OomCheckInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Size of each instance's writable /tmp (tmpfs; counts against its memory limit).</summary>
     [Range(1, 1 << 20)]
     public int TmpSizeMiB { get; set; } = 64;

@@ -166,12 +166,25 @@ internal sealed partial class InstanceManager(
         }
     }
 
+    // Watches a running instance until it ends: its process exits, or the kernel's OOM killer ends any of its
+    // processes. As Lambda does, an instance that ran out of memory is not trusted to go on (a worker or a
+    // request's child may be gone while the server still answers), so it is ended and reported, and the
+    // scheduler replaces it.
     private async Task WatchAsync(LocalInstance instance)
     {
-        int status;
+        string reason;
         try
         {
-            status = await instance.Exited!;
+            var exited = instance.Exited!;
+            while (!exited.IsCompleted && await OomKillsAsync(instance) == 0)
+            {
+                await Task.WhenAny(exited, Task.Delay(_options.OomCheckInterval, time, _shutdown.Token));
+            }
+
+            var oomKills = await OomKillsAsync(instance);
+            reason = oomKills > 0
+                ? $"out of memory: the kernel's OOM killer ended {oomKills} of its processes at the {instance.Command.Spec.MemoryMiB} MiB limit"
+                : $"the process exited with status {await exited}";
         }
         catch (OperationCanceledException)
         {
@@ -180,7 +193,7 @@ internal sealed partial class InstanceManager(
         catch (Exception ex)
         {
             LogWatchFailed(logger, ex, instance.Id);
-            status = -1;
+            reason = $"watching its process failed: {ex.Message}";
         }
 
         if (instance.StopRequested)
@@ -188,9 +201,22 @@ internal sealed partial class InstanceManager(
             return;
         }
 
-        LogExited(logger, instance.Id, status);
+        LogEnded(logger, instance.Id, reason);
         await TeardownAsync(instance);
-        await ReportAsync(instance.Id, "Failed", $"the process exited with status {status}");
+        await ReportAsync(instance.Id, "Failed", reason);
+    }
+
+    // The cgroup is gone once the container is deleted; until then it keeps the count after the process exits.
+    private async Task<ulong> OomKillsAsync(LocalInstance instance)
+    {
+        try
+        {
+            return (await runtime.GetStatsAsync(instance.ContainerId, _shutdown.Token)).OomKills;
+        }
+        catch (RuntimeException)
+        {
+            return 0;
+        }
     }
 
     private async Task StopCoreAsync(LocalInstance instance)
@@ -294,8 +320,8 @@ internal sealed partial class InstanceManager(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Instance {InstanceId} failed to start: {Reason}")]
     private static partial void LogStartFailed(ILogger logger, Exception exception, Guid instanceId, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Instance {InstanceId} exited with status {Status}")]
-    private static partial void LogExited(ILogger logger, Guid instanceId, int status);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Instance {InstanceId} ended: {Reason}")]
+    private static partial void LogEnded(ILogger logger, Guid instanceId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Instance {InstanceId}: waiting for its process failed")]
     private static partial void LogWatchFailed(ILogger logger, Exception exception, Guid instanceId);

@@ -13,10 +13,13 @@ internal static class InstanceSpecBuilder
 {
     private const long CpuPeriodMicros = 100_000;
 
-    /// <summary>runc's default capabilities, less MKNOD and AUDIT_WRITE which functions do not need.</summary>
+    /// <summary>
+    /// runc's default capabilities, less MKNOD and AUDIT_WRITE which functions do not need, and NET_RAW: raw and
+    /// packet sockets let a process forge traffic, and an HTTP function has no use for them.
+    /// </summary>
     private static readonly HashSet<string> AllowedCapabilities =
     [
-        "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID",
+        "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_SETGID", "CAP_SETUID",
         "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL",
     ];
 
@@ -62,6 +65,7 @@ internal static class InstanceSpecBuilder
 
         spec.Mounts = (spec.Mounts ?? [])
             .Where(IsPseudoFilesystem)
+            .Select(Harden)
             .ToList();
         if (!spec.Mounts.Any(m => m.Destination == "/tmp"))
         {
@@ -94,7 +98,8 @@ internal static class InstanceSpecBuilder
         // Only the platform's limits: a bundle's unified/blockIO/hugepage knobs could lift them.
         linux.Resources = new Resources
         {
-            Memory = new MemoryResources { Limit = settings.MemoryMiB * 1024L * 1024L },
+            // memory+swap equal to memory: a function over its limit is OOM-killed, never swapped to the host's disk.
+            Memory = new MemoryResources { Limit = settings.MemoryMiB * 1024L * 1024L, Swap = settings.MemoryMiB * 1024L * 1024L },
             Cpu = new CpuResources { Period = CpuPeriodMicros, Quota = settings.CpuMillis * CpuPeriodMicros / 1000 },
             Pids = new PidsResources { Limit = options.PidsLimit },
             Devices = DefaultDeviceRules(),
@@ -169,6 +174,21 @@ internal static class InstanceSpecBuilder
         mount.Type is { } type && AllowedMountTypes.Contains(type)
         && !(mount.Source ?? "").Contains('/')
         && !(mount.Options ?? []).Any(o => o is "bind" or "rbind");
+
+    // sysfs and cgroupfs describe the host: read-only whatever the bundle asked. None of proc, sysfs and cgroupfs
+    // gets set-uid programs, device nodes or executables (tmpfs and devpts keep theirs: /dev needs its nodes).
+    private static Mount Harden(Mount mount)
+    {
+        if (mount.Type is not ("proc" or "sysfs" or "cgroup" or "cgroup2"))
+        {
+            return mount;
+        }
+
+        var options = (mount.Options ?? []).Where(o => o is not ("rw" or "suid" or "dev" or "exec")).ToList();
+        options.AddRange(mount.Type == "proc" ? ["nosuid", "nodev", "noexec"] : ["ro", "nosuid", "nodev", "noexec"]);
+        mount.Options = options.Distinct().ToList();
+        return mount;
+    }
 
     private static List<DeviceCgroup> DefaultDeviceRules() =>
     [

@@ -23,6 +23,8 @@ internal sealed class HostCgroupProvider : ICgroupProvider
 
         public IReadOnlyList<int> GetPids() => cgroup.GetPids();
 
+        public CgroupStats GetStats() => cgroup.GetStats();
+
         public void KillAll() => cgroup.KillAll();
 
         public void Destroy() => cgroup.Destroy();

@@ -28,6 +28,9 @@ internal interface ICgroupHandle
 
     IReadOnlyList<int> GetPids();
 
+    /// <summary>Memory, OOM kills, CPU and pids of the cgroup now.</summary>
+    Cgroups.CgroupStats GetStats();
+
     /// <summary>SIGKILLs every process in the cgroup without racing against forks.</summary>
     void KillAll();
 

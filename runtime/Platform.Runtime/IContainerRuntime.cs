@@ -22,6 +22,9 @@ public interface IContainerRuntime
 
     Task<IReadOnlyList<ContainerState>> ListAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>The container's cgroup counters now: memory use and limit hits, OOM kills, CPU time, pids.</summary>
+    Task<Cgroups.CgroupStats> GetStatsAsync(string id, CancellationToken cancellationToken = default);
+
     /// <summary>
     /// A stream to <paramref name="port"/> inside a microVM container (over its vsock device, relayed by the guest
     /// agent to the guest's 127.0.0.1). A Linux container shares the host kernel, so its caller dials into its

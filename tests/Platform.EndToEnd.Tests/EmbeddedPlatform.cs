@@ -107,24 +107,35 @@ internal sealed class EmbeddedPlatform : IAsyncDisposable
     }
 
     /// <summary>
-    /// The default sandbox, tried from inside the echo sample's <c>/cgi-bin/sandbox</c> as a hostile tenant would:
-    /// seccomp filter on, no new privileges, root mapped to the node's unprivileged range, namespace, mount and
-    /// clock calls refused, nothing writable but /tmp.
+    /// The default sandbox, tried from inside the echo sample's <c>/cgi-bin/sandbox</c> (samples/echo/sandbox-probe.c)
+    /// as a hostile tenant would: seccomp filter on, no new privileges, root mapped to the node's unprivileged
+    /// range; namespace, mount, tracing, module, raw socket, keyring, bpf, perf and clock calls refused; nothing
+    /// writable but /tmp; a server on the host's 127.0.0.1 out of reach; a fork bomb stopped by the pids limit.
     /// </summary>
     public async Task AssertSandboxedAsync(string tenant, string function)
     {
-        using var probe = await SendAsync(HttpMethod.Get, $"/fn/{tenant}/{function}/cgi-bin/sandbox", null, null, HttpStatusCode.OK);
+        using var hostServer = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        hostServer.Start();
+        var port = ((IPEndPoint)hostServer.LocalEndpoint).Port;
+        using var probe = await SendAsync(HttpMethod.Get, $"/fn/{tenant}/{function}/cgi-bin/sandbox?{port}", null, null, HttpStatusCode.OK);
         var sandbox = await probe.Content.ReadAsStringAsync(Ct);
-        string[] expected =
-        [
-            "Seccomp:\t2", "NoNewPrivs:\t1", "uid_map=0 2000000000 65536",
-            "unshare=denied: unshare: unshare(0x40000000): Operation not permitted", "mount=denied",
-            "settime=date: can't set date: Operation not permitted", "write-root=denied", "write-tmp=allowed",
-        ];
+        List<string> expected = ["Seccomp:\t2", "NoNewPrivs:\t1", "CapEff:\t00000000000004e0", "uid_map=0 2000000000 65536", "write-tmp=allowed"];
+        expected.AddRange(new[] { "unshare", "mount", "setns", "ptrace", "module", "raw-socket", "packet-socket", "keyring", "settime", "bpf", "perf", "sethostname" }
+            .Select(call => $"{call}=denied: EPERM"));
+        expected.AddRange(new[] { "root", "etc", "usr", "var", "sys" }.Select(place => $"write-{place}=denied: EROFS"));
+        // /proc/sys is read-only too, but its files belong to the host's root, whom the user namespace does not map.
+        expected.Add("write-proc-sys=denied: EACCES");
+        // The instance's network namespace has its own loopback: the host's 127.0.0.1 is another machine to it.
+        expected.Add("host-loopback=denied: ECONNREFUSED");
         foreach (var line in expected)
         {
             Assert.True(sandbox.Contains(line, StringComparison.Ordinal), $"no \"{line}\" in what {tenant}/{function} saw:\n{sandbox}");
         }
+
+        var forks = System.Text.RegularExpressions.Regex.Match(sandbox, @"forks=(\d+) stopped: EAGAIN");
+        Assert.True(forks.Success, $"the fork bomb was not stopped:\n{sandbox}");
+        Assert.InRange(int.Parse(forks.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), 1, 1024);
+        Assert.False(hostServer.Pending(), "a connection from inside the function reached the host's 127.0.0.1");
     }
 
     public async Task<JsonElement> GetJsonAsync(string path, string key)

@@ -192,4 +192,26 @@ public sealed class InstanceSpecBuilderTests
         Assert.Null(spec.Linux.Resources.BlockIo);
         Assert.Equal(256L * 1024 * 1024, spec.Linux.Resources.Memory!.Limit);
     }
+
+    [Fact]
+    public void Kernel_filesystems_are_hardened_and_raw_sockets_are_not_granted()
+    {
+        var spec = Apply(new RuntimeSpec
+        {
+            Mounts =
+            [
+                new Mount { Destination = "/sys", Source = "sysfs", Type = "sysfs", Options = ["rw", "exec"] },
+                new Mount { Destination = "/proc", Source = "proc", Type = "proc", Options = ["suid"] },
+                new Mount { Destination = "/dev", Source = "tmpfs", Type = "tmpfs", Options = ["mode=755"] },
+            ],
+            Process = new Process { Capabilities = new Capabilities { Bounding = ["CAP_NET_RAW", "CAP_KILL"], Effective = ["CAP_NET_RAW"] } },
+        });
+
+        Assert.Equal(["ro", "nosuid", "nodev", "noexec"], spec.Mounts!.Single(m => m.Destination == "/sys").Options);
+        Assert.Equal(["nosuid", "nodev", "noexec"], spec.Mounts!.Single(m => m.Destination == "/proc").Options);
+        // /dev keeps its device nodes usable.
+        Assert.Equal(["mode=755"], spec.Mounts!.Single(m => m.Destination == "/dev").Options);
+        Assert.Equal(["CAP_KILL"], spec.Process!.Capabilities!.Bounding);
+        Assert.Empty(spec.Process.Capabilities.Effective!);
+    }
 }

@@ -41,6 +41,8 @@ internal sealed class FakeCgroups(FakeSyscalls syscalls) : ICgroupProvider
 
         public IReadOnlyList<int> GetPids() => Members.Where(p => syscalls.Get(p) is { State: not 'Z' }).ToList();
 
+        public Platform.Runtime.Cgroups.CgroupStats GetStats() => new() { PidsCurrent = (ulong)GetPids().Count };
+
         public void KillAll()
         {
             KillAllCalls++;

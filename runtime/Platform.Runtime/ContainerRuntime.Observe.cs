@@ -1,3 +1,4 @@
+using Platform.Runtime.Cgroups;
 using Platform.Runtime.Validation;
 
 namespace Platform.Runtime;
@@ -13,5 +14,16 @@ public sealed partial class ContainerRuntime
             return Task.FromResult(_cgroups.Open(path, id).GetPids());
         IReadOnlyList<int> single = state is not null && _store.IsAlive(state) ? [state.Pid] : [];
         return Task.FromResult(single);
+    }
+
+    /// <summary>
+    /// The container's cgroup counters now (runc's `events --stats`): memory, OOM kills, CPU, pids. A container
+    /// without a cgroup of its own reads all zeros.
+    /// </summary>
+    public Task<CgroupStats> GetStatsAsync(string id, CancellationToken cancellationToken = default)
+    {
+        ContainerId.Validate(id);
+        var state = _store.Read(id) ?? throw new RuntimeException($"container \"{id}\" is still being created");
+        return Task.FromResult(state.CgroupPath is { } path ? _cgroups.Open(path, id).GetStats() : new CgroupStats());
     }
 }
