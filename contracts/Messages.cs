@@ -3,7 +3,9 @@ namespace Platform.Contracts;
 /// <summary>
 /// The settings an instance runs with, as carried on the bus (a copy of the version's settings).
 /// <paramref name="Isolation"/> is the backend it must run on, already resolved by the tenant policy
-/// (<see cref="Contracts.Isolation.For"/>): a node never runs it in anything weaker.
+/// (<see cref="Contracts.Isolation.For"/>): a node never runs it in anything weaker. <paramref name="Secrets"/>
+/// names the function's secrets, never their values: the node agent fetches those from the api over HTTP
+/// (node token) only when the list is not empty, so no value ever travels through the message broker.
 /// </summary>
 public sealed record InstanceSpec(
     int MemoryMiB,
@@ -12,7 +14,8 @@ public sealed record InstanceSpec(
     int Concurrency,
     int Port,
     IReadOnlyDictionary<string, string> Env,
-    string Isolation);
+    string Isolation,
+    IReadOnlyList<string>? Secrets = null);
 
 /// <summary>api → scheduler: a function's active version changed (deploy, activate, rollback, settings): converge its instances.</summary>
 public sealed record FunctionActivated(

@@ -4,13 +4,14 @@ using Platform.Data.Entities;
 
 namespace Platform.Data;
 
-/// <summary>The platform's state: tenants, keys, functions and versions (api), nodes and instances (scheduler).</summary>
+/// <summary>The platform's state: tenants, keys, functions, versions and secrets (api), nodes and instances (scheduler).</summary>
 public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> options) : DbContext(options)
 {
     public DbSet<Tenant> Tenants => Set<Tenant>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<Function> Functions => Set<Function>();
     public DbSet<FunctionVersion> FunctionVersions => Set<FunctionVersion>();
+    public DbSet<FunctionSecret> FunctionSecrets => Set<FunctionSecret>();
     public DbSet<Instance> Instances => Set<Instance>();
     public DbSet<Node> Nodes => Set<Node>();
 

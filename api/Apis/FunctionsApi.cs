@@ -66,7 +66,7 @@ internal static class FunctionsApi
         {
             return ApiProblems.Invalid("function", ResourceNames.Rule);
         }
-        request ??= new FunctionSettingsRequest(null, null, null, null, null, null, null, null, null, null);
+        request ??= FunctionSettingsRequest.None;
         Function? existing = await db.FindFunctionAsync(found, function, cancellationToken);
         FunctionSettings settings = FunctionSettingsRules.Merge(existing?.Settings ?? new FunctionSettings(), request);
         Dictionary<string, string[]> errors = FunctionSettingsRules.Validate(settings);
@@ -104,14 +104,7 @@ internal static class FunctionsApi
         }
         existing.Settings = settings;
         existing.UpdatedAt = DateTimeOffset.UtcNow;
-        FunctionVersion? activated = null;
-        if (existing.ActiveVersion is { } active)
-        {
-            FunctionVersion current = await db.FunctionVersions.AsNoTracking()
-                .SingleAsync(v => v.FunctionId == existing.Id && v.Number == active, cancellationToken);
-            activated = await VersionNumbers.AddAsync(db, existing, current.Digest, current.SizeBytes, cancellationToken);
-            existing.ActiveVersion = activated.Number;
-        }
+        FunctionVersion? activated = await VersionNumbers.AddFromActiveAsync(db, existing, cancellationToken);
         try
         {
             await db.SaveChangesAsync(cancellationToken);
@@ -140,6 +133,7 @@ internal static class FunctionsApi
         await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
         {
             await db.FunctionVersions.Where(v => v.FunctionId == f.Id).ExecuteDeleteAsync(cancellationToken);
+            await db.FunctionSecrets.Where(s => s.FunctionId == f.Id).ExecuteDeleteAsync(cancellationToken);
             await db.Functions.Where(x => x.Id == f.Id).ExecuteDeleteAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }

@@ -114,6 +114,7 @@ internal static class TenantsApi
         await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
         {
             await db.FunctionVersions.Where(v => functionIds.Contains(v.FunctionId)).ExecuteDeleteAsync(cancellationToken);
+            await db.FunctionSecrets.Where(s => functionIds.Contains(s.FunctionId)).ExecuteDeleteAsync(cancellationToken);
             await db.Functions.Where(f => f.TenantId == found.Id).ExecuteDeleteAsync(cancellationToken);
             await db.ApiKeys.Where(k => k.TenantId == found.Id).ExecuteDeleteAsync(cancellationToken);
             await db.Tenants.Where(t => t.Id == found.Id).ExecuteDeleteAsync(cancellationToken);

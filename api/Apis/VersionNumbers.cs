@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Platform.Data;
+using Platform.Api.Functions;
 using Platform.Data.Entities;
 
 namespace Platform.Api.Apis;
@@ -17,21 +18,27 @@ internal static class VersionNumbers
             Number = last + 1,
             Digest = digest,
             SizeBytes = size,
-            Settings = new FunctionSettings
-            {
-                MemoryMiB = function.Settings.MemoryMiB,
-                CpuMillis = function.Settings.CpuMillis,
-                TimeoutSeconds = function.Settings.TimeoutSeconds,
-                Concurrency = function.Settings.Concurrency,
-                MinInstances = function.Settings.MinInstances,
-                MaxInstances = function.Settings.MaxInstances,
-                Port = function.Settings.Port,
-                Env = new Dictionary<string, string>(function.Settings.Env),
-                Isolation = function.Settings.Isolation,
-                Public = function.Settings.Public,
-            },
+            // A copy, so later changes to the function never reach this version.
+            Settings = FunctionSettingsRules.Copy(function.Settings),
         };
         db.FunctionVersions.Add(version);
         return version;
+    }
+
+    /// <summary>
+    /// Adds (unsaved) a version with the active version's bundle and the function's current settings, and makes
+    /// it active: how a settings or secrets change rolls out (a version is immutable). Null when none is active.
+    /// </summary>
+    public static async Task<FunctionVersion?> AddFromActiveAsync(PlatformDbContext db, Function function, CancellationToken cancellationToken)
+    {
+        if (function.ActiveVersion is not { } active)
+        {
+            return null;
+        }
+        FunctionVersion current = await db.FunctionVersions.AsNoTracking()
+            .SingleAsync(v => v.FunctionId == function.Id && v.Number == active, cancellationToken);
+        FunctionVersion added = await AddAsync(db, function, current.Digest, current.SizeBytes, cancellationToken);
+        function.ActiveVersion = added.Number;
+        return added;
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Platform.Api.Apis;
@@ -32,6 +33,7 @@ public static class PlatformApiExtensions
         PlatformSecrets secrets = PlatformSecrets.Load(platform.DataDirectory, platform.AdminKey, platform.NodeToken);
         builder.Configuration.AddInMemoryCollection([new($"{PlatformOptions.SectionName}:NodeToken", secrets.NodeToken)]);
         services.AddSingleton(secrets);
+        AddSecretEncryption(services, platform);
 
         services.AddProblemDetails();
         services.AddExceptionHandler<BadRequestExceptionHandler>();
@@ -65,6 +67,26 @@ public static class PlatformApiExtensions
         return builder;
     }
 
+    // Function secrets are encrypted with Data Protection keys kept in <SecretKeysDir> (default <DataDir>/keys,
+    // mode 0700): api processes of one platform share that directory (and the application name) to read each
+    // other's secrets. With Platform:SecretKeysCertificate the key files are themselves encrypted by that
+    // certificate, so a copy of the directory alone decrypts nothing.
+    private static void AddSecretEncryption(IServiceCollection services, PlatformOptions platform)
+    {
+        var keys = new DirectoryInfo(platform.SecretKeysDirectory);
+        keys.Create();
+        if (OperatingSystem.IsLinux())
+        {
+            keys.UnixFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        }
+        IDataProtectionBuilder dataProtection = services.AddDataProtection().SetApplicationName("Platform").PersistKeysToFileSystem(keys);
+        if (platform.SecretKeysCertificate is { Length: > 0 } certificate)
+        {
+            dataProtection.ProtectKeysWithCertificate(System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12FromFile(certificate, null));
+        }
+        services.AddSingleton<SecretProtector>();
+    }
+
     /// <summary>Middleware of the api role: problem details for every error status, auth, metrics.</summary>
     public static WebApplication UsePlatformApi(this WebApplication app)
     {
@@ -85,11 +107,12 @@ public static class PlatformApiExtensions
             .MapKeysApi()
             .MapFunctionsApi()
             .MapVersionsApi()
+            .MapSecretsApi()
             .MapInstancesApi()
             .MapLogsApi()
             .MapNodesApi();
         // The node token is not a user key: this group has its own policy only.
-        app.MapGroup("/v1").MapInternalBundlesApi();
+        app.MapGroup("/v1").MapInternalBundlesApi().MapInternalSecretsApi();
         app.MapGateway();
         app.MapOpenApi().AllowAnonymous();
         app.MapHealthChecks("/healthz").AllowAnonymous();

@@ -1,5 +1,6 @@
 using Platform.Contracts;
 using Platform.Data.Entities;
+using Platform.Scheduler.Convergence;
 
 namespace Platform.Api.Functions;
 
@@ -10,14 +11,7 @@ internal static class FunctionEvents
     public static FunctionActivated Activated(Tenant tenant, Function function, FunctionVersion version)
     {
         FunctionSettings s = version.Settings;
-        var spec = new InstanceSpec(
-            s.MemoryMiB,
-            s.CpuMillis,
-            s.TimeoutSeconds,
-            s.Concurrency,
-            s.Port,
-            new Dictionary<string, string>(s.Env),
-            Isolation.For(tenant.Trusted, s.Isolation));
+        InstanceSpec spec = InstanceSpecs.From(s, Isolation.For(tenant.Trusted, s.Isolation));
         return new FunctionActivated(function.Id, tenant.Name, function.Name, version.Number, version.Digest, s.MinInstances, s.MaxInstances, spec);
     }
 }

@@ -12,6 +12,9 @@ internal static partial class FunctionSettingsRules
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,254}$", RegexOptions.CultureInvariant)]
     private static partial Regex EnvName();
 
+    /// <summary>An environment variable name (settings' env and secrets alike).</summary>
+    public static bool IsEnvName(string name) => EnvName().IsMatch(name);
+
     public static FunctionSettings Merge(FunctionSettings current, FunctionSettingsRequest request) => new()
     {
         MemoryMiB = request.MemoryMiB ?? current.MemoryMiB,
@@ -25,7 +28,11 @@ internal static partial class FunctionSettingsRules
         // "" asks for the tenant's policy again.
         Isolation = request.Isolation is null ? current.Isolation : request.Isolation.Length == 0 ? null : request.Isolation,
         Public = request.Public ?? current.Public,
+        Secrets = [.. current.Secrets],
     };
+
+    /// <summary>A deep copy (env and secret names included).</summary>
+    public static FunctionSettings Copy(FunctionSettings settings) => Merge(settings, FunctionSettingsRequest.None);
 
     public static Dictionary<string, string[]> Validate(FunctionSettings s)
     {

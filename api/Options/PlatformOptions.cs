@@ -22,4 +22,12 @@ public sealed class PlatformOptions
     public string Roles { get; set; } = "api,scheduler,node";
 
     public string DataDirectory => Path.GetFullPath(DataDir);
+
+    /// <summary>Where the keys that encrypt function secrets live (shared by every api process of a platform); default &lt;DataDir&gt;/keys.</summary>
+    public string? SecretKeysDir { get; set; }
+
+    /// <summary>A PKCS#12 file whose certificate encrypts those keys at rest (optional).</summary>
+    public string? SecretKeysCertificate { get; set; }
+
+    public string SecretKeysDirectory => Path.GetFullPath(SecretKeysDir ?? Path.Combine(DataDir, "keys"));
 }

@@ -17,4 +17,6 @@ public sealed class FunctionSettings
     public string? Isolation { get; set; }
     /// <summary>Public functions are invoked without a key; keyed ones need a key of their tenant.</summary>
     public bool Public { get; set; } = true;
+    /// <summary>Names of the function's secrets (values live encrypted in FunctionSecrets): set by the secrets API only.</summary>
+    public List<string> Secrets { get; set; } = new();
 }

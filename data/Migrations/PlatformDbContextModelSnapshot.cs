@@ -88,6 +88,35 @@ namespace Platform.Data.Migrations
                     b.ToTable("Functions");
                 });
 
+            modelBuilder.Entity("Platform.Data.Entities.FunctionSecret", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Ciphertext")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("FunctionId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("FunctionId", "Name")
+                        .IsUnique();
+
+                    b.ToTable("FunctionSecrets");
+                });
+
             modelBuilder.Entity("Platform.Data.Entities.FunctionVersion", b =>
                 {
                     b.Property<Guid>("Id")
@@ -261,6 +290,15 @@ namespace Platform.Data.Migrations
                         .IsRequired();
 
                     b.Navigation("Tenant");
+                });
+
+            modelBuilder.Entity("Platform.Data.Entities.FunctionSecret", b =>
+                {
+                    b.HasOne("Platform.Data.Entities.Function", null)
+                        .WithMany()
+                        .HasForeignKey("FunctionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Platform.Data.Entities.FunctionVersion", b =>

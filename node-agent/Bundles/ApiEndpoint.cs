@@ -10,6 +10,9 @@ namespace Platform.NodeAgent.Bundles;
 /// </summary>
 internal sealed class ApiEndpoint(IOptions<NodeAgentOptions> options, IConfiguration configuration, IServiceProvider services)
 {
+    /// <summary>The HttpClient (pooled connections) for the node's calls to the api: bundles and secrets.</summary>
+    public const string HttpClientName = "platform-node-api";
+
     public Uri GetBaseUrl() =>
         options.Value.ApiUrl
         ?? ListenAddress.FindLoopback(services)

@@ -16,7 +16,6 @@ internal sealed partial class BundleCache(
     IOptions<NodeAgentOptions> options,
     ILogger<BundleCache> logger)
 {
-    public const string HttpClientName = "platform-node-bundles";
 
     private readonly BundleStore _store = new(Path.Combine(NodeDirectories.Root(options.Value), "store"), BundleLimits.Default);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _fetching = new();
@@ -46,7 +45,7 @@ internal sealed partial class BundleCache(
             var url = new Uri(api.GetBaseUrl(), $"v1/internal/bundles/{Uri.EscapeDataString("sha256:" + hex)}");
             using var request = new HttpRequestMessage(HttpMethod.Get, url);
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", api.GetNodeToken());
-            using var response = await httpClients.CreateClient(HttpClientName)
+            using var response = await httpClients.CreateClient(ApiEndpoint.HttpClientName)
                 .SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
             if (!response.IsSuccessStatusCode)
             {

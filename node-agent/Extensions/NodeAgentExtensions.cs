@@ -11,6 +11,7 @@ using Platform.NodeAgent.Heartbeat;
 using Platform.NodeAgent.Instances;
 using Platform.NodeAgent.Logs;
 using Platform.NodeAgent.Networking;
+using Platform.NodeAgent.Secrets;
 using Platform.Runtime;
 
 namespace Platform.NodeAgent;
@@ -34,11 +35,12 @@ public static class NodeAgentExtensions
             .ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
-        services.AddHttpClient(BundleCache.HttpClientName);
+        services.AddHttpClient(ApiEndpoint.HttpClientName);
         services.TryAddSingleton<IContainerRuntime>(sp =>
             new ContainerRuntime(new RuntimeOptions { Root = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<NodeAgentOptions>>().Value.RuntimeRoot }));
         services.AddSingleton<ApiEndpoint>();
         services.AddSingleton<BundleCache>();
+        services.AddSingleton<FunctionSecretsClient>();
         services.AddSingleton<RootDiskCache>();
         services.AddSingleton<NodeBackends>();
         services.AddSingleton<LocalInstances>();

@@ -8,6 +8,7 @@ using Platform.NodeAgent.Bundles;
 using Platform.NodeAgent.Logs;
 using Platform.NodeAgent.Native;
 using Platform.NodeAgent.Networking;
+using Platform.NodeAgent.Secrets;
 using Platform.Runtime;
 
 namespace Platform.NodeAgent.Instances;
@@ -22,6 +23,7 @@ internal sealed partial class InstanceManager(
     IContainerRuntime runtime,
     BundleCache bundles,
     RootDiskCache disks,
+    FunctionSecretsClient secrets,
     NodeBackends backends,
     LocalInstances instances,
     InstanceLogStore logs,
@@ -106,6 +108,8 @@ internal sealed partial class InstanceManager(
 
             // Where a start's time goes (a microVM's create is its boot until the guest agent answers).
             var phases = new StartPhases(time);
+            // Fetched only for a function that has secrets: the common cold start makes no extra call.
+            var secretValues = command.Spec.Secrets is { Count: > 0 } names ? await secrets.GetAsync(command.FunctionId, names, token) : null;
             var bundle = await bundles.GetAsync(command.Digest, token);
             phases.End("bundle");
             var vm = instance.IsMicroVm
@@ -126,7 +130,7 @@ internal sealed partial class InstanceManager(
                     Stdout = stdoutEnd,
                     Stderr = stderrEnd,
                     // The probe speaks for this host's kernel; a microVM's guest runs ours, which always has them.
-                    Customize = spec => InstanceSpecBuilder.Apply(spec, command, _options, vm, userNamespace: vm is not null || backends.UserNamespaces),
+                    Customize = spec => InstanceSpecBuilder.Apply(spec, command, _options, vm, userNamespace: vm is not null || backends.UserNamespaces, secretValues),
                 }, token);
                 instance.Created = true;
                 instance.Pid = created.Pid;

@@ -41,7 +41,9 @@ internal static class InstanceSpecBuilder
 
     /// <param name="vm">Null for a Linux container; the machine for a microVM (the function's memory becomes its RAM, its CPU share its vCPUs).</param>
     /// <param name="userNamespace">Whether container root becomes <see cref="NodeAgentOptions.UserNamespaceHostId"/> in a user namespace.</param>
-    public static void Apply(RuntimeSpec spec, StartInstance command, NodeAgentOptions options, MicroVm? vm = null, bool userNamespace = false)
+    /// <param name="secrets">The function's secrets, as environment variables that win over the bundle's and the settings' env.</param>
+    public static void Apply(RuntimeSpec spec, StartInstance command, NodeAgentOptions options, MicroVm? vm = null, bool userNamespace = false,
+        IReadOnlyDictionary<string, string>? secrets = null)
     {
         var settings = command.Spec;
         spec.Hooks = null;
@@ -59,7 +61,7 @@ internal static class InstanceSpecBuilder
 
         var process = spec.Process ??= new Process();
         process.Terminal = false;
-        process.Env = BuildEnv(process.Env, settings);
+        process.Env = BuildEnv(process.Env, settings, secrets ?? new Dictionary<string, string>());
         process.Capabilities = RestrictCapabilities(process.Capabilities);
         process.NoNewPrivileges = true;
 
@@ -111,27 +113,19 @@ internal static class InstanceSpecBuilder
         spec.Annotations["platform.version"] = command.Version.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    private static List<string> BuildEnv(List<string>? bundleEnv, InstanceSpec settings)
+    // The bundle's env, then the settings' env, then secrets: a later layer replaces a name of an earlier one.
+    // PORT is always the platform's.
+    private static List<string> BuildEnv(List<string>? bundleEnv, InstanceSpec settings, IReadOnlyDictionary<string, string> secrets)
     {
-        var env = new List<string>();
-        var overridden = new HashSet<string>(settings.Env.Keys, StringComparer.Ordinal) { "PORT" };
-        foreach (var entry in bundleEnv ?? [])
+        var overrides = new Dictionary<string, string>(settings.Env, StringComparer.Ordinal);
+        foreach (var (name, value) in secrets)
         {
-            var name = entry.Split('=', 2)[0];
-            if (!overridden.Contains(name))
-            {
-                env.Add(entry);
-            }
+            overrides[name] = value;
         }
 
-        foreach (var (name, value) in settings.Env)
-        {
-            if (name != "PORT")
-            {
-                env.Add($"{name}={value}");
-            }
-        }
-
+        overrides.Remove("PORT");
+        var env = (bundleEnv ?? []).Where(entry => entry.Split('=', 2)[0] is var name && name != "PORT" && !overrides.ContainsKey(name)).ToList();
+        env.AddRange(overrides.Select(o => $"{o.Key}={o.Value}"));
         env.Add($"PORT={settings.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
         return env;
     }

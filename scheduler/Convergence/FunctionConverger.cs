@@ -204,14 +204,7 @@ internal sealed partial class FunctionConverger(
         capacities[capacities.IndexOf(node)] = node with { AllocatedMemoryMiB = node.AllocatedMemoryMiB + settings.MemoryMiB };
         LogPlaced(logger, instance.Id, function.Id, version.Number, node.NodeId);
 
-        var spec = new InstanceSpec(
-            settings.MemoryMiB,
-            settings.CpuMillis,
-            settings.TimeoutSeconds,
-            settings.Concurrency,
-            settings.Port,
-            new Dictionary<string, string>(settings.Env),
-            instance.Isolation);
+        var spec = InstanceSpecs.From(settings, instance.Isolation);
         await commands.StartAsync(
             new StartInstance(instance.Id, node.NodeId, function.Id, function.Tenant?.Name ?? "", function.Name, version.Number, version.Digest, spec),
             cancellationToken);

@@ -110,6 +110,16 @@ public sealed class InstanceSpecBuilderTests
     }
 
     [Fact]
+    public void Secrets_win_over_every_other_env_but_never_over_PORT()
+    {
+        var spec = new RuntimeSpec { Process = new Process { Env = ["PATH=/bin", "TOKEN=bundle"] } };
+        InstanceSpecBuilder.Apply(spec, Command(env: new() { ["TOKEN"] = "settings", ["MODE"] = "x" }), new NodeAgentOptions { DataDir = "/tmp" },
+            secrets: new Dictionary<string, string> { ["TOKEN"] = "s3cret", ["PORT"] = "1" });
+
+        Assert.Equal(["PATH=/bin", "TOKEN=s3cret", "MODE=x", "PORT=9090"], spec.Process!.Env);
+    }
+
+    [Fact]
     public void Every_instance_gets_fresh_namespaces_and_may_not_join_the_hosts()
     {
         var spec = Apply(new RuntimeSpec

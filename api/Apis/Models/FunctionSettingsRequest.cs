@@ -11,4 +11,8 @@ public sealed record FunctionSettingsRequest(
     int? Port,
     Dictionary<string, string>? Env,
     string? Isolation,
-    bool? Public);
+    bool? Public)
+{
+    /// <summary>Changes nothing.</summary>
+    public static FunctionSettingsRequest None { get; } = new(null, null, null, null, null, null, null, null, null, null);
+}

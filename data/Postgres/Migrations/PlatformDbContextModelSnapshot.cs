@@ -93,6 +93,35 @@ namespace Platform.Data.Postgres.Migrations
                     b.ToTable("Functions");
                 });
 
+            modelBuilder.Entity("Platform.Data.Entities.FunctionSecret", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Ciphertext")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<Guid>("FunctionId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("FunctionId", "Name")
+                        .IsUnique();
+
+                    b.ToTable("FunctionSecrets");
+                });
+
             modelBuilder.Entity("Platform.Data.Entities.FunctionVersion", b =>
                 {
                     b.Property<Guid>("Id")
@@ -266,6 +295,15 @@ namespace Platform.Data.Postgres.Migrations
                         .IsRequired();
 
                     b.Navigation("Tenant");
+                });
+
+            modelBuilder.Entity("Platform.Data.Entities.FunctionSecret", b =>
+                {
+                    b.HasOne("Platform.Data.Entities.Function", null)
+                        .WithMany()
+                        .HasForeignKey("FunctionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Platform.Data.Entities.FunctionVersion", b =>
