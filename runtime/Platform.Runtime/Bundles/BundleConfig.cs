@@ -58,7 +58,8 @@ public static class BundleConfig
             throw Invalid($"invalid {FileName}: root.path: required");
         }
         string[] parts = rootPath.Split('/', StringSplitOptions.RemoveEmptyEntries).Where(p => p != ".").ToArray();
-        if (rootPath.StartsWith('/') || parts.Length == 0 || parts.Contains(".."))
+        // A NUL cannot be in a file name; .NET refuses such a path with an ArgumentException rather than an answer.
+        if (rootPath.StartsWith('/') || parts.Length == 0 || parts.Contains("..") || rootPath.Contains('\0'))
         {
             throw Invalid($"invalid {FileName}: root.path: must be a relative path inside the bundle, not \"{rootPath}\"");
         }

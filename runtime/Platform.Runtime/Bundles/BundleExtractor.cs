@@ -1,6 +1,7 @@
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Runtime.InteropServices;
+using System.Text;
 
 namespace Platform.Runtime.Bundles;
 
@@ -12,6 +13,11 @@ namespace Platform.Runtime.Bundles;
 /// </summary>
 public static partial class BundleExtractor
 {
+    // Linux's NAME_MAX and PATH_MAX (with its NUL): a longer name cannot be created, and the kernel's ENAMETOOLONG
+    // would surface as a PathTooLongException (an IOException, a 500 at the api) instead of a refused bundle.
+    private const int MaxComponentBytes = 255;
+    private const int MaxPathBytes = 4095;
+
     private const UnixFileMode PermissionBits =
         UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
         UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute |
@@ -94,7 +100,7 @@ public static partial class BundleExtractor
                 return;
             case TarEntryType.Directory:
             {
-                string[] parts = SplitName(entry.Name);
+                string[] parts = SplitName(root, entry.Name);
                 if (parts.Length == 0)
                 {
                     return; // "./": the bundle root itself
@@ -161,8 +167,8 @@ public static partial class BundleExtractor
         }
     }
 
-    /// <summary>Splits a tar entry name into components, refusing absolute paths and "..".</summary>
-    private static string[] SplitName(string name)
+    /// <summary>Splits a tar entry name into components, refusing absolute paths, ".." and names too long to create under root.</summary>
+    private static string[] SplitName(string root, string name)
     {
         if (string.IsNullOrEmpty(name) || name.Contains('\0'))
         {
@@ -176,6 +182,14 @@ public static partial class BundleExtractor
         if (parts.Contains(".."))
         {
             throw Malformed(name, "'..' is not allowed in a path");
+        }
+        if (parts.Any(p => Encoding.UTF8.GetByteCount(p) > MaxComponentBytes))
+        {
+            throw Malformed(name, $"a path component is longer than {MaxComponentBytes} bytes");
+        }
+        if (Encoding.UTF8.GetByteCount(root) + parts.Sum(p => 1 + Encoding.UTF8.GetByteCount(p)) > MaxPathBytes)
+        {
+            throw Malformed(name, $"the path is longer than {MaxPathBytes} bytes once unpacked");
         }
         return parts;
     }
@@ -207,7 +221,7 @@ public static partial class BundleExtractor
     /// <summary>Prepares the path of a file or link entry: parents checked, an earlier file or link at the same name removed (tar's last-wins rule).</summary>
     private static string PrepareLeaf(string root, string name)
     {
-        string[] parts = SplitName(name);
+        string[] parts = SplitName(root, name);
         if (parts.Length == 0)
         {
             throw Malformed(name, "a file cannot replace the bundle root");
@@ -235,7 +249,7 @@ public static partial class BundleExtractor
         string[] parts;
         try
         {
-            parts = SplitName(linkName);
+            parts = SplitName(root, linkName);
         }
         catch (BundleException e)
         {
@@ -268,7 +282,9 @@ public static partial class BundleExtractor
         {
             return File.GetAttributes(path);
         }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        // ENAMETOOLONG: no such path can exist. Callers check paths that come from a bundle (root.path), and a
+        // PathTooLongException escaping from here was a 500 instead of "not a directory in the bundle".
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or PathTooLongException)
         {
             return null;
         }

@@ -43,6 +43,13 @@ internal static partial class SpecValidator
             errors.Add("root.path", "required");
             return null;
         }
+        // .NET refuses a path with a NUL with an ArgumentException (found by fuzzing: it escaped as an unexpected
+        // error); no file name can hold one, so it is a config error like any other.
+        if (root.Path.Contains('\0'))
+        {
+            errors.Add("root.path", "must not contain a NUL character");
+            return null;
+        }
         var full = Path.GetFullPath(Path.Combine(bundle, root.Path));
         if (!Path.IsPathRooted(root.Path))
         {
@@ -363,6 +370,8 @@ internal static partial class SpecValidator
         }
         if (!value.StartsWith('/'))
             errors.Add(path, $"\"{value}\" must be an absolute path");
+        else if (value.Contains('\0'))
+            errors.Add(path, "must not contain a NUL character (no path can)");
         else if (HasDotDot(value))
             errors.Add(path, $"\"{value}\" must not contain \"..\" (it could escape the root filesystem)");
     }
