@@ -9,7 +9,10 @@ using Platform.Data.Entities;
 
 namespace Platform.Api.Apis;
 
-/// <summary>/v1/tenants/{tenant}/keys: the admin or a key of the tenant manages them; a key is shown once.</summary>
+/// <summary>
+/// /v1/tenants/{tenant}/keys: the admin or a key of the tenant manages them; a key is shown once. Every request
+/// looks its key up in the database, so a deleted (revoked) or expired key stops working at once, on every api.
+/// </summary>
 internal static class KeysApi
 {
     public static RouteGroupBuilder MapKeysApi(this RouteGroupBuilder v1)
@@ -34,6 +37,10 @@ internal static class KeysApi
         {
             return ApiProblems.Invalid("name", "must be at most 200 characters");
         }
+        if (request?.ExpiresAt is { } expires && expires <= DateTimeOffset.UtcNow)
+        {
+            return ApiProblems.Invalid("expiresAt", "must be in the future");
+        }
         string secret = ApiKeys.NewSecret(ApiKeys.TenantPrefix);
         var key = new ApiKey
         {
@@ -41,11 +48,12 @@ internal static class KeysApi
             Name = name,
             Prefix = ApiKeys.LookupPrefix(secret),
             Hash = ApiKeys.Hash(secret),
+            ExpiresAt = request?.ExpiresAt?.ToUniversalTime(),
         };
         db.ApiKeys.Add(key);
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Created($"/v1/tenants/{tenant}/keys/{key.Id}",
-            new CreatedKeyView(key.Id, key.Name, key.Prefix, secret, key.CreatedAt));
+            new CreatedKeyView(key.Id, key.Name, key.Prefix, secret, key.CreatedAt, key.ExpiresAt));
     }
 
     private static async Task<Results<Ok<List<KeyView>>, ProblemHttpResult>> ListAsync(

@@ -35,6 +35,7 @@ public static class PlatformApiExtensions
         services.AddSingleton(secrets);
         AddSecretEncryption(services, platform);
 
+        services.AddApiRateLimits();
         services.AddProblemDetails();
         services.AddExceptionHandler<BadRequestExceptionHandler>();
         // Unreadable requests throw (in every environment) so BadRequestExceptionHandler can say what was wrong.
@@ -93,7 +94,10 @@ public static class PlatformApiExtensions
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseHttpMetrics();
+        app.UseApiBodyLimit();
         app.UseAuthentication();
+        // After authentication: the limiter partitions by the caller's key.
+        app.UseRateLimiter();
         app.UseAuthorization();
         app.UseAntiforgery();
         return app;
@@ -102,7 +106,7 @@ public static class PlatformApiExtensions
     /// <summary>/v1 (REST), /fn (gateway), /openapi/v1.json, /healthz, /metrics.</summary>
     public static WebApplication MapPlatformApi(this WebApplication app)
     {
-        RouteGroupBuilder v1 = app.MapGroup("/v1").RequireAuthorization(PlatformClaims.UserPolicy);
+        RouteGroupBuilder v1 = app.MapGroup("/v1").RequireAuthorization(PlatformClaims.UserPolicy).RequireRateLimiting(ApiRateLimits.PolicyName);
         v1.MapTenantsApi()
             .MapKeysApi()
             .MapFunctionsApi()

@@ -20,7 +20,8 @@ internal sealed class ApiKeyAuthenticationHandler(
     UrlEncoder encoder,
     PlatformSecrets secrets,
     PlatformDbContext db,
-    IProblemDetailsService problems)
+    IProblemDetailsService problems,
+    TimeProvider time)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     private const string BearerPrefix = "Bearer ";
@@ -52,12 +53,16 @@ internal sealed class ApiKeyAuthenticationHandler(
             byte[] hash = ApiKeys.Hash(key);
             var candidates = await db.ApiKeys.AsNoTracking()
                 .Where(k => k.Prefix == prefix)
-                .Select(k => new { k.Id, k.Hash, Tenant = k.Tenant!.Name })
+                .Select(k => new { k.Id, k.Hash, k.ExpiresAt, Tenant = k.Tenant!.Name })
                 .ToListAsync(Context.RequestAborted);
             foreach (var candidate in candidates)
             {
                 if (CryptographicOperations.FixedTimeEquals(candidate.Hash, hash))
                 {
+                    if (candidate.ExpiresAt is { } expires && expires <= time.GetUtcNow())
+                    {
+                        return AuthenticateResult.Fail($"the key expired at {expires:O}");
+                    }
                     return Success(
                         new Claim(ClaimTypes.Role, PlatformClaims.TenantRole),
                         new Claim(PlatformClaims.TenantClaim, candidate.Tenant),

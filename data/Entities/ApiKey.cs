@@ -11,4 +11,6 @@ public sealed class ApiKey
     public required string Prefix { get; set; }
     public required byte[] Hash { get; set; }
     public DateTimeOffset CreatedAt { get; set; } = DateTimeOffset.UtcNow;
+    /// <summary>From this moment the key no longer authenticates; null: until deleted.</summary>
+    public DateTimeOffset? ExpiresAt { get; set; }
 }
