@@ -85,4 +85,12 @@ public sealed class NodeAgentOptions
     /// <summary>Log lines kept in memory per function for the logs endpoint.</summary>
     [Range(1, 1_000_000)]
     public int LogTailLines { get; set; } = 1000;
+
+    /// <summary>How long a line stays readable through the logs endpoint (the tail also forgets a deleted function at once).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "365.00:00:00")]
+    public TimeSpan LogRetention { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>Largest log file per instance and stream; past it the file rotates once (`.1`), so a chatty function holds at most twice this on disk.</summary>
+    [Range(64 * 1024, long.MaxValue)]
+    public long LogFileMaxBytes { get; set; } = 8 * 1024 * 1024;
 }

@@ -3,14 +3,15 @@ using Microsoft.Extensions.Options;
 using Platform.Contracts;
 using Platform.NodeAgent.Bundles;
 using Platform.NodeAgent.Instances;
+using Platform.NodeAgent.Logs;
 
 namespace Platform.NodeAgent.Consumers;
 
 /// <summary>
 /// Start and stop commands from the scheduler (every node receives them and acts on its own only), and the
-/// api's function deletions, after which this node's microVM root disks of that function go.
+/// api's function deletions, after which this node's microVM root disks and log tail of that function go.
 /// </summary>
-internal sealed class NodeCommandsConsumer(InstanceManager manager, RootDiskCache disks, IOptions<NodeAgentOptions> options)
+internal sealed class NodeCommandsConsumer(InstanceManager manager, RootDiskCache disks, InstanceLogStore logs, IOptions<NodeAgentOptions> options)
     : IConsumer<StartInstance>, IConsumer<StopInstance>, IConsumer<FunctionRemoved>
 {
     private readonly string _nodeId = options.Value.Id;
@@ -31,6 +32,7 @@ internal sealed class NodeCommandsConsumer(InstanceManager manager, RootDiskCach
     public Task Consume(ConsumeContext<FunctionRemoved> context)
     {
         disks.Release(context.Message.FunctionId);
+        logs.Remove(context.Message.FunctionId);
         return Task.CompletedTask;
     }
 }

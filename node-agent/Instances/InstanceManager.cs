@@ -123,8 +123,8 @@ internal sealed partial class InstanceManager(
             using (stdoutEnd)
             using (stderrEnd)
             {
-                instance.LogPumps.Add(LogPump.RunAsync(stdout, Path.Combine(instance.Directory, "stdout.log"), instance.FunctionId, instance.Id, "stdout", logs, time));
-                instance.LogPumps.Add(LogPump.RunAsync(stderr, Path.Combine(instance.Directory, "stderr.log"), instance.FunctionId, instance.Id, "stderr", logs, time));
+                instance.LogPumps.Add(LogPump.RunAsync(stdout, Path.Combine(instance.Directory, "stdout.log"), _options.LogFileMaxBytes, instance.FunctionId, instance.Id, "stdout", logs, time));
+                instance.LogPumps.Add(LogPump.RunAsync(stderr, Path.Combine(instance.Directory, "stderr.log"), _options.LogFileMaxBytes, instance.FunctionId, instance.Id, "stderr", logs, time));
                 var created = await runtime.CreateAsync(instance.ContainerId, bundle, new CreateOptions
                 {
                     Stdout = stdoutEnd,

@@ -8,11 +8,14 @@ namespace Platform.NodeAgent.Logs;
 
 /// <summary>
 /// The output of this node's instances, per function: the newest lines in memory (they outlive the instance,
-/// so the logs of a crashed or replaced instance can still be read), and live followers.
+/// so the logs of a crashed or replaced instance can still be read), and live followers. Bounded by count
+/// (<see cref="NodeAgentOptions.LogTailLines"/>) and age (<see cref="NodeAgentOptions.LogRetention"/>); a deleted
+/// function's lines go with it.
 /// </summary>
-internal sealed class InstanceLogStore(IOptions<NodeAgentOptions> options)
+internal sealed class InstanceLogStore(IOptions<NodeAgentOptions> options, TimeProvider time)
 {
     private readonly int _capacity = options.Value.LogTailLines;
+    private readonly TimeSpan _retention = options.Value.LogRetention;
     private readonly ConcurrentDictionary<Guid, FunctionLog> _functions = new();
 
     public void Append(Guid functionId, LogLine line)
@@ -25,6 +28,8 @@ internal sealed class InstanceLogStore(IOptions<NodeAgentOptions> options)
             {
                 log.Lines.Dequeue();
             }
+
+            DropExpired(log);
 
             foreach (var follower in log.Followers)
             {
@@ -41,6 +46,7 @@ internal sealed class InstanceLogStore(IOptions<NodeAgentOptions> options)
         Channel<LogLine>? follower = null;
         lock (log)
         {
+            DropExpired(log);
             recent = log.Lines.Skip(Math.Max(0, log.Lines.Count - Math.Max(0, tail))).ToArray();
             if (follow)
             {
@@ -81,6 +87,31 @@ internal sealed class InstanceLogStore(IOptions<NodeAgentOptions> options)
                     log.Followers.Remove(follower);
                 }
             }
+        }
+    }
+
+    /// <summary>Forgets a deleted function's lines (its followers see the end of the stream).</summary>
+    public void Remove(Guid functionId)
+    {
+        if (_functions.TryRemove(functionId, out var log))
+        {
+            lock (log)
+            {
+                log.Lines.Clear();
+                foreach (var follower in log.Followers)
+                {
+                    follower.Writer.TryComplete();
+                }
+            }
+        }
+    }
+
+    private void DropExpired(FunctionLog log)
+    {
+        var oldest = time.GetUtcNow() - _retention;
+        while (log.Lines.TryPeek(out var first) && first.At < oldest)
+        {
+            log.Lines.Dequeue();
         }
     }
 

@@ -11,7 +11,7 @@ public sealed class InstanceLogStoreTests
     [Fact]
     public async Task Tail_returns_the_newest_lines_of_that_function_only()
     {
-        var store = new InstanceLogStore(Options.Create(new NodeAgentOptions { LogTailLines = 3 }));
+        var store = new InstanceLogStore(Options.Create(new NodeAgentOptions { LogTailLines = 3 }), TimeProvider.System);
         var function = Guid.NewGuid();
         foreach (var text in new[] { "1", "2", "3", "4" })
         {
@@ -32,7 +32,7 @@ public sealed class InstanceLogStoreTests
     [Fact]
     public async Task Follow_yields_the_backlog_a_marker_and_new_lines_until_cancelled()
     {
-        var store = new InstanceLogStore(Options.Create(new NodeAgentOptions()));
+        var store = new InstanceLogStore(Options.Create(new NodeAgentOptions()), TimeProvider.System);
         var function = Guid.NewGuid();
         store.Append(function, Line("old"));
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
@@ -60,5 +60,29 @@ public sealed class InstanceLogStoreTests
         await reading.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
 
         Assert.Equal(["old", "(end of backlog)", "new"], seen);
+    }
+
+    [Fact]
+    public async Task Lines_older_than_the_retention_and_a_deleted_functions_lines_are_gone()
+    {
+        var store = new InstanceLogStore(Options.Create(new NodeAgentOptions { LogRetention = TimeSpan.FromHours(1) }), TimeProvider.System);
+        var function = Guid.NewGuid();
+        store.Append(function, Line("old") with { At = DateTimeOffset.UtcNow.AddHours(-2) });
+        store.Append(function, Line("new"));
+        Assert.Equal(["new"], await ReadAllAsync(store, function));
+
+        store.Remove(function);
+        Assert.Empty(await ReadAllAsync(store, function));
+    }
+
+    private static async Task<List<string>> ReadAllAsync(InstanceLogStore store, Guid function)
+    {
+        var lines = new List<string>();
+        await foreach (var line in store.ReadAsync(function, tail: 100, follow: false, TestContext.Current.CancellationToken))
+        {
+            lines.Add(line!.Text);
+        }
+
+        return lines;
     }
 }

@@ -12,12 +12,12 @@ public sealed class LogPumpTests
         var dir = Directory.CreateTempSubdirectory("h5-logpump-");
         try
         {
-            var store = new InstanceLogStore(Options.Create(new NodeAgentOptions()));
+            var store = new InstanceLogStore(Options.Create(new NodeAgentOptions()), TimeProvider.System);
             var function = Guid.NewGuid();
             var instance = Guid.NewGuid();
             var (reader, writerHandle) = OutputChannel.Create();
             var file = Path.Combine(dir.FullName, "stdout.log");
-            var pump = LogPump.RunAsync(reader, file, function, instance, "stdout", store, TimeProvider.System);
+            var pump = LogPump.RunAsync(reader, file, 1 << 20, function, instance, "stdout", store, TimeProvider.System);
 
             await using (var writer = new FileStream(writerHandle, FileAccess.Write, 1))
             {
@@ -37,6 +37,38 @@ public sealed class LogPumpTests
 
             Assert.Equal(["hello", "world", "no newline at end"], lines);
             Assert.Equal("hello\r\nworld\nno newline at end\n", await File.ReadAllTextAsync(file, TestContext.Current.CancellationToken));
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_chatty_instance_rotates_its_file_once_and_never_holds_more_than_twice_the_cap()
+    {
+        var dir = Directory.CreateTempSubdirectory("h5-logpump-");
+        try
+        {
+            var store = new InstanceLogStore(Options.Create(new NodeAgentOptions()), TimeProvider.System);
+            var (reader, writerHandle) = OutputChannel.Create();
+            var file = Path.Combine(dir.FullName, "stdout.log");
+            const int Cap = 4096;
+            var pump = LogPump.RunAsync(reader, file, Cap, Guid.NewGuid(), Guid.NewGuid(), "stdout", store, TimeProvider.System);
+
+            await using (var writer = new FileStream(writerHandle, FileAccess.Write, 1))
+            {
+                for (int i = 0; i < 1000; i++)
+                {
+                    await writer.WriteAsync(System.Text.Encoding.UTF8.GetBytes($"line {i:D4} of a function that never stops talking\n"), TestContext.Current.CancellationToken);
+                }
+            }
+
+            await pump.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+
+            Assert.Equal([file, file + ".1"], Directory.GetFiles(dir.FullName).Order());
+            Assert.All(Directory.GetFiles(dir.FullName), f => Assert.InRange(new FileInfo(f).Length, 1, Cap));
+            Assert.EndsWith("line 0999 of a function that never stops talking\n", await File.ReadAllTextAsync(file, TestContext.Current.CancellationToken));
         }
         finally
         {
