@@ -41,6 +41,7 @@ public static class NodeAgentExtensions
         services.AddSingleton<ApiEndpoint>();
         services.AddSingleton<BundleCache>();
         services.AddSingleton<FunctionSecretsClient>();
+        services.AddSingleton<HostIdRanges>();
         services.AddSingleton<RootDiskCache>();
         services.AddSingleton<NodeBackends>();
         services.AddSingleton<LocalInstances>();

@@ -28,6 +28,7 @@ internal sealed partial class InstanceManager(
     LocalInstances instances,
     InstanceLogStore logs,
     ReadinessProbe probe,
+    HostIdRanges hostIds,
     IBus bus,
     IOptions<NodeAgentOptions> options,
     TimeProvider time,
@@ -117,6 +118,11 @@ internal sealed partial class InstanceManager(
                 : null;
             phases.End("disk");
             Directory.CreateDirectory(instance.Directory);
+            // The probe speaks for this host's kernel; a microVM's guest runs ours, which always has user namespaces.
+            if (vm is not null || backends.UserNamespaces)
+            {
+                instance.HostId = hostIds.Rent();
+            }
 
             var (stdout, stdoutEnd) = OutputChannel.Create();
             var (stderr, stderrEnd) = OutputChannel.Create();
@@ -129,8 +135,7 @@ internal sealed partial class InstanceManager(
                 {
                     Stdout = stdoutEnd,
                     Stderr = stderrEnd,
-                    // The probe speaks for this host's kernel; a microVM's guest runs ours, which always has them.
-                    Customize = spec => InstanceSpecBuilder.Apply(spec, command, _options, vm, userNamespace: vm is not null || backends.UserNamespaces, secretValues),
+                    Customize = spec => InstanceSpecBuilder.Apply(spec, command, _options, vm, instance.HostId, secretValues),
                 }, token);
                 instance.Created = true;
                 instance.Pid = created.Pid;
@@ -247,6 +252,13 @@ internal sealed partial class InstanceManager(
         }
 
         instance.Netns?.Dispose();
+        // Its processes are gone (deleted above): the range may serve another instance.
+        if (instance.HostId is { } hostId)
+        {
+            hostIds.Return(hostId);
+            instance.HostId = null;
+        }
+
         // The pumps end when the container's last writer closes: after the delete at the latest.
         await Task.WhenAny(Task.WhenAll(instance.LogPumps), Task.Delay(KillWait, time));
         instances.Remove(instance);

@@ -40,9 +40,9 @@ internal static class InstanceSpecBuilder
     public sealed record MicroVm(string Kernel, string RootDisk);
 
     /// <param name="vm">Null for a Linux container; the machine for a microVM (the function's memory becomes its RAM, its CPU share its vCPUs).</param>
-    /// <param name="userNamespace">Whether container root becomes <see cref="NodeAgentOptions.UserNamespaceHostId"/> in a user namespace.</param>
+    /// <param name="hostId">The first host uid/gid of the instance's range (<see cref="HostIdRanges"/>) that container root maps to in a user namespace; null: no user namespace.</param>
     /// <param name="secrets">The function's secrets, as environment variables that win over the bundle's and the settings' env.</param>
-    public static void Apply(RuntimeSpec spec, StartInstance command, NodeAgentOptions options, MicroVm? vm = null, bool userNamespace = false,
+    public static void Apply(RuntimeSpec spec, StartInstance command, NodeAgentOptions options, MicroVm? vm = null, uint? hostId = null,
         IReadOnlyDictionary<string, string>? secrets = null)
     {
         var settings = command.Spec;
@@ -81,10 +81,10 @@ internal static class InstanceSpecBuilder
         }
 
         var linux = spec.Linux ??= new Linux();
-        linux.Namespaces = BuildNamespaces(linux.Namespaces, userNamespace);
+        linux.Namespaces = BuildNamespaces(linux.Namespaces, userNamespace: hostId is not null);
         // Container uid/gid 0-65535 are an unprivileged host range: a process that got out would be nobody there.
         // The bundle's own mappings never apply (they could map to host root).
-        IdMapping[]? mapping = userNamespace ? [new IdMapping { ContainerId = 0, HostId = (uint)options.UserNamespaceHostId, Size = 65536 }] : null;
+        IdMapping[]? mapping = hostId is { } first ? [new IdMapping { ContainerId = 0, HostId = first, Size = HostIdRanges.Size }] : null;
         linux.UidMappings = mapping?.ToList();
         linux.GidMappings = mapping?.ToList();
         // The platform's filter, never the bundle's: one of its own could allow anything.

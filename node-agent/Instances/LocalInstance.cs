@@ -28,6 +28,9 @@ internal sealed class LocalInstance(StartInstance command, string directory) : I
 
     public int Pid { get; set; }
 
+    /// <summary>The first host id of its user namespace range (<see cref="HostIdRanges"/>), while it holds one.</summary>
+    public uint? HostId { get; set; }
+
     /// <summary>/proc/&lt;pid&gt;/ns/net of a container, opened once and kept: sockets for the gateway are created in it. Null for a microVM.</summary>
     public SafeFileHandle? Netns { get; set; }
 

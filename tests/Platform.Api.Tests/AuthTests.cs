@@ -47,6 +47,12 @@ public sealed class AuthTests
         await Expect.ProblemAsync(await acme.DeleteAsync("/v1/tenants/globex/functions/secret"), HttpStatusCode.NotFound);
         await Expect.ProblemAsync(await acme.PostAsJsonAsync("/v1/tenants/globex/keys", new { }), HttpStatusCode.NotFound);
         await Expect.ProblemAsync(await platform.UploadAsync("globex", "secret", TestBundles.Valid(), client: acme), HttpStatusCode.NotFound);
+        foreach (var part in new[] { "versions", "instances", "logs?tail=10", "secrets" })
+        {
+            await Expect.ProblemAsync(await acme.GetAsync($"/v1/tenants/globex/functions/secret/{part}"), HttpStatusCode.NotFound);
+        }
+        await Expect.ProblemAsync(await acme.PutAsJsonAsync("/v1/tenants/globex/functions/secret/secrets/X", new { value = "x" }), HttpStatusCode.NotFound);
+        await Expect.ProblemAsync(await acme.PostAsync("/v1/tenants/globex/functions/secret/versions/1/activate", null), HttpStatusCode.NotFound);
         await Expect.StatusAsync(await platform.Admin().GetAsync("/v1/tenants/globex/functions/secret"), HttpStatusCode.OK);
     }
 

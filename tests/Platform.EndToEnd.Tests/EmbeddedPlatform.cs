@@ -119,7 +119,7 @@ internal sealed class EmbeddedPlatform : IAsyncDisposable
         var port = ((IPEndPoint)hostServer.LocalEndpoint).Port;
         using var probe = await SendAsync(HttpMethod.Get, $"/fn/{tenant}/{function}/cgi-bin/sandbox?{port}", null, null, HttpStatusCode.OK);
         var sandbox = await probe.Content.ReadAsStringAsync(Ct);
-        List<string> expected = ["Seccomp:\t2", "NoNewPrivs:\t1", "CapEff:\t00000000000004e0", "uid_map=0 2000000000 65536", "write-tmp=allowed"];
+        List<string> expected = ["Seccomp:\t2", "NoNewPrivs:\t1", "CapEff:\t00000000000004e0", "write-tmp=allowed"];
         expected.AddRange(new[] { "unshare", "mount", "setns", "ptrace", "module", "raw-socket", "packet-socket", "keyring", "settime", "bpf", "perf", "sethostname" }
             .Select(call => $"{call}=denied: EPERM"));
         expected.AddRange(new[] { "root", "etc", "usr", "var", "sys" }.Select(place => $"write-{place}=denied: EROFS"));
@@ -131,6 +131,11 @@ internal sealed class EmbeddedPlatform : IAsyncDisposable
         {
             Assert.True(sandbox.Contains(line, StringComparison.Ordinal), $"no \"{line}\" in what {tenant}/{function} saw:\n{sandbox}");
         }
+
+        // Container root is an unprivileged host user of the instance's own range (2,000,000,000 + k × 65536).
+        var uidMap = System.Text.RegularExpressions.Regex.Match(sandbox, @"uid_map=0 (\d+) 65536");
+        Assert.True(uidMap.Success, $"no uid map:\n{sandbox}");
+        Assert.Equal(0, (long.Parse(uidMap.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) - 2_000_000_000) % 65536);
 
         var forks = System.Text.RegularExpressions.Regex.Match(sandbox, @"forks=(\d+) stopped: EAGAIN");
         Assert.True(forks.Success, $"the fork bomb was not stopped:\n{sandbox}");

@@ -72,7 +72,7 @@ public sealed class InstanceSpecBuilderTests
         };
 
         var mapped = bundle();
-        InstanceSpecBuilder.Apply(mapped, Command(), new NodeAgentOptions { DataDir = "/tmp", UserNamespaceHostId = 3_000_000 }, userNamespace: true);
+        InstanceSpecBuilder.Apply(mapped, Command(), new NodeAgentOptions { DataDir = "/tmp" }, hostId: 3_000_000);
         Assert.Contains(mapped.Linux!.Namespaces!, n => n.Type == "user");
         foreach (var mapping in new[] { mapped.Linux.UidMappings!, mapped.Linux.GidMappings! })
         {
