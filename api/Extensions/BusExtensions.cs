@@ -1,4 +1,5 @@
 using MassTransit;
+using Platform.Api.Correlation;
 using Platform.Api.Gateway;
 using Platform.Api.Options;
 using Platform.NodeAgent;
@@ -20,6 +21,7 @@ public static class BusExtensions
         {
             throw new InvalidOperationException($"Platform:Bus:Transport: unknown transport '{options.Transport}' (known: inmemory, rabbitmq)");
         }
+        builder.Services.AddScoped<CorrelationContext>();
         builder.Services.AddMassTransit(bus =>
         {
             if (roles.Api)
@@ -48,14 +50,25 @@ public static class BusExtensions
                         h.Username(options.Username);
                         h.Password(options.Password);
                     });
-                    cfg.ConfigureEndpoints(context);
+                    Configure(context, cfg);
                 });
             }
             else
             {
-                bus.UsingInMemory((context, cfg) => cfg.ConfigureEndpoints(context));
+                bus.UsingInMemory((context, cfg) => Configure(context, cfg));
             }
         });
         return builder;
+    }
+
+    // Every role's consumers log with the correlation id of the message they handle and pass it on in what
+    // they publish (Correlation/): one place, whichever roles this process runs.
+    private static void Configure<T>(IBusRegistrationContext context, IBusFactoryConfigurator<T> cfg)
+        where T : IReceiveEndpointConfigurator
+    {
+        cfg.UseConsumeFilter(typeof(CorrelationConsumeFilter<>), context);
+        cfg.UsePublishFilter(typeof(CorrelationOutgoingFilter<>), context);
+        cfg.UseSendFilter(typeof(CorrelationOutgoingFilter<>), context);
+        cfg.ConfigureEndpoints(context);
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Platform.Api.Apis;
+using Platform.Api.Correlation;
 using Platform.Api.Gateway;
 using Platform.Api.Infrastructure;
 using Platform.Api.Logs;
@@ -88,9 +89,11 @@ public static class PlatformApiExtensions
         services.AddSingleton<SecretProtector>();
     }
 
-    /// <summary>Middleware of the api role: problem details for every error status, auth, metrics.</summary>
+    /// <summary>Middleware of the api role: correlation id, problem details for every error status, auth, metrics.</summary>
     public static WebApplication UsePlatformApi(this WebApplication app)
     {
+        // First, so even an error page carries the id and the exception handler logs inside its scope.
+        app.UseMiddleware<CorrelationMiddleware>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseHttpMetrics();

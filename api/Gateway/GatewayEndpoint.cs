@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using MassTransit;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
@@ -25,7 +26,7 @@ internal static partial class GatewayEndpoint
 
     private static async Task InvokeAsync(
         HttpContext context, string tenant, string function, RouteTable routes, InstanceDirectory directory, InstanceLoad load,
-        NodeInvoker invoker, IHttpForwarder forwarder, PlatformSecrets secrets, IBus bus, IOptions<GatewayOptions> options,
+        NodeInvoker invoker, IHttpForwarder forwarder, PlatformSecrets secrets, IPublishEndpoint bus, IOptions<GatewayOptions> options,
         ILogger<RouteTable> logger)
     {
         CancellationToken aborted = context.RequestAborted;
@@ -35,6 +36,7 @@ internal static partial class GatewayEndpoint
             await WriteAsync(context, ApiProblems.NotFound($"function '{function}' of tenant '{tenant}' does not exist or has no active version"));
             return;
         }
+        using GatewayMetrics.Measurement measured = GatewayMetrics.Measure(context, route);
         if (!route.Settings.Public)
         {
             AuthenticateResult auth = await context.AuthenticateAsync(PlatformClaims.Scheme);
@@ -133,23 +135,31 @@ internal static partial class GatewayEndpoint
     /// to change (an instance ready, a slot freed) until the deadline.
     /// </summary>
     private static async Task<InstanceLoad.Lease?> AcquireAsync(
-        FunctionRoute route, InstanceDirectory directory, InstanceLoad load, IBus bus, GatewayOptions options, ILogger logger, CancellationToken aborted)
+        FunctionRoute route, InstanceDirectory directory, InstanceLoad load, IPublishEndpoint bus, GatewayOptions options, ILogger logger, CancellationToken aborted)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         deadline.CancelAfter(options.ColdStartTimeout);
         bool requested = false;
+        long? coldSince = null;
         while (true)
         {
             Task changed = directory.WaitForChange(route.FunctionId);
             IReadOnlyList<RoutedInstance> candidates = directory.Candidates(route.FunctionId, route.ActiveVersion);
             if (load.TryAcquire(candidates, route.Settings.Concurrency) is { } lease)
             {
+                ColdStartEnded(route, coldSince);
                 return lease;
             }
             if (!requested)
             {
                 // The scale-up seam: the scheduler decides whether another instance may start.
                 LogWaiting(logger, route.Tenant, route.Function, candidates.Count);
+                if (candidates.Count == 0)
+                {
+                    // Waiting behind busy instances is queueing; waiting with none running is a cold start.
+                    GatewayMetrics.ColdStart(route);
+                    coldSince = Stopwatch.GetTimestamp();
+                }
                 await bus.Publish(new InstanceRequested(route.FunctionId), aborted);
                 requested = true;
             }
@@ -159,8 +169,17 @@ internal static partial class GatewayEndpoint
             }
             catch (OperationCanceledException)
             {
+                ColdStartEnded(route, coldSince);
                 return null;
             }
+        }
+    }
+
+    private static void ColdStartEnded(FunctionRoute route, long? coldSince)
+    {
+        if (coldSince is { } since)
+        {
+            GatewayMetrics.ColdStartWaited(route, Stopwatch.GetElapsedTime(since));
         }
     }
 

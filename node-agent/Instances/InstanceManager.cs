@@ -96,6 +96,7 @@ internal sealed partial class InstanceManager(
     private async Task RunAsync(LocalInstance instance)
     {
         var command = instance.Command;
+        NodeMetrics.StartBegan();
         await ReportAsync(instance.Id, "Starting", null);
         try
         {
@@ -156,6 +157,7 @@ internal sealed partial class InstanceManager(
             phases.End("ready");
 
             instance.Running = true;
+            NodeMetrics.Started(command.Spec.Isolation, phases.Total);
             LogRunning(logger, instance.Id, command.Tenant, command.Function, command.Version, command.Spec.Isolation, instance.Pid, phases.ToString());
             await ReportAsync(instance.Id, "Running", null);
             _ = WatchAsync(instance);
@@ -172,6 +174,13 @@ internal sealed partial class InstanceManager(
         catch (Exception) when (instance.StopRequested)
         {
             // Stopped while starting: StopCoreAsync tears it down.
+        }
+        finally
+        {
+            if (!instance.Running)
+            {
+                NodeMetrics.StartAbandoned();
+            }
         }
     }
 
@@ -191,6 +200,11 @@ internal sealed partial class InstanceManager(
             }
 
             var oomKills = await OomKillsAsync(instance);
+            if (oomKills > 0 && !instance.StopRequested)
+            {
+                NodeMetrics.OomKill();
+            }
+
             reason = oomKills > 0
                 ? $"out of memory: the kernel's OOM killer ended {oomKills} of its processes at the {instance.Command.Spec.MemoryMiB} MiB limit"
                 : $"the process exited with status {await exited}";
@@ -216,11 +230,14 @@ internal sealed partial class InstanceManager(
     }
 
     // The cgroup is gone once the container is deleted; until then it keeps the count after the process exits.
+    // The same read is the instance's memory sample: the node's memory gauge costs no extra cgroup reads.
     private async Task<ulong> OomKillsAsync(LocalInstance instance)
     {
         try
         {
-            return (await runtime.GetStatsAsync(instance.ContainerId, _shutdown.Token)).OomKills;
+            var stats = await runtime.GetStatsAsync(instance.ContainerId, _shutdown.Token);
+            NodeMetrics.MemorySampled(instance, stats.MemoryUsageBytes);
+            return stats.OomKills;
         }
         catch (RuntimeException)
         {
@@ -245,6 +262,11 @@ internal sealed partial class InstanceManager(
 
     private Task TeardownAsync(LocalInstance instance) => instance.TeardownOnceAsync(async () =>
     {
+        if (instance.Running)
+        {
+            NodeMetrics.Stopped(instance);
+        }
+
         if (instance.Created)
         {
             await TerminateAsync(instance);

@@ -9,6 +9,7 @@ internal sealed class LocalInstance(StartInstance command, string directory) : I
     private readonly CancellationTokenSource _starting = new();
     private readonly object _teardownLock = new();
     private Task? _teardown;
+    private long _memoryBytes;
 
     public StartInstance Command { get; } = command;
     public Guid Id => Command.InstanceId;
@@ -43,6 +44,18 @@ internal sealed class LocalInstance(StartInstance command, string directory) : I
 
     public bool Running { get; set; }
 
+    /// <summary>Its cgroup's memory usage at the last check (for the node's total).</summary>
+    public long MemoryBytes
+    {
+        get
+        {
+            lock (_teardownLock)
+            {
+                return _memoryBytes;
+            }
+        }
+    }
+
     /// <summary>Set when the scheduler (or shutdown) asked it to stop: an exit is then expected, not a failure.</summary>
     public bool StopRequested { get; private set; }
 
@@ -60,6 +73,24 @@ internal sealed class LocalInstance(StartInstance command, string directory) : I
         lock (_teardownLock)
         {
             return _teardown ??= teardown();
+        }
+    }
+
+    /// <summary>
+    /// Records a memory sample and returns the change to the node's total; 0 once teardown began, so a sample
+    /// racing a stop cannot add back what the teardown took off.
+    /// </summary>
+    public long SampleMemory(long bytes)
+    {
+        lock (_teardownLock)
+        {
+            if (_teardown is not null)
+            {
+                return 0;
+            }
+            long change = bytes - _memoryBytes;
+            _memoryBytes = bytes;
+            return change;
         }
     }
 

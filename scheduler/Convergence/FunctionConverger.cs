@@ -78,6 +78,7 @@ internal sealed partial class FunctionConverger(
             if (await IsCrashLoopingAsync(function, version, cancellationToken))
             {
                 LogCrashLoop(logger, function.Id, version.Number, _options.CrashLoopLimit, _options.CrashLoopWindow);
+                SchedulerMetrics.PlacementFailed(SchedulerMetrics.PlacementFailure.CrashLoop);
             }
             else
             {
@@ -132,6 +133,8 @@ internal sealed partial class FunctionConverger(
         {
             await ConvergeAsync(functionId, oneMore: false, cancellationToken);
         }
+
+        SchedulerMetrics.PendingInstances(await db.Instances.CountAsync(i => i.State == InstanceState.Pending && i.NodeId == null, cancellationToken));
     }
 
     /// <summary>
@@ -183,11 +186,12 @@ internal sealed partial class FunctionConverger(
         var node = placement.Choose(capacities, settings.MemoryMiB, instance.Isolation);
         if (node is null)
         {
-            var reason = WhyNoNode(capacities, instance.Isolation, settings.MemoryMiB, function.Tenant);
+            var (kind, reason) = WhyNoNode(capacities, instance.Isolation, settings.MemoryMiB, function.Tenant);
             if (instance.Error != reason)
             {
-                // Logged when the reason changes, not on every reconcile pass.
+                // Logged (and counted) when the reason changes, not on every reconcile pass.
                 LogNoNode(logger, function.Id, reason);
+                SchedulerMetrics.PlacementFailed(kind);
                 instance.Error = reason;
                 instance.UpdatedAt = time.GetUtcNow();
             }
@@ -203,6 +207,7 @@ internal sealed partial class FunctionConverger(
 
         capacities[capacities.IndexOf(node)] = node with { AllocatedMemoryMiB = node.AllocatedMemoryMiB + settings.MemoryMiB };
         LogPlaced(logger, instance.Id, function.Id, version.Number, node.NodeId);
+        SchedulerMetrics.Placed(function.Tenant?.Name ?? "", function.Name);
 
         var spec = InstanceSpecs.From(settings, instance.Isolation);
         await commands.StartAsync(
@@ -210,11 +215,11 @@ internal sealed partial class FunctionConverger(
             cancellationToken);
     }
 
-    private static string WhyNoNode(List<NodeCapacity> capacities, string isolation, int memoryMiB, Tenant? tenant)
+    private static (SchedulerMetrics.PlacementFailure Kind, string Reason) WhyNoNode(List<NodeCapacity> capacities, string isolation, int memoryMiB, Tenant? tenant)
     {
         if (capacities.Count == 0)
         {
-            return "waiting for a node: none is ready and uncordoned";
+            return (SchedulerMetrics.PlacementFailure.NoNode, "waiting for a node: none is ready and uncordoned");
         }
 
         if (!capacities.Any(c => c.Offers(isolation)))
@@ -222,10 +227,11 @@ internal sealed partial class FunctionConverger(
             var why = isolation == Isolation.MicroVm && tenant is { Trusted: false }
                 ? $"tenant '{tenant.Name}' is not trusted, so its functions run only in microVMs"
                 : $"the function asks for {isolation}";
-            return $"waiting for a node with the {isolation} backend: {why}, and no ready node offers it (a microVM node needs /dev/kvm and a guest kernel)";
+            return (SchedulerMetrics.PlacementFailure.NoBackend,
+                $"waiting for a node with the {isolation} backend: {why}, and no ready node offers it (a microVM node needs /dev/kvm and a guest kernel)");
         }
 
-        return $"waiting for a node with {memoryMiB} MiB free for a {isolation}";
+        return (SchedulerMetrics.PlacementFailure.NoMemory, $"waiting for a node with {memoryMiB} MiB free for a {isolation}");
     }
 
     /// <summary>

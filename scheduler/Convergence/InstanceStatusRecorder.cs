@@ -44,6 +44,13 @@ internal sealed partial class InstanceStatusRecorder(
             return;
         }
 
+        if (reported == InstanceState.Failed)
+        {
+            SchedulerMetrics.InstanceFailed(instance.State == InstanceState.Running
+                ? SchedulerMetrics.InstanceFailure.Crashed
+                : SchedulerMetrics.InstanceFailure.StartFailed);
+        }
+
         instance.State = reported;
         instance.Error = message.Error;
         instance.UpdatedAt = time.GetUtcNow();

@@ -183,6 +183,11 @@ internal sealed partial class NodeRegistry(
         foreach (var instance in orphans)
         {
             // Stopped, not Failed: the function did nothing wrong, so this must not count toward its crash loop.
+            if (instance.State != InstanceState.Stopping)
+            {
+                SchedulerMetrics.InstanceFailed(SchedulerMetrics.InstanceFailure.NodeLost);
+            }
+
             instance.State = InstanceState.Stopped;
             instance.Error = $"node {instance.NodeId} stopped sending heartbeats";
             instance.UpdatedAt = now;

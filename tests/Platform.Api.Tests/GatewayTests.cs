@@ -57,6 +57,17 @@ public sealed class GatewayTests
         return instance;
     }
 
+    /// <summary>A request that finds no instance waits, asks the scheduler for one, and is served once one starts.</summary>
+    private static async Task<HttpResponseMessage> ServeColdAsync(PlatformFactory platform, EchoNode echo, Guid function, string path)
+    {
+        var requested = await platform.RecordAsync<InstanceRequested>();
+        Task<HttpResponseMessage> waiting = platform.WithKey(null).GetAsync(path);
+        await requested.WaitForAsync(m => m.FunctionId == function);
+        Assert.False(waiting.IsCompleted);
+        await AddRunningInstanceAsync(platform, echo, function);
+        return await waiting;
+    }
+
     // The recorder's endpoint and the gateway's own get the event independently: wait for the gateway's picture.
     private static async Task GatewaySeesAsync(PlatformFactory platform, Guid functionId, int version, Guid instance, bool present)
     {
@@ -133,16 +144,53 @@ public sealed class GatewayTests
         var (platform, echo) = await StartAsync(coldStart: "00:01:00");
         await using var disposePlatform = platform;
         await using var disposeEcho = echo;
+        Guid function = await DeployAsync(platform, "hello");
+
+        using HttpResponseMessage response = await ServeColdAsync(platform, echo, function, "/fn/acme/hello/cold");
+        Assert.Equal("/cold", (await Expect.JsonAsync(response)).GetProperty("path").GetString());
+    }
+
+    [Fact]
+    public async Task Metrics_count_a_functions_requests_cold_starts_and_latency_under_route_templates()
+    {
+        var (platform, echo) = await StartAsync(coldStart: "00:01:00");
+        await using var disposePlatform = platform;
+        await using var disposeEcho = echo;
+        // A name no other test uses: the registry is shared by every host in this process.
+        Guid function = await DeployAsync(platform, "metered");
+
+        (await ServeColdAsync(platform, echo, function, "/fn/acme/metered/first")).EnsureSuccessStatusCode();
+        (await platform.WithKey(null).GetAsync("/fn/acme/metered/second")).EnsureSuccessStatusCode();
+
+        const string labels = "tenant=\"acme\",function=\"metered\"";
+        MetricsScrape metrics = await MetricsScrape.WaitForAsync(platform, $"platform_gateway_requests_total{{{labels},code=\"200\"}}", 2);
+        Assert.Equal(2, metrics.Value($"platform_gateway_requests_total{{{labels},code=\"200\"}}"));
+        Assert.Equal(2, metrics.Value($"platform_gateway_request_duration_seconds_count{{{labels}}}"));
+        Assert.Equal(1, metrics.Value($"platform_gateway_cold_starts_total{{{labels}}}"));
+        Assert.Equal(1, metrics.Value($"platform_gateway_cold_start_wait_seconds_count{{{labels}}}"));
+        Assert.Equal(0, metrics.Value($"platform_gateway_requests_in_flight{{{labels}}}"));
+        // The api's own request series name the route template, never a function's paths.
+        Assert.Contains("endpoint=\"/fn/{tenant}/{function}/{**path}\"", metrics.Text);
+        Assert.DoesNotContain("/fn/acme/metered", metrics.Text);
+    }
+
+    [Fact]
+    public async Task A_cold_start_request_for_an_instance_carries_the_callers_correlation_id()
+    {
+        var (platform, echo) = await StartAsync(coldStart: "00:00:01");
+        await using var disposePlatform = platform;
+        await using var disposeEcho = echo;
         var requested = await platform.RecordAsync<InstanceRequested>();
         Guid function = await DeployAsync(platform, "hello");
 
-        Task<HttpResponseMessage> waiting = platform.WithKey(null).GetAsync("/fn/acme/hello/cold");
-        await requested.WaitForAsync(m => m.FunctionId == function);
-        Assert.False(waiting.IsCompleted);
-        await AddRunningInstanceAsync(platform, echo, function);
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/fn/acme/hello/");
+        request.Headers.Add("X-Correlation-Id", "order-4711.retry:2");
+        using HttpResponseMessage response = await platform.WithKey(null).SendAsync(request);
 
-        using HttpResponseMessage response = await waiting;
-        Assert.Equal("/cold", (await Expect.JsonAsync(response)).GetProperty("path").GetString());
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("order-4711.retry:2", Assert.Single(response.Headers.GetValues("X-Correlation-Id")));
+        var headers = await requested.WaitForHeadersAsync(m => m.FunctionId == function);
+        Assert.Equal("order-4711.retry:2", headers["X-Correlation-Id"]);
     }
 
     [Fact]

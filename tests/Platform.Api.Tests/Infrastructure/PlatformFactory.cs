@@ -98,7 +98,7 @@ public sealed class PlatformFactory : WebApplicationFactory<Program>
         var recorder = new MessageRecorder<T>();
         var bus = Services.GetRequiredService<IBus>();
         HostReceiveEndpointHandle handle = bus.ConnectReceiveEndpoint("test-" + Guid.NewGuid().ToString("N"),
-            e => e.Handler<T>(context => recorder.Add(context.Message)));
+            e => e.Handler<T>(recorder.Add));
         await handle.Ready;
         return recorder;
     }
