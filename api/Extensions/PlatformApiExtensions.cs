@@ -123,7 +123,8 @@ public static class PlatformApiExtensions
         app.MapGateway();
         app.MapOpenApi().AllowAnonymous();
         app.MapHealthChecks("/healthz").AllowAnonymous();
-        app.MapMetrics("/metrics").AllowAnonymous();
+        // Its series name every tenant's functions: the operator's (admin key as a bearer token for the scraper).
+        app.MapMetrics("/metrics").RequireAuthorization(PlatformClaims.AdminPolicy);
         return app;
     }
 }

@@ -15,9 +15,18 @@ public sealed class OperationsTests
         using HttpResponseMessage health = await anonymous.GetAsync("/healthz");
         await Expect.StatusAsync(health, HttpStatusCode.OK);
         Assert.Equal("Healthy", await health.Content.ReadAsStringAsync());
-        using HttpResponseMessage metrics = await anonymous.GetAsync("/metrics");
+        // Metrics name every tenant's functions: the admin's only.
+        await Expect.ProblemAsync(await anonymous.GetAsync("/metrics"), HttpStatusCode.Unauthorized);
+        await Expect.ProblemAsync(await platform.WithKey(await NewTenantKeyAsync(platform)).GetAsync("/metrics"), HttpStatusCode.Forbidden);
+        using HttpResponseMessage metrics = await platform.Admin().GetAsync("/metrics");
         await Expect.StatusAsync(metrics, HttpStatusCode.OK);
         Assert.Contains("http_requests_received_total", await metrics.Content.ReadAsStringAsync());
+    }
+
+    private static async Task<string> NewTenantKeyAsync(PlatformFactory platform)
+    {
+        await platform.CreateTenantAsync("metrics-reader");
+        return await platform.CreateKeyAsync("metrics-reader");
     }
 
     [Fact]

@@ -12,7 +12,7 @@ public sealed class MetricsScrape(string text)
 
     public static async Task<MetricsScrape> ReadAsync(PlatformFactory platform)
     {
-        using HttpResponseMessage response = await platform.WithKey(null).GetAsync("/metrics");
+        using HttpResponseMessage response = await platform.Admin().GetAsync("/metrics");
         response.EnsureSuccessStatusCode();
         return new MetricsScrape(await response.Content.ReadAsStringAsync());
     }

@@ -32,7 +32,7 @@ public sealed class DashboardHostingTests(PlatformHostFixture fixture) : IClassF
     [InlineData("/v1/tenants", HttpStatusCode.Unauthorized, "application/problem+json")]
     [InlineData("/healthz", HttpStatusCode.OK, "text/plain")]
     [InlineData("/openapi/v1.json", HttpStatusCode.OK, "application/json")]
-    [InlineData("/metrics", HttpStatusCode.OK, "text/plain")]
+    [InlineData("/metrics", HttpStatusCode.Unauthorized, "application/problem+json")]
     public async Task Api_routes_are_not_shadowed_by_the_dashboard(string path, HttpStatusCode status, string mediaType)
     {
         using var http = fixture.Host.CreateClient(key: "not-a-key");
