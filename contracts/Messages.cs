@@ -31,8 +31,12 @@ public sealed record FunctionActivated(
 /// <summary>api → scheduler: a function was deleted: stop all of its instances.</summary>
 public sealed record FunctionRemoved(Guid FunctionId, string Tenant, string Function);
 
-/// <summary>gateway → scheduler: a request waits and no instance can take it (the cold-start / scale-up seam).</summary>
-public sealed record InstanceRequested(Guid FunctionId);
+/// <summary>
+/// gateway → scheduler: a request waits and no instance can take it (the cold-start / scale-up seam).
+/// <paramref name="Waiting"/> is how many requests of the function wait at that gateway now (this one included):
+/// a burst asks for enough instances at once, not one at a time.
+/// </summary>
+public sealed record InstanceRequested(Guid FunctionId, int Waiting = 1);
 
 /// <summary>scheduler → node agent (only the node named handles it).</summary>
 public sealed record StartInstance(
@@ -54,7 +58,9 @@ public sealed record InstanceStatusChanged(Guid InstanceId, string NodeId, strin
 /// <summary>
 /// node agent → scheduler: registration (first) and every heartbeat after it. <paramref name="Url"/> is the node
 /// agent's HTTP endpoint; <paramref name="Backends"/> the isolations it can run (<see cref="Isolation"/>), probed at
-/// start (absent from an older agent: containers only).
+/// start (absent from an older agent: containers only). <paramref name="Activity"/> says, per running instance,
+/// what it serves now and when it last got a request: the scheduler stops instances idle for the function's
+/// <c>idleSeconds</c> (scale to zero).
 /// </summary>
 public sealed record NodeHeartbeat(
     string NodeId,
@@ -64,7 +70,11 @@ public sealed record NodeHeartbeat(
     int Cpus,
     IReadOnlyList<Guid> Instances,
     DateTimeOffset At,
-    IReadOnlyList<string>? Backends = null);
+    IReadOnlyList<string>? Backends = null,
+    IReadOnlyList<InstanceActivity>? Activity = null);
+
+/// <summary>Requests an instance serves now and when the last one arrived or ended (null: none yet).</summary>
+public sealed record InstanceActivity(Guid InstanceId, int InFlight, DateTimeOffset? LastRequestAt);
 
 /// <summary>api → scheduler (request; answered with <see cref="NodeChanged"/> or <see cref="NodeNotFound"/>): a cordoned node keeps its instances but gets no new ones.</summary>
 public sealed record CordonNode(string NodeId, bool Cordoned);

@@ -23,6 +23,7 @@ internal static partial class FunctionSettingsRules
         Concurrency = request.Concurrency ?? current.Concurrency,
         MinInstances = request.MinInstances ?? current.MinInstances,
         MaxInstances = request.MaxInstances ?? current.MaxInstances,
+        IdleSeconds = request.IdleSeconds ?? current.IdleSeconds,
         Port = request.Port ?? current.Port,
         Env = request.Env is null ? new Dictionary<string, string>(current.Env) : new Dictionary<string, string>(request.Env),
         // "" asks for the tenant's policy again.
@@ -49,6 +50,7 @@ internal static partial class FunctionSettingsRules
         Range("timeoutSeconds", s.TimeoutSeconds, 1, 3600);
         Range("concurrency", s.Concurrency, 1, 10000);
         Range("minInstances", s.MinInstances, 0, 1000);
+        Range("idleSeconds", s.IdleSeconds, 1, 86400);
         Range("maxInstances", s.MaxInstances, 1, 1000);
         Range("port", s.Port, 1, 65535);
         if (s.MinInstances > s.MaxInstances && !errors.ContainsKey("minInstances"))

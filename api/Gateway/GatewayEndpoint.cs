@@ -139,39 +139,46 @@ internal static partial class GatewayEndpoint
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         deadline.CancelAfter(options.ColdStartTimeout);
-        bool requested = false;
+        InstanceLoad.Waiting? waiting = null;
         long? coldSince = null;
-        while (true)
+        try
         {
-            Task changed = directory.WaitForChange(route.FunctionId);
-            IReadOnlyList<RoutedInstance> candidates = directory.Candidates(route.FunctionId, route.ActiveVersion);
-            if (load.TryAcquire(candidates, route.Settings.Concurrency) is { } lease)
+            while (true)
             {
-                ColdStartEnded(route, coldSince);
-                return lease;
-            }
-            if (!requested)
-            {
-                // The scale-up seam: the scheduler decides whether another instance may start.
-                LogWaiting(logger, route.Tenant, route.Function, candidates.Count);
-                if (candidates.Count == 0)
+                Task changed = directory.WaitForChange(route.FunctionId);
+                IReadOnlyList<RoutedInstance> candidates = directory.Candidates(route.FunctionId, route.ActiveVersion);
+                if (load.TryAcquire(candidates, route.Settings.Concurrency) is { } lease)
                 {
-                    // Waiting behind busy instances is queueing; waiting with none running is a cold start.
-                    GatewayMetrics.ColdStart(route);
-                    coldSince = Stopwatch.GetTimestamp();
+                    ColdStartEnded(route, coldSince);
+                    return lease;
                 }
-                await bus.Publish(new InstanceRequested(route.FunctionId), aborted);
-                requested = true;
+                if (waiting is null)
+                {
+                    // The scale-up seam: the scheduler decides how many more instances may start for those waiting.
+                    waiting = load.BeginWaiting(route.FunctionId);
+                    LogWaiting(logger, route.Tenant, route.Function, candidates.Count);
+                    if (candidates.Count == 0)
+                    {
+                        // Waiting behind busy instances is queueing; waiting with none running is a cold start.
+                        GatewayMetrics.ColdStart(route);
+                        coldSince = Stopwatch.GetTimestamp();
+                    }
+                    await bus.Publish(new InstanceRequested(route.FunctionId, waiting.Count), aborted);
+                }
+                try
+                {
+                    await changed.WaitAsync(deadline.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    ColdStartEnded(route, coldSince);
+                    return null;
+                }
             }
-            try
-            {
-                await changed.WaitAsync(deadline.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                ColdStartEnded(route, coldSince);
-                return null;
-            }
+        }
+        finally
+        {
+            waiting?.Dispose();
         }
     }
 

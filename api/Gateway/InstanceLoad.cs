@@ -9,6 +9,7 @@ namespace Platform.Api.Gateway;
 internal sealed class InstanceLoad
 {
     private readonly ConcurrentDictionary<Guid, Counter> _inFlight = new();
+    private readonly ConcurrentDictionary<Guid, Counter> _waiting = new();
 
     /// <summary>A slot on the least busy candidate with room, or null when all are at <paramref name="concurrency"/>.</summary>
     public Lease? TryAcquire(IReadOnlyList<RoutedInstance> candidates, int concurrency)
@@ -39,6 +40,16 @@ internal sealed class InstanceLoad
         }
     }
 
+    /// <summary>
+    /// Counts a request of <paramref name="function"/> as waiting for an instance until the returned scope ends;
+    /// <see cref="Waiting.Count"/> is how many wait now, this one included (what the scheduler sizes a burst by).
+    /// </summary>
+    public Waiting BeginWaiting(Guid function)
+    {
+        Counter counter = _waiting.GetOrAdd(function, static _ => new Counter());
+        return new Waiting(counter, Interlocked.Increment(ref counter.Value));
+    }
+
     /// <summary>Drops the counter of an instance that is gone; a request still on it releases nothing.</summary>
     public void Forget(Guid instance) => _inFlight.TryRemove(instance, out _);
 
@@ -52,7 +63,7 @@ internal sealed class InstanceLoad
         }
     }
 
-    private sealed class Counter
+    public sealed class Counter
     {
         public int Value;
     }
@@ -71,5 +82,13 @@ internal sealed class InstanceLoad
                 owner.Release(Instance.Id);
             }
         }
+    }
+
+    /// <summary>One request waiting for an instance; disposing it (once) counts it out.</summary>
+    public sealed class Waiting(Counter counter, int count) : IDisposable
+    {
+        public int Count { get; } = count;
+
+        public void Dispose() => Interlocked.Decrement(ref counter.Value);
     }
 }

@@ -9,7 +9,10 @@ public sealed class FunctionSettings
     public int TimeoutSeconds { get; set; } = 30;
     /// <summary>Requests one instance serves at once.</summary>
     public int Concurrency { get; set; } = 16;
-    public int MinInstances { get; set; } = 1;
+    /// <summary>Instances kept running however idle; 0 (the default) scales to zero.</summary>
+    public int MinInstances { get; set; }
+    /// <summary>An instance that served nothing for this long stops, down to <see cref="MinInstances"/>.</summary>
+    public int IdleSeconds { get; set; } = 300;
     public int MaxInstances { get; set; } = 10;
     public int Port { get; set; } = 8080;
     public Dictionary<string, string> Env { get; set; } = new();

@@ -28,7 +28,7 @@ public static partial class NodeEndpoints
     }
 
     private static async Task<IResult> InvokeAsync(
-        HttpContext context, Guid instance, LocalInstances instances, InstanceForwarder client, IHttpForwarder forwarder, ILoggerFactory loggers)
+        HttpContext context, Guid instance, LocalInstances instances, InstanceForwarder client, IHttpForwarder forwarder, TimeProvider time, ILoggerFactory loggers)
     {
         // The function's own status codes and bodies are its answer: no problem body over its empty 404.
         if (context.Features.Get<IStatusCodePagesFeature>() is { } statusCodePages)
@@ -46,6 +46,8 @@ public static partial class NodeEndpoints
         context.Request.Path.StartsWithSegments(prefix, StringComparison.OrdinalIgnoreCase, out PathString remainder);
         // The gateway holds the function's real deadline; this one only keeps a lost request from pinning a slot forever.
         var config = new ForwarderRequestConfig { ActivityTimeout = TimeSpan.FromSeconds(local.Command.Spec.TimeoutSeconds + 30) };
+        // Busy and recently used instances are what the scheduler keeps when it scales in (heartbeat activity).
+        using var busy = local.BeginRequest(time);
         ForwarderError error = await forwarder.SendAsync(
             context, InstanceForwarder.DestinationPrefix(instance, local.Port), client.Invoker, config, new InstanceTransformer(instance, remainder));
         if (error != ForwarderError.None)

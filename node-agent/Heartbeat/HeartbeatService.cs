@@ -59,7 +59,8 @@ internal sealed partial class HeartbeatService(
             _options.Cpus > 0 ? _options.Cpus : Environment.ProcessorCount,
             running.Select(i => i.Id).ToList(),
             time.GetUtcNow(),
-            backends.Available);
+            backends.Available,
+            running.Where(i => i.Running).Select(i => new InstanceActivity(i.Id, i.InFlight, i.LastRequestAt)).ToList());
     }
 
     private async Task<bool> StartedAsync(CancellationToken stoppingToken)

@@ -9,6 +9,8 @@ internal sealed class LocalInstance(StartInstance command, string directory) : I
     private readonly CancellationTokenSource _starting = new();
     private readonly object _teardownLock = new();
     private Task? _teardown;
+    private int _inFlight;
+    private long _lastRequestTicks;
     private long _memoryBytes;
 
     public StartInstance Command { get; } = command;
@@ -65,6 +67,30 @@ internal sealed class LocalInstance(StartInstance command, string directory) : I
     {
         StopRequested = true;
         _starting.Cancel();
+    }
+
+    /// <summary>Requests being served now (what the scheduler must not stop under).</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>When the last request arrived or ended; null before the first.</summary>
+    public DateTimeOffset? LastRequestAt =>
+        Interlocked.Read(ref _lastRequestTicks) is var ticks and > 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
+
+    /// <summary>Counts one request in until the returned scope ends; both ends mark the instance active.</summary>
+    public RequestScope BeginRequest(TimeProvider time)
+    {
+        Interlocked.Increment(ref _inFlight);
+        Interlocked.Exchange(ref _lastRequestTicks, time.GetUtcNow().UtcTicks);
+        return new RequestScope(this, time);
+    }
+
+    public readonly struct RequestScope(LocalInstance instance, TimeProvider time) : IDisposable
+    {
+        public void Dispose()
+        {
+            Interlocked.Exchange(ref instance._lastRequestTicks, time.GetUtcNow().UtcTicks);
+            Interlocked.Decrement(ref instance._inFlight);
+        }
     }
 
     /// <summary>Runs <paramref name="teardown"/> once, however many callers (stop, exit watcher, shutdown) ask.</summary>

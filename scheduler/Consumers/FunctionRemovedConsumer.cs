@@ -10,6 +10,6 @@ internal sealed class FunctionRemovedConsumer(SchedulerGate gate, FunctionConver
     public async Task Consume(ConsumeContext<FunctionRemoved> context)
     {
         using var held = await gate.EnterAsync(context.CancellationToken);
-        await converger.ConvergeAsync(context.Message.FunctionId, oneMore: false, context.CancellationToken);
+        await converger.ConvergeAsync(context.Message.FunctionId, waiting: 0, context.CancellationToken);
     }
 }

@@ -10,6 +10,6 @@ internal sealed class InstanceRequestedConsumer(SchedulerGate gate, FunctionConv
     public async Task Consume(ConsumeContext<InstanceRequested> context)
     {
         using var held = await gate.EnterAsync(context.CancellationToken);
-        await converger.ConvergeAsync(context.Message.FunctionId, oneMore: true, context.CancellationToken);
+        await converger.ConvergeAsync(context.Message.FunctionId, Math.Max(1, context.Message.Waiting), context.CancellationToken);
     }
 }

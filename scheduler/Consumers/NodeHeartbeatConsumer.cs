@@ -4,11 +4,12 @@ using Platform.Scheduler.Liveness;
 
 namespace Platform.Scheduler.Consumers;
 
-/// <summary>NodeHeartbeat: registers or updates the node and reconciles its instances.</summary>
-internal sealed class NodeHeartbeatConsumer(SchedulerGate gate, NodeRegistry registry) : IConsumer<NodeHeartbeat>
+/// <summary>NodeHeartbeat: registers or updates the node, reconciles its instances, and records what they served.</summary>
+internal sealed class NodeHeartbeatConsumer(SchedulerGate gate, NodeRegistry registry, InstanceActivityTracker activity) : IConsumer<NodeHeartbeat>
 {
     public async Task Consume(ConsumeContext<NodeHeartbeat> context)
     {
+        activity.Record(context.Message);
         using var held = await gate.EnterAsync(context.CancellationToken);
         await registry.HeartbeatAsync(context.Message, context.CancellationToken);
     }

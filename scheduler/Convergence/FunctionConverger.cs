@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Platform.Contracts;
 using Platform.Data;
 using Platform.Data.Entities;
+using Platform.Scheduler.Liveness;
 using Platform.Scheduler.Placement;
 
 namespace Platform.Scheduler.Convergence;
@@ -18,14 +19,19 @@ internal sealed partial class FunctionConverger(
     PlatformDbContext db,
     INodeCommands commands,
     IPlacementPolicy placement,
+    InstanceActivityTracker activity,
     IOptions<SchedulerOptions> options,
     TimeProvider time,
     ILogger<FunctionConverger> logger)
 {
     private readonly SchedulerOptions _options = options.Value;
 
-    /// <summary>Converges one function; with <paramref name="oneMore"/> also starts one more instance (the scale-up seam) when below max and none is starting.</summary>
-    public async Task ConvergeAsync(Guid functionId, bool oneMore, CancellationToken cancellationToken)
+    /// <summary>
+    /// Converges one function. <paramref name="waiting"/>: requests waiting at a gateway for an instance (the
+    /// scale-up seam): enough instances start for them at the function's concurrency, counting those already
+    /// starting, up to max. Instances idle for the function's <c>idleSeconds</c> stop, down to min.
+    /// </summary>
+    public async Task ConvergeAsync(Guid functionId, int waiting, CancellationToken cancellationToken)
     {
         var active = await db.Instances
             .Where(i => i.FunctionId == functionId).Where(InstanceStates.IsActive)
@@ -66,10 +72,19 @@ internal sealed partial class FunctionConverger(
             current.Remove(extra);
         }
 
-        var wanted = Math.Min(scaling.MinInstances, scaling.MaxInstances);
-        if (oneMore && current.Count < scaling.MaxInstances && !current.Any(i => i.State is InstanceState.Pending or InstanceState.Starting))
+        // As many of the active version as the old versions had running (a deploy or rollback replaces what
+        // serves, never drops to zero under traffic), at least min; idle ones scale in afterwards.
+        var wanted = Math.Min(Math.Max(scaling.MinInstances, others.Count(i => i.State == InstanceState.Running)), scaling.MaxInstances);
+        if (waiting > 0 && current.Count < scaling.MaxInstances)
         {
-            wanted = Math.Max(wanted, current.Count + 1);
+            // A burst of N cold requests starts about N / concurrency instances, not N and not one at a time.
+            var starting = current.Count(i => i.State is InstanceState.Pending or InstanceState.Starting);
+            var needed = (waiting + scaling.Concurrency - 1) / scaling.Concurrency;
+            wanted = Math.Max(wanted, Math.Min(scaling.MaxInstances, current.Count + Math.Max(0, needed - starting)));
+        }
+        else if (waiting == 0)
+        {
+            await ScaleInAsync(current, nodes, scaling, wanted, cancellationToken);
         }
 
         var unplaced = current.Where(i => i.NodeId is null).ToList();
@@ -83,9 +98,9 @@ internal sealed partial class FunctionConverger(
             else
             {
                 var capacities = await GetCapacitiesAsync(nodes.Values, cancellationToken);
-                foreach (var waiting in unplaced)
+                foreach (var pending in unplaced)
                 {
-                    await PlaceAsync(waiting, function, version, capacities, cancellationToken);
+                    await PlaceAsync(pending, function, version, capacities, cancellationToken);
                 }
 
                 // One row per wanted instance, placed or not: one no node can take stays Pending with the reason.
@@ -109,7 +124,7 @@ internal sealed partial class FunctionConverger(
             }
         }
 
-        if (current.Count(i => i.State == InstanceState.Running) >= Math.Min(scaling.MinInstances, scaling.MaxInstances))
+        if (current.Count(i => i.State == InstanceState.Running) >= wanted)
         {
             foreach (var old in others)
             {
@@ -131,10 +146,31 @@ internal sealed partial class FunctionConverger(
             .ToListAsync(cancellationToken);
         foreach (var functionId in withVersion.Union(withInstances))
         {
-            await ConvergeAsync(functionId, oneMore: false, cancellationToken);
+            await ConvergeAsync(functionId, waiting: 0, cancellationToken);
         }
 
         SchedulerMetrics.PendingInstances(await db.Instances.CountAsync(i => i.State == InstanceState.Pending && i.NodeId == null, cancellationToken));
+    }
+
+    // Scale to zero (or to min): running instances of the active version that served nothing for idleSeconds stop,
+    // the longest idle first, never below min. A request on its way to one that stops is answered by its grace
+    // period or waits for a new instance at the gateway.
+    private async Task ScaleInAsync(List<Instance> current, IReadOnlyDictionary<string, Node> nodes, FunctionSettings scaling, int min, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var idleAfter = TimeSpan.FromSeconds(scaling.IdleSeconds);
+        var idle = current
+            .Where(i => i.State == InstanceState.Running)
+            .Select(i => (Instance: i, Idle: activity.IdleFor(i, now)))
+            .Where(x => x.Idle >= idleAfter)
+            .OrderByDescending(x => x.Idle)
+            .Take(Math.Max(0, current.Count - min))
+            .ToList();
+        foreach (var (instance, idleFor) in idle)
+        {
+            await StopAsync(instance, nodes, $"idle for {(int)idleFor.TotalSeconds} s (idleSeconds {scaling.IdleSeconds})", cancellationToken);
+            current.Remove(instance);
+        }
     }
 
     /// <summary>

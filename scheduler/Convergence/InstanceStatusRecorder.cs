@@ -57,7 +57,7 @@ internal sealed partial class InstanceStatusRecorder(
         await db.SaveChangesAsync(cancellationToken);
         LogState(logger, instance.Id, reported, message.NodeId, message.Error);
 
-        await converger.ConvergeAsync(instance.FunctionId, oneMore: false, cancellationToken);
+        await converger.ConvergeAsync(instance.FunctionId, waiting: 0, cancellationToken);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Instance {InstanceId}: ignoring unknown state '{State}'")]

@@ -25,6 +25,7 @@ public static class SchedulerExtensions
             .ValidateOnStart();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<SchedulerGate>();
+        builder.Services.AddSingleton<InstanceActivityTracker>();
         builder.Services.AddSingleton<IPlacementPolicy, LeastAllocatedPlacementPolicy>();
         builder.Services.AddScoped<INodeCommands, BusNodeCommands>();
         builder.Services.AddSingleton<IInterceptor, InstanceEventsInterceptor>();

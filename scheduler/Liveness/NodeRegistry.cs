@@ -96,7 +96,7 @@ internal sealed partial class NodeRegistry(
 
         foreach (var functionId in affected)
         {
-            await converger.ConvergeAsync(functionId, oneMore: false, cancellationToken);
+            await converger.ConvergeAsync(functionId, waiting: 0, cancellationToken);
         }
     }
 
@@ -152,7 +152,7 @@ internal sealed partial class NodeRegistry(
             .ToListAsync(cancellationToken);
         foreach (var functionId in functionIds)
         {
-            await converger.ConvergeAsync(functionId, oneMore: false, cancellationToken);
+            await converger.ConvergeAsync(functionId, waiting: 0, cancellationToken);
         }
 
         return node;

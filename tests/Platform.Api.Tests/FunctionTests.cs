@@ -17,7 +17,8 @@ public sealed class FunctionTests
         var created = await Expect.JsonAsync(await admin.PutAsJsonAsync("/v1/tenants/acme/functions/hello", new { }), HttpStatusCode.Created);
         var settings = created.GetProperty("settings");
         Assert.Equal(128, settings.GetProperty("memoryMiB").GetInt32());
-        Assert.Equal(1, settings.GetProperty("minInstances").GetInt32());
+        Assert.Equal(0, settings.GetProperty("minInstances").GetInt32());
+        Assert.Equal(300, settings.GetProperty("idleSeconds").GetInt32());
         Assert.True(settings.GetProperty("public").GetBoolean());
         Assert.Equal(JsonValueKind.Null, created.GetProperty("activeVersion").ValueKind);
 

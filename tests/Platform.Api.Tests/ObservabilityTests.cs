@@ -56,7 +56,7 @@ public sealed class ObservabilityTests
             new NodeHeartbeat(node, "http://127.0.0.1:9", 4096, 0, 2, [], DateTimeOffset.UtcNow));
         // Registered before the deploy: else the heartbeat, not the deploy, would be what places the instance.
         await WaitForNodeAsync(platform, node);
-        await platform.PutFunctionAsync("acme", "traced");
+        await platform.PutFunctionAsync("acme", "traced", new { minInstances = 1 });
         const string placed = "platform_scheduler_placements_total{tenant=\"acme\",function=\"traced\"}";
         double before = (await MetricsScrape.ReadAsync(platform)).Value(placed) ?? 0;
 

@@ -1,3 +1,4 @@
+using Platform.Contracts;
 using Platform.Data.Entities;
 
 namespace Platform.Scheduler.Tests;
@@ -11,7 +12,7 @@ public sealed class FunctionConvergerTests
         await h.AddNodeAsync("n1");
         var function = await h.AddFunctionAsync(minInstances: 2, memoryMiB: 256);
 
-        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+        await h.Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
 
         Assert.Equal(2, h.Commands.Started.Count);
         Assert.All(h.Commands.Started, s =>
@@ -35,8 +36,8 @@ public sealed class FunctionConvergerTests
         await h.AddNodeAsync("n1");
         var function = await h.AddFunctionAsync();
 
-        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
-        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+        await h.Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
+        await h.Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
 
         Assert.Single(h.Commands.Started);
     }
@@ -47,7 +48,7 @@ public sealed class FunctionConvergerTests
         await using var h = new SchedulerHarness();
         await h.AddNodeAsync("n1");
         var function = await h.AddFunctionAsync(versions: 2);
-        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+        await h.Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
         await h.RunAllStartedAsync();
         var v1 = h.Commands.Started.Single().InstanceId;
         h.Commands.Clear();
@@ -89,8 +90,8 @@ public sealed class FunctionConvergerTests
         await h.AddNodeAsync("small", memoryMiB: 100);
         var function = await h.AddFunctionAsync(memoryMiB: 128);
 
-        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
-        await h.Converger.ConvergeAsync(function.Id, oneMore: true, TestContext.Current.CancellationToken);
+        await h.Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
+        await h.Converger.ConvergeAsync(function.Id, waiting: 1, TestContext.Current.CancellationToken);
 
         Assert.Empty(h.Commands.Started);
         var waiting = Assert.Single(await h.InstancesAsync(function.Id));
@@ -99,7 +100,7 @@ public sealed class FunctionConvergerTests
         Assert.Equal("waiting for a node with 128 MiB free for a container", waiting.Error);
 
         await h.AddNodeAsync("big");
-        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+        await h.Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
 
         var start = Assert.Single(h.Commands.Started);
         Assert.Equal(waiting.Id, start.InstanceId);
@@ -116,7 +117,7 @@ public sealed class FunctionConvergerTests
         await h.AddNodeAsync("containers-only");
         var function = await h.AddFunctionAsync(trusted: false, isolation: "container");
 
-        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+        await h.Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
 
         Assert.Empty(h.Commands.Started);
         var waiting = Assert.Single(await h.InstancesAsync(function.Id));
@@ -125,7 +126,7 @@ public sealed class FunctionConvergerTests
         Assert.Contains("is not trusted, so its functions run only in microVMs", waiting.Error);
 
         await h.AddNodeAsync("kvm", backends: "container,microvm");
-        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+        await h.Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
 
         var start = Assert.Single(h.Commands.Started);
         Assert.Equal("kvm", start.NodeId);
@@ -141,8 +142,8 @@ public sealed class FunctionConvergerTests
         var container = await h.AddFunctionAsync();
         var microVm = await h.AddFunctionAsync(isolation: "microvm");
 
-        await h.Converger.ConvergeAsync(container.Id, oneMore: false, TestContext.Current.CancellationToken);
-        await h.Converger.ConvergeAsync(microVm.Id, oneMore: false, TestContext.Current.CancellationToken);
+        await h.Converger.ConvergeAsync(container.Id, waiting: 0, TestContext.Current.CancellationToken);
+        await h.Converger.ConvergeAsync(microVm.Id, waiting: 0, TestContext.Current.CancellationToken);
 
         Assert.Equal("container", h.Commands.Started.Single(s => s.FunctionId == container.Id).Spec.Isolation);
         var vm = h.Commands.Started.Single(s => s.FunctionId == microVm.Id);
@@ -158,14 +159,14 @@ public sealed class FunctionConvergerTests
         await using var h = new SchedulerHarness();
         await h.AddNodeAsync("n1", backends: "container,microvm");
         var function = await h.AddFunctionAsync();
-        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+        await h.Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
         await h.RunAllStartedAsync();
         var container = h.Commands.Started.Single().InstanceId;
         h.Commands.Clear();
 
         function.Tenant!.Trusted = false;
         await h.Db.SaveChangesAsync(TestContext.Current.CancellationToken);
-        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+        await h.Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
 
         var vm = Assert.Single(h.Commands.Started);
         Assert.Equal("microvm", vm.Spec.Isolation);
@@ -184,7 +185,7 @@ public sealed class FunctionConvergerTests
         await h.AddNodeAsync("ready", memoryMiB: 512);
         var function = await h.AddFunctionAsync(minInstances: 3);
 
-        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+        await h.Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
 
         Assert.Equal(3, h.Commands.Started.Count);
         Assert.All(h.Commands.Started, s => Assert.Equal("ready", s.NodeId));
@@ -197,7 +198,7 @@ public sealed class FunctionConvergerTests
         await h.AddNodeAsync("n1", memoryMiB: 300);
         var function = await h.AddFunctionAsync(minInstances: 3, memoryMiB: 128);
 
-        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+        await h.Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
 
         Assert.Equal(2, h.Commands.Started.Count);
     }
@@ -210,7 +211,7 @@ public sealed class FunctionConvergerTests
         await h.AddNodeAsync("n2");
         var function = await h.AddFunctionAsync(minInstances: 2);
 
-        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+        await h.Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
 
         Assert.Equal(["n1", "n2"], h.Commands.Started.Select(s => s.NodeId).Order().ToArray());
     }
@@ -221,12 +222,12 @@ public sealed class FunctionConvergerTests
         await using var h = new SchedulerHarness();
         await h.AddNodeAsync("n1");
         var function = await h.AddFunctionAsync(minInstances: 2);
-        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+        await h.Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
         await h.RunAllStartedAsync();
         h.Db.Functions.Remove(function);
         await h.Db.SaveChangesAsync(TestContext.Current.CancellationToken);
 
-        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+        await h.Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
 
         Assert.Equal(2, h.Commands.Stopped.Count);
         Assert.All(await h.InstancesAsync(function.Id), r => Assert.Equal(InstanceState.Stopping, r.State));
@@ -246,17 +247,73 @@ public sealed class FunctionConvergerTests
         await h.AddNodeAsync("n1");
         var function = await h.AddFunctionAsync(minInstances: 0, maxInstances: 2);
 
-        await h.Converger.ConvergeAsync(function.Id, oneMore: true, TestContext.Current.CancellationToken);
-        await h.Converger.ConvergeAsync(function.Id, oneMore: true, TestContext.Current.CancellationToken);
+        await h.Converger.ConvergeAsync(function.Id, waiting: 1, TestContext.Current.CancellationToken);
+        await h.Converger.ConvergeAsync(function.Id, waiting: 1, TestContext.Current.CancellationToken);
         Assert.Single(h.Commands.Started);
 
         await h.RunAllStartedAsync();
-        await h.Converger.ConvergeAsync(function.Id, oneMore: true, TestContext.Current.CancellationToken);
+        await h.Converger.ConvergeAsync(function.Id, waiting: 1, TestContext.Current.CancellationToken);
         Assert.Equal(2, h.Commands.Started.Count);
 
         await h.RunAllStartedAsync();
-        await h.Converger.ConvergeAsync(function.Id, oneMore: true, TestContext.Current.CancellationToken);
+        await h.Converger.ConvergeAsync(function.Id, waiting: 1, TestContext.Current.CancellationToken);
         Assert.Equal(2, h.Commands.Started.Count);
+    }
+
+    [Fact]
+    public async Task A_burst_of_waiting_requests_starts_enough_instances_for_the_concurrency_at_once()
+    {
+        await using var h = new SchedulerHarness();
+        await h.AddNodeAsync("n1", memoryMiB: 65536);
+        var function = await h.AddFunctionAsync(minInstances: 0, maxInstances: 20, concurrency: 10);
+
+        // 50 cold requests arrive; each asks with the count waiting at its gateway then.
+        for (var waiting = 1; waiting <= 50; waiting++)
+        {
+            await h.Converger.ConvergeAsync(function.Id, waiting, TestContext.Current.CancellationToken);
+        }
+
+        Assert.Equal(5, h.Commands.Started.Count);
+
+        // Never past max, however many wait.
+        var capped = await h.AddFunctionAsync(minInstances: 0, maxInstances: 3, concurrency: 1);
+        await h.Converger.ConvergeAsync(capped.Id, 100, TestContext.Current.CancellationToken);
+        Assert.Equal(3, (await h.InstancesAsync(capped.Id)).Count);
+    }
+
+    [Fact]
+    public async Task Instances_idle_for_idle_seconds_stop_down_to_min_and_busy_ones_stay()
+    {
+        await using var h = new SchedulerHarness();
+        await h.AddNodeAsync("n1");
+        var function = await h.AddFunctionAsync(minInstances: 1, maxInstances: 5, concurrency: 1, idleSeconds: 60);
+        await h.Converger.ConvergeAsync(function.Id, waiting: 3, TestContext.Current.CancellationToken);
+        await h.RunAllStartedAsync();
+        var running = await h.InstancesAsync(function.Id);
+        Assert.Equal(3, running.Count);
+
+        // One serves a request now, one served 10 s ago, one nothing since it started.
+        h.Clock.Advance(TimeSpan.FromSeconds(50));
+        h.Activity.Record(new NodeHeartbeat("n1", null, 4096, 0, 2, running.Select(i => i.Id).ToList(), h.Clock.GetUtcNow(), null,
+        [
+            new InstanceActivity(running[0].Id, 1, h.Clock.GetUtcNow() - TimeSpan.FromSeconds(40)),
+            new InstanceActivity(running[1].Id, 0, h.Clock.GetUtcNow()),
+            new InstanceActivity(running[2].Id, 0, null),
+        ]));
+        h.Clock.Advance(TimeSpan.FromSeconds(20));
+        await h.Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
+        Assert.Equal([running[2].Id], h.Commands.Stopped.Select(s => s.InstanceId));
+
+        // Later all are idle: down to min, never below.
+        h.Activity.Record(new NodeHeartbeat("n1", null, 4096, 0, 2, running.Select(i => i.Id).ToList(), h.Clock.GetUtcNow(), null,
+        [
+            new InstanceActivity(running[0].Id, 0, h.Clock.GetUtcNow()),
+            new InstanceActivity(running[1].Id, 0, h.Clock.GetUtcNow()),
+        ]));
+        h.Clock.Advance(TimeSpan.FromMinutes(5));
+        await h.Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
+        Assert.Equal(2, h.Commands.Stopped.Count);
+        Assert.Single(await h.InstancesAsync(function.Id), i => i.State == InstanceState.Running);
     }
 
     [Fact]
@@ -265,7 +322,7 @@ public sealed class FunctionConvergerTests
         await using var h = new SchedulerHarness(new SchedulerOptions { CrashLoopLimit = 3 });
         await h.AddNodeAsync("n1");
         var function = await h.AddFunctionAsync();
-        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+        await h.Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
 
         for (var attempt = 1; attempt <= 3; attempt++)
         {
@@ -279,7 +336,7 @@ public sealed class FunctionConvergerTests
         Assert.Contains(rows, r => r.Error == "the process exited with status 1");
 
         h.Clock.Advance(TimeSpan.FromMinutes(2));
-        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+        await h.Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
         Assert.Equal(4, h.Commands.Started.Count);
     }
 
@@ -289,12 +346,12 @@ public sealed class FunctionConvergerTests
         await using var h = new SchedulerHarness();
         await h.AddNodeAsync("n1");
         var function = await h.AddFunctionAsync(minInstances: 3, maxInstances: 3);
-        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+        await h.Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
         await h.RunAllStartedAsync();
         function.Settings = new FunctionSettings { MinInstances = 1, MaxInstances = 1 };
         await h.Db.SaveChangesAsync(TestContext.Current.CancellationToken);
 
-        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+        await h.Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
 
         Assert.Equal(2, h.Commands.Stopped.Count);
     }

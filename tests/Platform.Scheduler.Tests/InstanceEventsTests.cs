@@ -13,7 +13,7 @@ public sealed class InstanceEventsTests
         node.Address = "http://node-a:8081/";
         await h.Db.SaveChangesAsync(TestContext.Current.CancellationToken);
         var function = await h.AddFunctionAsync(minInstances: 1);
-        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+        await h.Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
         var started = Assert.Single(h.Commands.Started);
         Assert.Empty(h.Events); // placed and starting: nothing a gateway may use yet
 
@@ -37,7 +37,7 @@ public sealed class InstanceEventsTests
         node.Address = "http://node-a:8081/";
         await h.Db.SaveChangesAsync(TestContext.Current.CancellationToken);
         var function = await h.AddFunctionAsync(minInstances: 1);
-        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+        await h.Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
         await h.RunAllStartedAsync();
 
         h.Clock.Advance(TimeSpan.FromSeconds(4));

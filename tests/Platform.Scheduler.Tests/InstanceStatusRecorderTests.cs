@@ -10,7 +10,7 @@ public sealed class InstanceStatusRecorderTests
         await using var h = new SchedulerHarness();
         await h.AddNodeAsync("n1");
         var function = await h.AddFunctionAsync(minInstances: 1);
-        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+        await h.Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
         var id = h.Commands.Started.Single().InstanceId;
 
         await h.ReportAsync(id, "n1", "Starting");
@@ -27,11 +27,11 @@ public sealed class InstanceStatusRecorderTests
         await using var h = new SchedulerHarness();
         await h.AddNodeAsync("n1");
         var function = await h.AddFunctionAsync();
-        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+        await h.Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
         var id = h.Commands.Started.Single().InstanceId;
         function.ActiveVersion = null;
         await h.Db.SaveChangesAsync(TestContext.Current.CancellationToken);
-        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+        await h.Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
 
         await h.ReportAsync(id, "n1", "Running");
 
@@ -55,7 +55,7 @@ public sealed class InstanceStatusRecorderTests
         await using var h = new SchedulerHarness();
         await h.AddNodeAsync("n1");
         var function = await h.AddFunctionAsync();
-        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+        await h.Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
 
         await h.ReportAsync(h.Commands.Started.Single().InstanceId, "n1", "Exploded");
 

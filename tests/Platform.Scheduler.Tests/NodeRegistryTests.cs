@@ -14,7 +14,7 @@ public sealed class NodeRegistryTests
     {
         await using var h = new SchedulerHarness();
         var function = await h.AddFunctionAsync();
-        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+        await h.Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
         Assert.Empty(h.Commands.Started);
 
         await h.Registry.HeartbeatAsync(Beat("n1", h.Clock.GetUtcNow()), TestContext.Current.CancellationToken);
@@ -30,7 +30,7 @@ public sealed class NodeRegistryTests
         await using var h = new SchedulerHarness();
         await h.Registry.HeartbeatAsync(Beat("n1", h.Clock.GetUtcNow()), TestContext.Current.CancellationToken);
         var function = await h.AddFunctionAsync(trusted: false);
-        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+        await h.Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
         Assert.Empty(h.Commands.Started);
 
         await h.Registry.HeartbeatAsync(Beat("n1", h.Clock.GetUtcNow()) with { Backends = ["container", "microvm"] }, TestContext.Current.CancellationToken);
@@ -58,7 +58,7 @@ public sealed class NodeRegistryTests
         await using var h = new SchedulerHarness();
         await h.AddNodeAsync("n1");
         var function = await h.AddFunctionAsync();
-        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+        await h.Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
         var first = Assert.Single(h.Commands.Started).InstanceId;
 
         await h.Registry.HeartbeatAsync(Beat("n1", h.Clock.GetUtcNow()), TestContext.Current.CancellationToken);
@@ -78,7 +78,7 @@ public sealed class NodeRegistryTests
         await h.AddNodeAsync("a");
         await h.AddNodeAsync("b", memoryMiB: 1024);
         var function = await h.AddFunctionAsync();
-        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+        await h.Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
         await h.RunAllStartedAsync();
         Assert.Equal("a", h.Commands.Started.Single().NodeId);
 
@@ -110,7 +110,7 @@ public sealed class NodeRegistryTests
         await using var h = new SchedulerHarness();
         await h.AddNodeAsync("a");
         var function = await h.AddFunctionAsync();
-        await h.Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+        await h.Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
         await h.RunAllStartedAsync();
         var original = h.Commands.Started.Single().InstanceId;
         await h.AddNodeAsync("b");

@@ -28,7 +28,7 @@ internal sealed class SchedulerHarness : IAsyncDisposable
         Db = new PlatformDbContext(new DbContextOptionsBuilder<PlatformDbContext>().UseSqlite(_connection).AddInterceptors(events).Options);
         Db.Database.EnsureCreated();
         var wrapped = Options.Create(options ?? new SchedulerOptions());
-        Converger = new FunctionConverger(Db, Commands, new LeastAllocatedPlacementPolicy(), wrapped, Clock, NullLogger<FunctionConverger>.Instance);
+        Converger = new FunctionConverger(Db, Commands, new LeastAllocatedPlacementPolicy(), Activity, wrapped, Clock, NullLogger<FunctionConverger>.Instance);
         Recorder = new InstanceStatusRecorder(Db, Converger, Commands, Clock, NullLogger<InstanceStatusRecorder>.Instance);
         Registry = new NodeRegistry(Db, Converger, Commands, wrapped, Clock, NullLogger<NodeRegistry>.Instance);
     }
@@ -39,6 +39,8 @@ internal sealed class SchedulerHarness : IAsyncDisposable
     /// <summary>What the scheduler published for the gateways (InstanceReady, InstanceGone), in order.</summary>
     public List<object> Events { get; } = [];
     public ManualClock Clock { get; } = new();
+    /// <summary>What heartbeats told of the instances' requests (scale in reads it).</summary>
+    public InstanceActivityTracker Activity { get; } = new();
     public FunctionConverger Converger { get; }
     public InstanceStatusRecorder Recorder { get; }
     public NodeRegistry Registry { get; }
@@ -55,7 +57,8 @@ internal sealed class SchedulerHarness : IAsyncDisposable
     /// A function with <paramref name="versions"/> versions (digests "sha256:" + n repeated), version 1 active, of a
     /// trusted tenant (containers) unless <paramref name="trusted"/> is false.
     /// </summary>
-    public async Task<Function> AddFunctionAsync(int minInstances = 1, int maxInstances = 10, int memoryMiB = 128, int versions = 1, bool trusted = true, string? isolation = null)
+    public async Task<Function> AddFunctionAsync(int minInstances = 1, int maxInstances = 10, int memoryMiB = 128, int versions = 1, bool trusted = true, string? isolation = null,
+        int concurrency = 16, int idleSeconds = 300)
     {
         var tenant = new Tenant { Name = "t" + Guid.NewGuid().ToString("N")[..8], Trusted = trusted };
         var function = new Function
@@ -63,7 +66,7 @@ internal sealed class SchedulerHarness : IAsyncDisposable
             TenantId = tenant.Id,
             Tenant = tenant,
             Name = "echo",
-            Settings = new FunctionSettings { MinInstances = minInstances, MaxInstances = maxInstances, MemoryMiB = memoryMiB },
+            Settings = new FunctionSettings { MinInstances = minInstances, MaxInstances = maxInstances, MemoryMiB = memoryMiB, Concurrency = concurrency, IdleSeconds = idleSeconds },
             ActiveVersion = 1,
         };
         for (var n = 1; n <= versions; n++)
@@ -72,7 +75,7 @@ internal sealed class SchedulerHarness : IAsyncDisposable
             {
                 Number = n,
                 Digest = Digest(n),
-                Settings = new FunctionSettings { MinInstances = minInstances, MaxInstances = maxInstances, MemoryMiB = memoryMiB, Isolation = isolation, Env = { ["V"] = n.ToString() } },
+                Settings = new FunctionSettings { MinInstances = minInstances, MaxInstances = maxInstances, MemoryMiB = memoryMiB, Concurrency = concurrency, IdleSeconds = idleSeconds, Isolation = isolation, Env = { ["V"] = n.ToString() } },
             });
         }
 
@@ -88,7 +91,7 @@ internal sealed class SchedulerHarness : IAsyncDisposable
     {
         function.ActiveVersion = version;
         await Db.SaveChangesAsync(TestContext.Current.CancellationToken);
-        await Converger.ConvergeAsync(function.Id, oneMore: false, TestContext.Current.CancellationToken);
+        await Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
     }
 
     public Task ReportAsync(Guid instanceId, string nodeId, string state, string? error = null) =>

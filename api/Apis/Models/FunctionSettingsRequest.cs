@@ -11,7 +11,8 @@ public sealed record FunctionSettingsRequest(
     int? Port,
     Dictionary<string, string>? Env,
     string? Isolation,
-    bool? Public)
+    bool? Public,
+    int? IdleSeconds = null)
 {
     /// <summary>Changes nothing.</summary>
     public static FunctionSettingsRequest None { get; } = new(null, null, null, null, null, null, null, null, null, null);

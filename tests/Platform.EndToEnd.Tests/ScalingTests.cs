@@ -1,0 +1,59 @@
+using System.Net;
+using System.Text.Json;
+
+namespace Platform.EndToEnd.Tests;
+
+/// <summary>
+/// Serverless scaling with real containers: a burst of cold requests starts about N / concurrency instances and
+/// every request is answered; idle instances stop after <c>idleSeconds</c> down to zero, and the next request
+/// starts one again.
+/// </summary>
+public sealed class ScalingTests : IAsyncLifetime
+{
+    private EmbeddedPlatform? _platform;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    [Fact]
+    public async Task A_cold_burst_starts_instances_by_concurrency_and_idle_ones_scale_to_zero()
+    {
+        EmbeddedPlatform.SkipUnlessContainersCanRun();
+        var platform = _platform = EmbeddedPlatform.Start("scale");
+        var bundle = await SampleBundles.BuildEchoAsync(1, platform.Temp.FullName, Ct);
+        var key = await platform.CreateTenantAsync("scale", trusted: true);
+        await platform.DeployAsync("scale", "echo", key, bundle, new { concurrency = 10, maxInstances = 10, idleSeconds = 3, memoryMiB = 64 });
+        Assert.Empty(await InstancesAsync(platform, key));
+
+        // 50 concurrent cold requests, concurrency 10: all answered, by about 5 instances (never one each).
+        var answers = await Task.WhenAll(Enumerable.Range(0, 50).Select(async i =>
+        {
+            using var response = await platform.SendAsync(HttpMethod.Post, $"/fn/scale/echo/cgi-bin/echo/burst{i}", null, new StringContent($"request {i}"));
+            return (response.StatusCode, Body: await response.Content.ReadAsStringAsync(Ct));
+        }));
+        Assert.All(answers, a => Assert.True(a.StatusCode == HttpStatusCode.OK, $"{(int)a.StatusCode} {a.Body}"));
+        Assert.All(answers.Select((a, i) => (a.Body, i)), x => Assert.Contains($"body=request {x.i}", x.Body));
+        var started = await InstancesAsync(platform, key);
+        Assert.InRange(started.Count, 1, 6);
+
+        // No request for idleSeconds: every instance stops (minInstances 0).
+        await EmbeddedPlatform.EventuallyAsync(async () => (await InstancesAsync(platform, key))
+            .All(i => i.GetProperty("state").GetString() is "stopped"), "idle instances never scaled to zero", TimeSpan.FromSeconds(60));
+
+        // From zero, the next request starts one again.
+        var again = await platform.InvokeEchoUntilVersionAsync("scale", "echo", 1);
+        Assert.Contains("body=ping from e2e", again);
+    }
+
+    private static async Task<List<JsonElement>> InstancesAsync(EmbeddedPlatform platform, string key) =>
+        (await platform.GetJsonAsync("/v1/tenants/scale/functions/echo/instances", key)).EnumerateArray().ToList();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_platform is not null)
+        {
+            await _platform.DisposeAsync();
+        }
+    }
+}
