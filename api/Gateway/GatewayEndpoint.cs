@@ -61,9 +61,11 @@ internal static partial class GatewayEndpoint
         }
         var config = new ForwarderRequestConfig { ActivityTimeout = TimeSpan.FromSeconds(route.Settings.TimeoutSeconds) };
 
+        // Instances that failed this request (a broken connection): a retry goes elsewhere.
+        List<Guid>? failed = null;
         for (int attempt = 1; ; attempt++)
         {
-            InstanceLoad.Lease? lease = await AcquireAsync(route, directory, load, bus, options.Value, logger, aborted);
+            InstanceLoad.Lease? lease = await AcquireAsync(route, directory, load, bus, options.Value, logger, failed, aborted);
             if (lease is null)
             {
                 if (!aborted.IsCancellationRequested)
@@ -94,12 +96,19 @@ internal static partial class GatewayEndpoint
             }
 
             Exception? cause = context.Features.Get<IForwarderErrorFeature>()?.Exception;
-            if (attempt < MaxAttempts && IsUnreachable(cause) && !context.Response.HasStarted && HasNoBody(context.Request))
+            bool unreachable = IsUnreachable(cause);
+            if (attempt < MaxAttempts && !context.Response.HasStarted && HasNoBody(context.Request)
+                && (unreachable || (error == ForwarderError.Request && IsConnectionLost(cause) && (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)))))
             {
-                // The node agent is gone (crashed, its host lost) and nothing was sent: stop choosing its instances
-                // until the scheduler says more, and give the request to another instance.
+                // The node agent is gone (crashed, its host lost) and nothing was sent, or the connection broke
+                // before any answer to a GET or HEAD, which RFC 9110 lets a proxy repeat: give the request to
+                // another instance (and stop choosing that node's until the scheduler says more).
                 LogNodeUnreachable(logger, instance.NodeUrl, tenant, function);
-                directory.Unreachable(instance.NodeUrl);
+                if (unreachable)
+                {
+                    directory.Unreachable(instance.NodeUrl);
+                }
+                (failed ??= []).Add(instance.Id);
                 context.Response.StatusCode = StatusCodes.Status200OK;
                 context.Features.Set<IForwarderErrorFeature>(null);
                 continue;
@@ -126,6 +135,10 @@ internal static partial class GatewayEndpoint
     private static bool IsUnreachable(Exception? exception) =>
         exception is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError };
 
+    /// <summary>The connection to the node agent broke before its answer (a node killed mid-request).</summary>
+    private static bool IsConnectionLost(Exception? exception) =>
+        exception is HttpRequestException { HttpRequestError: HttpRequestError.ResponseEnded };
+
     // Only a request without a body can be sent again: a body is read once.
     private static bool HasNoBody(HttpRequest request) =>
         request.ContentLength is 0 || (request.ContentLength is null && !request.Headers.ContainsKey("Transfer-Encoding"));
@@ -135,7 +148,8 @@ internal static partial class GatewayEndpoint
     /// to change (an instance ready, a slot freed) until the deadline.
     /// </summary>
     private static async Task<InstanceLoad.Lease?> AcquireAsync(
-        FunctionRoute route, InstanceDirectory directory, InstanceLoad load, IPublishEndpoint bus, GatewayOptions options, ILogger logger, CancellationToken aborted)
+        FunctionRoute route, InstanceDirectory directory, InstanceLoad load, IPublishEndpoint bus, GatewayOptions options, ILogger logger,
+        IReadOnlyCollection<Guid>? exclude, CancellationToken aborted)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         deadline.CancelAfter(options.ColdStartTimeout);
@@ -147,6 +161,10 @@ internal static partial class GatewayEndpoint
             {
                 Task changed = directory.WaitForChange(route.FunctionId);
                 IReadOnlyList<RoutedInstance> candidates = directory.Candidates(route.FunctionId, route.ActiveVersion);
+                if (exclude is not null)
+                {
+                    candidates = candidates.Where(c => !exclude.Contains(c.Id)).ToList();
+                }
                 if (load.TryAcquire(candidates, route.Settings.Concurrency) is { } lease)
                 {
                     ColdStartEnded(route, coldSince);

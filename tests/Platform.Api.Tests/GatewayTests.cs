@@ -350,4 +350,46 @@ public sealed class GatewayTests
         }
         Assert.Equal(6, echo.Requests);
     }
+
+    [Fact]
+    public async Task A_get_whose_node_drops_the_connection_before_answering_goes_to_another_instance_but_a_post_does_not()
+    {
+        var (platform, echo) = await StartAsync(coldStart: "00:00:02");
+        await using var disposePlatform = platform;
+        await using var disposeEcho = echo;
+        Guid function = await DeployAsync(platform, "hello");
+        // A node agent killed mid-request: it accepts the connection, reads the request and closes without a word.
+        using var dropping = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        dropping.Start();
+        using var stop = new CancellationTokenSource();
+        var dropped = 0;
+        _ = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                using var client = await dropping.AcceptTcpClientAsync(stop.Token);
+                _ = await client.GetStream().ReadAsync(new byte[4096], stop.Token); // some of the request: enough to have "sent" it
+                Interlocked.Increment(ref dropped);
+                client.Client.LingerState = new System.Net.Sockets.LingerOption(true, 0);
+            }
+        });
+        await AddRunningInstanceAsync(platform, new Uri($"http://127.0.0.1:{((IPEndPoint)dropping.LocalEndpoint).Port}/"), function);
+        await AddRunningInstanceAsync(platform, echo, function);
+
+        for (int i = 0; i < 6; i++)
+        {
+            await Expect.StatusAsync(await platform.WithKey(null).GetAsync("/fn/acme/hello/"), HttpStatusCode.OK);
+        }
+        Assert.Equal(6, echo.Requests);
+        Assert.True(dropped > 0, "no request went to the dropping node");
+
+        // A POST may have done its work before the connection broke: never sent twice, a 502 instead.
+        var statuses = new List<HttpStatusCode>();
+        for (int i = 0; i < 6; i++)
+        {
+            statuses.Add((await platform.WithKey(null).PostAsync("/fn/acme/hello/", new StringContent("once"))).StatusCode);
+        }
+        Assert.Contains(HttpStatusCode.BadGateway, statuses);
+        await stop.CancelAsync();
+    }
 }
