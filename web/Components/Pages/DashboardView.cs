@@ -4,6 +4,7 @@ namespace Platform.Web.Components.Pages;
 internal enum DashboardView
 {
     Functions,
+    Function,
     Tenants,
     Nodes,
 }
