@@ -1,20 +1,52 @@
 namespace Platform.Web.Client;
 
 /// <summary>
-/// The dashboard's only source of data: the REST API, called with the signed-in key, so the dashboard sees
-/// exactly what the API authorizes for that key. Failures surface as <see cref="PlatformApiException"/>.
+/// The dashboard's only source of data and only way to change anything: the REST API and the gateway, called
+/// with the signed-in key, so the dashboard may do exactly what the API authorizes for that key. Failures
+/// surface as <see cref="PlatformApiException"/>.
 /// </summary>
 public interface IPlatformApiClient
 {
     /// <summary>The tenants the key may see: every tenant for the admin key, its own for a tenant key.</summary>
     Task<IReadOnlyList<TenantInfo>> ListTenantsAsync(string key, CancellationToken cancellationToken);
 
+    /// <summary>Admin only.</summary>
+    Task<TenantInfo> CreateTenantAsync(string key, string name, bool trusted, CancellationToken cancellationToken);
+
+    /// <summary>Admin only: a trusted tenant may run in containers, any other always in microVMs.</summary>
+    Task<TenantInfo> SetTenantTrustedAsync(string key, string tenant, bool trusted, CancellationToken cancellationToken);
+
+    /// <summary>The answer holds the key itself, which the API never shows again.</summary>
+    Task<CreatedKey> CreateKeyAsync(string key, string tenant, string name, CancellationToken cancellationToken);
+
     /// <summary>Every node (admin key only: 403 for any other).</summary>
     Task<IReadOnlyList<NodeInfo>> ListNodesAsync(string key, CancellationToken cancellationToken);
 
+    /// <summary>Admin only; the node as the scheduler left it.</summary>
+    Task<NodeInfo> ChangeNodeAsync(string key, string node, NodeAction action, CancellationToken cancellationToken);
+
     Task<IReadOnlyList<FunctionInfo>> ListFunctionsAsync(string key, string tenant, CancellationToken cancellationToken);
+
+    Task<FunctionInfo> GetFunctionAsync(string key, string tenant, string function, CancellationToken cancellationToken);
+
+    /// <summary>Creates the function with the default settings (<c>PUT {}</c>); an existing one is left as it is.</summary>
+    Task<FunctionInfo> CreateFunctionAsync(string key, string tenant, string function, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<VersionInfo>> ListVersionsAsync(string key, string tenant, string function, CancellationToken cancellationToken);
 
+    /// <summary>Uploads a bundle (tar or gzip-compressed tar) as a new version, which becomes active.</summary>
+    /// <param name="progress">Told the bytes sent so far.</param>
+    Task<VersionInfo> UploadVersionAsync(
+        string key, string tenant, string function, Stream bundle, string fileName, IProgress<long>? progress, CancellationToken cancellationToken);
+
+    /// <summary>Makes the version the one that serves (an older one: a rollback).</summary>
+    Task<FunctionInfo> ActivateVersionAsync(string key, string tenant, string function, int version, CancellationToken cancellationToken);
+
     Task<IReadOnlyList<InstanceInfo>> ListInstancesAsync(string key, string tenant, string function, CancellationToken cancellationToken);
+
+    /// <summary>The last <paramref name="tail"/> lines, then new ones as they are written, until cancelled or the API ends the stream.</summary>
+    IAsyncEnumerable<LogLineInfo> FollowLogsAsync(string key, string tenant, string function, int tail, CancellationToken cancellationToken);
+
+    /// <summary>Sends the request through the gateway with the key as bearer unless the request sets Authorization itself.</summary>
+    Task<InvocationResult> InvokeAsync(string key, string tenant, string function, InvocationRequest request, CancellationToken cancellationToken);
 }

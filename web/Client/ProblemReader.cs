@@ -36,13 +36,29 @@ internal static class ProblemReader
                 return null;
             }
 
-            // detail says what went wrong with this request; title is the generic name of the problem type.
-            return Text(document.RootElement, "detail") ?? Text(document.RootElement, "title");
+            // detail says what went wrong with this request; a validation problem says it per field instead;
+            // title is only the generic name of the problem type.
+            return Text(document.RootElement, "detail") ?? FieldErrors(document.RootElement) ?? Text(document.RootElement, "title");
         }
         catch (JsonException)
         {
             return null;
         }
+    }
+
+    /// <summary>ASP.NET Core's validation problem: <c>"errors": {"name": ["must be ..."]}</c>.</summary>
+    private static string? FieldErrors(JsonElement problem)
+    {
+        if (!problem.TryGetProperty("errors", out var errors) || errors.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+        var messages = errors.EnumerateObject()
+            .SelectMany(field => field.Value.ValueKind == JsonValueKind.Array
+                ? field.Value.EnumerateArray().Where(m => m.ValueKind == JsonValueKind.String).Select(m => $"{field.Name} {m.GetString()}")
+                : [])
+            .ToList();
+        return messages.Count == 0 ? null : string.Join("; ", messages);
     }
 
     private static string? Text(JsonElement problem, string name) =>

@@ -27,6 +27,7 @@ public static class WebExtensions
             .Bind(builder.Configuration.GetSection(WebOptions.Section))
             .Validate(o => o.ApiBaseAddress is null || o.ApiBaseAddress is { IsAbsoluteUri: true, Scheme: "http" or "https" },
                 $"{WebOptions.Section}:ApiBaseAddress must be an absolute http or https URL.")
+            .Validate(o => o.MaxUploadBytes > 0, $"{WebOptions.Section}:MaxUploadBytes must be positive.")
             .ValidateOnStart();
 
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();

@@ -1,8 +1,6 @@
-using System.Formats.Tar;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using Microsoft.Playwright;
 using Platform.Web.Tests.Hosting;
@@ -12,7 +10,7 @@ namespace Platform.Web.Tests.Browser;
 /// <summary>The dashboard in a real browser against the real api host: what a user sees after deploying.</summary>
 public sealed class DashboardBrowserTests
 {
-    private const float Patience = 60_000;
+    private const float Patience = HeadlessChromium.Patience;
 
     private static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
@@ -29,18 +27,7 @@ public sealed class DashboardBrowserTests
 
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await HeadlessChromium.LaunchAsync(playwright);
-        var page = await browser.NewPageAsync();
-        page.SetDefaultTimeout(Patience);
-        // What the browser saw goes to the test output: a page that never turns interactive says why there.
-        var output = TestContext.Current.TestOutputHelper;
-        page.Console += (_, message) => output?.WriteLine($"console {message.Type}: {message.Text}");
-        page.Response += (_, response) =>
-        {
-            if (response.Status >= 400)
-            {
-                output?.WriteLine($"{response.Status} {response.Url}");
-            }
-        };
+        var page = await HeadlessChromium.NewPageAsync(browser);
         await page.GotoAsync(host.Address.AbsoluteUri);
 
         await page.FillAsync("#key", "not-a-key");
@@ -74,29 +61,10 @@ public sealed class DashboardBrowserTests
 
         using var tenantClient = host.CreateClient(key);
         (await tenantClient.PutAsJsonAsync($"/v1/tenants/{tenant}/functions/{function}", new { }, Cancel)).EnsureSuccessStatusCode();
-        using var bundle = new ByteArrayContent(Bundle());
+        using var bundle = new ByteArrayContent(TestBundle.Tar());
         bundle.Headers.ContentType = new MediaTypeHeaderValue("application/x-tar");
         using var uploaded = await tenantClient.PostAsync($"/v1/tenants/{tenant}/functions/{function}/versions", bundle, Cancel);
         Assert.Equal(HttpStatusCode.Created, uploaded.StatusCode);
         return key;
-    }
-
-    /// <summary>The smallest valid bundle: config.json and an empty root filesystem.</summary>
-    private static byte[] Bundle()
-    {
-        const string config = """
-            {"ociVersion":"1.2.0","process":{"args":["/bin/httpd","-f"],"cwd":"/"},"root":{"path":"rootfs"}}
-            """;
-        using var tar = new MemoryStream();
-        using (var writer = new TarWriter(tar, TarEntryFormat.Pax, leaveOpen: true))
-        {
-            writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, "config.json")
-            {
-                DataStream = new MemoryStream(Encoding.UTF8.GetBytes(config)),
-            });
-            writer.WriteEntry(new PaxTarEntry(TarEntryType.Directory, "rootfs/"));
-        }
-
-        return tar.ToArray();
     }
 }

@@ -7,6 +7,9 @@ internal static class HeadlessChromium
 {
     public const string ExecutablePath = "/usr/bin/chromium";
 
+    /// <summary>How long a step may take: the first render of a circuit on a busy 2-core machine is slow.</summary>
+    public const float Patience = 60_000;
+
     private static readonly string[] Args =
     [
         "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -17,4 +20,21 @@ internal static class HeadlessChromium
 
     public static Task<IBrowser> LaunchAsync(IPlaywright playwright) =>
         playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = ExecutablePath, Args = Args });
+
+    /// <summary>A page whose console and failed responses go to the test output: a page that never turns interactive says why there.</summary>
+    public static async Task<IPage> NewPageAsync(IBrowser browser)
+    {
+        var page = await browser.NewPageAsync();
+        page.SetDefaultTimeout(Patience);
+        var output = TestContext.Current.TestOutputHelper;
+        page.Console += (_, message) => output?.WriteLine($"console {message.Type}: {message.Text}");
+        page.Response += (_, response) =>
+        {
+            if (response.Status >= 400)
+            {
+                output?.WriteLine($"{response.Status} {response.Url}");
+            }
+        };
+        return page;
+    }
 }

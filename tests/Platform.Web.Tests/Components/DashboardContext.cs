@@ -1,7 +1,9 @@
 using Bunit;
 using Microsoft.Extensions.DependencyInjection;
 using Platform.Web.Client;
+using Platform.Web.Components.Dashboard;
 using Platform.Web.Components.Pages;
+using Platform.Web.Options;
 using Platform.Web.Overview;
 using Platform.Web.Session;
 using Platform.Web.Tests.Fakes;
@@ -19,6 +21,7 @@ internal sealed class DashboardContext : IAsyncDisposable
         Context.Services.AddSingleton<ISignInStore>(Store);
         Context.Services.AddScoped<SignInService>();
         Context.Services.AddScoped<TenantOverviewLoader>();
+        Context.Services.AddOptions<WebOptions>();
     }
 
     public BunitContext Context { get; } = new();
@@ -29,13 +32,32 @@ internal sealed class DashboardContext : IAsyncDisposable
 
     public IRenderedComponent<Home> Render() => Context.Render<Home>();
 
+    /// <summary>The page, signed in with <paramref name="key"/> and past loading.</summary>
+    public IRenderedComponent<Home> RenderSignedIn(string key)
+    {
+        var page = Render();
+        SignIn(page, key);
+        WaitFor(page, () => Assert.NotNull(page.Find("#sign-out")));
+        return page;
+    }
+
+    /// <summary>One part of the dashboard on its own, signed in with <paramref name="key"/>.</summary>
+    public IRenderedComponent<T> Render<T>(string key, Action<ComponentParameterCollectionBuilder<T>>? parameters = null)
+        where T : ApiComponent =>
+        Context.Render<T>(p =>
+        {
+            p.Add(c => c.Key, key);
+            parameters?.Invoke(p);
+        });
+
     public static void SignIn(IRenderedComponent<Home> page, string key)
     {
         page.WaitForElement("#key", Patience).Change(key);
         page.Find("form").Submit();
     }
 
-    public static void WaitFor(IRenderedComponent<Home> page, Action assertion) => page.WaitForAssertion(assertion, Patience);
+    public static void WaitFor<T>(IRenderedComponent<T> page, Action assertion) where T : Microsoft.AspNetCore.Components.IComponent =>
+        page.WaitForAssertion(assertion, Patience);
 
     public ValueTask DisposeAsync() => Context.DisposeAsync();
 }

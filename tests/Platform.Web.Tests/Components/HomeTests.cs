@@ -1,8 +1,5 @@
 using Bunit;
-using Platform.Web.Client;
 using Platform.Web.Session;
-using Platform.Web.Tests.Fakes;
-using static Platform.Web.Tests.Components.DashboardContext;
 
 namespace Platform.Web.Tests.Components;
 
@@ -13,16 +10,8 @@ public sealed class HomeTests : IAsyncDisposable
 
     public HomeTests()
     {
-        dashboard.Api.AddFunction(
-            "acme",
-            new FunctionInfo("hello", ActiveVersion: 2),
-            [
-                new VersionInfo(1, "sha256:" + new string('a', 64), 2048, DateTimeOffset.Parse("2025-01-01T10:00:00Z")),
-                new VersionInfo(2, "sha256:" + new string('b', 64), 4096, DateTimeOffset.Parse("2025-01-02T10:00:00Z")),
-            ],
-            [new InstanceInfo(InstanceId, 2, "Running", "node-1", null)]);
+        dashboard.Api.AddAcmeHello(new InstanceInfo(InstanceId, 2, "Running", "node-1", null));
         dashboard.Api.AddFunction("globex", new FunctionInfo("report", ActiveVersion: null), [], []);
-        dashboard.Api.AddTenantKey("acme-key", "acme");
     }
 
     [Fact]

@@ -1,71 +1,234 @@
 using System.Net;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using System.Threading.Channels;
 using Platform.Web.Client;
 
 namespace Platform.Web.Tests.Fakes;
 
 /// <summary>
-/// Behaves like the REST API's authorization rules: unknown key 401, the tenant list answers every tenant to the
-/// admin and its own to a tenant key, nodes are admin-only (403), any other tenant's resources 404. <see cref="Down"/> makes every call fail as if nothing listened.
+/// Behaves like the REST API's rules: unknown key 401; the tenant list answers every tenant to the admin and its
+/// own to a tenant key; tenants and nodes are the admin's (403 for a tenant key); any other tenant's resources
+/// 404; names are DNS labels (400); a duplicate tenant 409; an upload becomes the active version; activating a
+/// missing version 404. <see cref="Down"/> makes every call fail as if nothing listened.
 /// </summary>
-internal sealed class FakePlatformApi : IPlatformApiClient
+internal sealed partial class FakePlatformApi : IPlatformApiClient
 {
     public const string AdminKey = "admin-key";
 
     private readonly Dictionary<string, string> tenantKeys = new();
-    private readonly Dictionary<string, List<FunctionOverviewData>> tenants = new();
+    private readonly Dictionary<string, TenantData> tenants = new();
+    private readonly List<NodeInfo> nodes = [new NodeInfo("node-1", "ready", false, 4096, 128, ["container"], 2, DateTimeOffset.UtcNow)];
 
     public bool Down { get; set; }
 
     public int Calls { get; private set; }
 
-    public void AddTenant(string name) => tenants.TryAdd(name, []);
+    public List<NodeInfo> Nodes => nodes;
+
+    /// <summary>What the gateway answers; by default 404 without an active version, else 200 echoing the request.</summary>
+    public Func<FunctionInfo, InvocationRequest, InvocationResult>? Gateway { get; set; }
+
+    public List<InvocationRequest> Invocations { get; } = [];
+
+    public void AddTenant(string name, bool trusted = false) => tenants.TryAdd(name, new TenantData(trusted));
+
+    public bool IsTrusted(string tenant) => tenants[tenant].Trusted;
 
     public void AddTenantKey(string key, string tenant) => tenantKeys[key] = tenant;
+
+    public bool IsTenantKey(string key, string tenant) => tenantKeys.TryGetValue(key, out var own) && own == tenant;
 
     public void RevokeKey(string key) => tenantKeys.Remove(key);
 
     public void AddFunction(string tenant, FunctionInfo function, IEnumerable<VersionInfo> versions, IEnumerable<InstanceInfo> instances)
     {
         AddTenant(tenant);
-        tenants[tenant].Add(new FunctionOverviewData(function, versions.ToList(), instances.ToList()));
+        tenants[tenant].Functions.Add(new FunctionData(function, versions.ToList(), instances.ToList()));
     }
+
+    /// <summary>acme's "hello" with v1 and v2 (active), one instance, and the tenant key "acme-key".</summary>
+    public void AddAcmeHello(InstanceInfo instance)
+    {
+        AddFunction(
+            "acme",
+            new FunctionInfo("hello", ActiveVersion: 2),
+            [
+                new VersionInfo(1, "sha256:" + new string('a', 64), 2048, DateTimeOffset.Parse("2025-01-01T10:00:00Z")),
+                new VersionInfo(2, "sha256:" + new string('b', 64), 4096, DateTimeOffset.Parse("2025-01-02T10:00:00Z")),
+            ],
+            [instance]);
+        AddTenantKey("acme-key", "acme");
+    }
+
+    public FunctionInfo Function(string tenant, string function) => tenants[tenant].Functions.Single(f => f.Function.Name == function).Function;
+
+    /// <summary>A line an instance of the function writes: every follower of its logs gets it.</summary>
+    public void WriteLog(string tenant, string function, LogLineInfo line) =>
+        tenants[tenant].Functions.Single(f => f.Function.Name == function).Logs.Writer.TryWrite(line);
 
     public Task<IReadOnlyList<TenantInfo>> ListTenantsAsync(string key, CancellationToken cancellationToken)
     {
-        var own = Check(key, tenant: null, adminOnly: false);
-        IReadOnlyList<TenantInfo> list = tenants.Keys
-            .Where(n => own is null || n == own)
-            .Order(StringComparer.Ordinal)
-            .Select(n => new TenantInfo(n, false))
+        var own = Check(key, tenant: null);
+        IReadOnlyList<TenantInfo> list = tenants
+            .Where(t => own is null || t.Key == own)
+            .OrderBy(t => t.Key, StringComparer.Ordinal)
+            .Select(t => new TenantInfo(t.Key, t.Value.Trusted))
             .ToList();
         return Task.FromResult(list);
+    }
+
+    public Task<TenantInfo> CreateTenantAsync(string key, string name, bool trusted, CancellationToken cancellationToken)
+    {
+        Check(key, tenant: null, adminOnly: true);
+        ValidName("name", name);
+        if (!tenants.TryAdd(name, new TenantData(trusted)))
+        {
+            throw new PlatformApiException(HttpStatusCode.Conflict, $"The API answered 409: tenant '{name}' already exists");
+        }
+        return Task.FromResult(new TenantInfo(name, trusted));
+    }
+
+    public Task<TenantInfo> SetTenantTrustedAsync(string key, string tenant, bool trusted, CancellationToken cancellationToken)
+    {
+        Check(key, tenant, adminOnly: true);
+        tenants[tenant] = tenants[tenant] with { Trusted = trusted };
+        return Task.FromResult(new TenantInfo(tenant, trusted));
+    }
+
+    public Task<CreatedKey> CreateKeyAsync(string key, string tenant, string name, CancellationToken cancellationToken)
+    {
+        Check(key, tenant);
+        var secret = "pk_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        tenantKeys[secret] = tenant;
+        return Task.FromResult(new CreatedKey(Guid.NewGuid(), name, secret[..8], secret));
     }
 
     public Task<IReadOnlyList<NodeInfo>> ListNodesAsync(string key, CancellationToken cancellationToken)
     {
         Check(key, tenant: null, adminOnly: true);
-        return Task.FromResult<IReadOnlyList<NodeInfo>>([new NodeInfo("node-1", "ready", false, 4096, 128)]);
+        return Task.FromResult<IReadOnlyList<NodeInfo>>(nodes.ToList());
+    }
+
+    public Task<NodeInfo> ChangeNodeAsync(string key, string node, NodeAction action, CancellationToken cancellationToken)
+    {
+        Check(key, tenant: null, adminOnly: true);
+        var index = nodes.FindIndex(n => n.Id == node);
+        if (index < 0)
+        {
+            throw new PlatformApiException(HttpStatusCode.NotFound, $"The API answered 404: node '{node}' not found");
+        }
+        nodes[index] = nodes[index] with { Cordoned = action != NodeAction.Uncordon, State = action == NodeAction.Drain ? "draining" : nodes[index].State };
+        return Task.FromResult(nodes[index]);
     }
 
     public Task<IReadOnlyList<FunctionInfo>> ListFunctionsAsync(string key, string tenant, CancellationToken cancellationToken)
     {
         Check(key, tenant);
-        IReadOnlyList<FunctionInfo> list = tenants[tenant].Select(f => f.Function).ToList();
+        IReadOnlyList<FunctionInfo> list = tenants[tenant].Functions.Select(f => f.Function).ToList();
         return Task.FromResult(list);
     }
 
+    public Task<FunctionInfo> GetFunctionAsync(string key, string tenant, string function, CancellationToken cancellationToken) =>
+        Task.FromResult(Find(key, tenant, function).Function);
+
+    public Task<FunctionInfo> CreateFunctionAsync(string key, string tenant, string function, CancellationToken cancellationToken)
+    {
+        Check(key, tenant);
+        ValidName("function", function);
+        var existing = tenants[tenant].Functions.FirstOrDefault(f => f.Function.Name == function);
+        if (existing is null)
+        {
+            existing = new FunctionData(new FunctionInfo(function, null), [], []);
+            tenants[tenant].Functions.Add(existing);
+        }
+        return Task.FromResult(existing.Function);
+    }
+
     public Task<IReadOnlyList<VersionInfo>> ListVersionsAsync(string key, string tenant, string function, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<VersionInfo>>(Find(key, tenant, function).Versions);
+        Task.FromResult<IReadOnlyList<VersionInfo>>(Find(key, tenant, function).Versions.ToList());
+
+    public async Task<VersionInfo> UploadVersionAsync(
+        string key, string tenant, string function, Stream bundle, string fileName, IProgress<long>? progress, CancellationToken cancellationToken)
+    {
+        var found = Find(key, tenant, function);
+        using var bytes = new MemoryStream();
+        await bundle.CopyToAsync(bytes, cancellationToken);
+        progress?.Report(bytes.Length);
+        if (bytes.Length == 0)
+        {
+            throw new PlatformApiException(HttpStatusCode.BadRequest, "The API answered 400: the bundle is empty");
+        }
+        var version = new VersionInfo(
+            found.Versions.Count + 1, "sha256:" + Convert.ToHexStringLower(SHA256.HashData(bytes.ToArray())), bytes.Length, DateTimeOffset.UtcNow);
+        found.Versions.Add(version);
+        found.Function = found.Function with { ActiveVersion = version.Version };
+        return version;
+    }
+
+    public Task<FunctionInfo> ActivateVersionAsync(string key, string tenant, string function, int version, CancellationToken cancellationToken)
+    {
+        var found = Find(key, tenant, function);
+        if (found.Versions.All(v => v.Version != version))
+        {
+            throw new PlatformApiException(HttpStatusCode.NotFound, $"The API answered 404: function '{function}' has no version {version}");
+        }
+        found.Function = found.Function with { ActiveVersion = version };
+        return Task.FromResult(found.Function);
+    }
 
     public Task<IReadOnlyList<InstanceInfo>> ListInstancesAsync(string key, string tenant, string function, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<InstanceInfo>>(Find(key, tenant, function).Instances);
 
-    private FunctionOverviewData Find(string key, string tenant, string function)
+    public async IAsyncEnumerable<LogLineInfo> FollowLogsAsync(
+        string key, string tenant, string function, int tail, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var logs = Find(key, tenant, function).Logs.Reader;
+        while (await logs.WaitToReadAsync(cancellationToken))
+        {
+            while (logs.TryRead(out var line))
+            {
+                yield return line;
+            }
+        }
+    }
+
+    public Task<InvocationResult> InvokeAsync(string key, string tenant, string function, InvocationRequest request, CancellationToken cancellationToken)
+    {
+        // The gateway does not check the key of a public function; a missing function or version is its 404.
+        if (Down)
+        {
+            throw new PlatformApiException(null, "Could not connect to http://127.0.0.1:1: Connection refused");
+        }
+        Invocations.Add(request);
+        var found = tenants.GetValueOrDefault(tenant)?.Functions.FirstOrDefault(f => f.Function.Name == function);
+        if (found?.Function is not { ActiveVersion: not null } active)
+        {
+            return Task.FromResult(new InvocationResult(404, "Not Found", [KeyValuePair.Create("Content-Type", "application/problem+json")],
+                $$"""{"detail":"function '{{function}}' of tenant '{{tenant}}' does not exist or has no active version"}""", false, TimeSpan.FromMilliseconds(3)));
+        }
+        return Task.FromResult(Gateway?.Invoke(active, request)
+            ?? new InvocationResult(200, "OK", [KeyValuePair.Create("Content-Type", "text/plain")], $"{request.Method} {request.Path} {request.Body}", false, TimeSpan.FromMilliseconds(12)));
+    }
+
+    private FunctionData Find(string key, string tenant, string function)
     {
         Check(key, tenant);
-        return tenants[tenant].FirstOrDefault(f => f.Function.Name == function)
+        return tenants[tenant].Functions.FirstOrDefault(f => f.Function.Name == function)
             ?? throw new PlatformApiException(HttpStatusCode.NotFound, "The API answered 404: function not found.");
     }
+
+    private static void ValidName(string field, string name)
+    {
+        if (!DnsLabel().IsMatch(name))
+        {
+            throw new PlatformApiException(HttpStatusCode.BadRequest, $"The API answered 400: {field} must be 1-63 characters of lowercase a-z, 0-9 and '-'");
+        }
+    }
+
+    [GeneratedRegex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")]
+    private static partial Regex DnsLabel();
 
     /// <returns>The key's tenant; null for the admin key.</returns>
     private string? Check(string key, string? tenant, bool adminOnly = false)
@@ -104,5 +267,16 @@ internal sealed class FakePlatformApi : IPlatformApiClient
         return own;
     }
 
-    private sealed record FunctionOverviewData(FunctionInfo Function, List<VersionInfo> Versions, List<InstanceInfo> Instances);
+    private sealed record TenantData(bool Trusted)
+    {
+        public List<FunctionData> Functions { get; } = [];
+    }
+
+    private sealed class FunctionData(FunctionInfo function, List<VersionInfo> versions, List<InstanceInfo> instances)
+    {
+        public FunctionInfo Function { get; set; } = function;
+        public List<VersionInfo> Versions { get; } = versions;
+        public List<InstanceInfo> Instances { get; } = instances;
+        public Channel<LogLineInfo> Logs { get; } = Channel.CreateUnbounded<LogLineInfo>();
+    }
 }

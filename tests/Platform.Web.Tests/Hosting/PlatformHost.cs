@@ -25,7 +25,8 @@ internal sealed class PlatformHost : IAsyncDisposable
 
     public Uri Address => factory.ClientOptions.BaseAddress;
 
-    public static PlatformHost Start()
+    /// <param name="settings">Configuration on top of the defaults, e.g. a short <c>Platform:Gateway:ColdStartTimeout</c>.</param>
+    public static PlatformHost Start(IReadOnlyDictionary<string, string>? settings = null)
     {
         var dataDir = Directory.CreateTempSubdirectory("platform-web-tests-").FullName;
         var adminKey = "admin-" + Guid.NewGuid().ToString("N");
@@ -35,6 +36,10 @@ internal sealed class PlatformHost : IAsyncDisposable
             web.UseSetting("Platform:DataDir", dataDir);
             web.UseSetting("Platform:AdminKey", adminKey);
             web.UseSetting("Platform:Roles", "api,scheduler");
+            foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+            {
+                web.UseSetting(key, value);
+            }
         });
         factory.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
         try

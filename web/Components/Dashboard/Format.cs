@@ -20,6 +20,26 @@ internal static class Format
         _ => (bytes / (1024.0 * 1024)).ToString("0.0 MiB", CultureInfo.InvariantCulture),
     };
 
+    /// <summary>How long ago, in the largest whole unit: a heartbeat 3 s old and one 3 h old must look different.</summary>
+    public static string Age(DateTimeOffset? at, DateTimeOffset now)
+    {
+        if (at is null)
+        {
+            return "never";
+        }
+        var age = now - at.Value;
+        return age switch
+        {
+            { TotalSeconds: < 1 } => "just now",
+            { TotalMinutes: < 1 } => $"{(int)age.TotalSeconds} s ago",
+            { TotalHours: < 1 } => $"{(int)age.TotalMinutes} min ago",
+            { TotalDays: < 1 } => $"{(int)age.TotalHours} h ago",
+            _ => $"{(int)age.TotalDays} d ago",
+        };
+    }
+
+    public static string Milliseconds(TimeSpan elapsed) => elapsed.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture) + " ms";
+
     public static string Time(DateTimeOffset? at) =>
         at?.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture) ?? "";
 }
