@@ -94,7 +94,10 @@ public sealed class FleetTests(ITestOutputHelper output) : IAsyncLifetime
         output.WriteLine($"kill -9 of node {victim}: instances running elsewhere after {replaced.TotalSeconds:0.0} s; " +
             $"steady loop: {counts[0]} ok, {counts[1]} failed ({failureRate:P2})");
         Assert.True(replaced < TimeSpan.FromSeconds(10), $"replacing the lost node's instances took {replaced.TotalSeconds:0.0} s");
-        Assert.True(failureRate < 0.01, $"{counts[1]} of {counts[0] + counts[1]} invocations failed while a node was lost");
+        // The loop is sequential: at most the one request whose answer was on its way when the node died may be
+        // lost (a GET not yet answered goes to another instance; a half-sent answer cannot be taken back). Every
+        // request after the kill must succeed.
+        Assert.True(counts[1] <= 1, $"{counts[1]} of {counts[0] + counts[1]} invocations failed while a node was lost");
 
         // Drain a surviving node: its instances move to the other one, and it stays cordoned.
         string drained = nodes.First(n => n.Id != victim).Id;
