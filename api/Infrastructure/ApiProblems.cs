@@ -11,7 +11,9 @@ internal static class ApiProblems
     public static ProblemHttpResult Conflict(string detail, string title = "Conflict") =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status409Conflict, title: title);
 
-    public static ProblemHttpResult QuotaExceeded(string detail) => Conflict(detail, "Quota exceeded");
+    /// <summary>A tenant's quota (functions, instances, memory) or a per-function limit: 429, that tenant only (DESIGN §2).</summary>
+    public static ProblemHttpResult QuotaExceeded(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status429TooManyRequests, title: "Quota exceeded");
 
     public static ProblemHttpResult Forbidden(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status403Forbidden, title: "Forbidden");

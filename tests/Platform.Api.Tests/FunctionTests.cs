@@ -63,11 +63,15 @@ public sealed class FunctionTests
         HttpClient admin = platform.Admin();
         await Expect.StatusAsync(await admin.PostAsJsonAsync("/v1/tenants",
             new { name = "small", quotas = new { maxFunctions = 1, maxInstances = 4, maxMemoryMiB = 512 } }), HttpStatusCode.Created);
-        await Expect.ProblemAsync(await admin.PutAsJsonAsync("/v1/tenants/small/functions/a", new { maxInstances = 5 }), HttpStatusCode.Conflict);
-        await Expect.ProblemAsync(await admin.PutAsJsonAsync("/v1/tenants/small/functions/a", new { minInstances = 2, memoryMiB = 512 }), HttpStatusCode.Conflict);
+        await Expect.ProblemAsync(await admin.PutAsJsonAsync("/v1/tenants/small/functions/a", new { maxInstances = 5 }), HttpStatusCode.TooManyRequests);
+        await Expect.ProblemAsync(await admin.PutAsJsonAsync("/v1/tenants/small/functions/a", new { minInstances = 2, memoryMiB = 512 }), HttpStatusCode.TooManyRequests);
         await Expect.StatusAsync(await admin.PutAsJsonAsync("/v1/tenants/small/functions/a", new { maxInstances = 4 }), HttpStatusCode.Created);
-        var problem = await Expect.ProblemAsync(await admin.PutAsJsonAsync("/v1/tenants/small/functions/b", new { }), HttpStatusCode.Conflict);
+        var problem = await Expect.ProblemAsync(await admin.PutAsJsonAsync("/v1/tenants/small/functions/b", new { }), HttpStatusCode.TooManyRequests);
         Assert.Equal("Quota exceeded", problem.GetProperty("title").GetString());
+
+        // Another tenant is not touched by this one's quota.
+        await platform.CreateTenantAsync("other");
+        await Expect.StatusAsync(await admin.PutAsJsonAsync("/v1/tenants/other/functions/b", new { }), HttpStatusCode.Created);
     }
 
     [Fact]

@@ -105,6 +105,8 @@ public sealed class GatewayTests
         Assert.Equal("http", headers.GetProperty("x-forwarded-proto").GetString());
         Assert.Equal("/fn/acme/hello", headers.GetProperty("x-forwarded-prefix").GetString());
         Assert.True(headers.TryGetProperty("x-forwarded-host", out _));
+        // The function sees the id the caller can quote from the answer (generated here: the caller sent none).
+        Assert.Equal(response.Headers.GetValues("X-Correlation-Id").Single(), headers.GetProperty("x-correlation-id").GetString());
         Assert.Equal([instance], echo.RequestedInstances);
 
         var root = await Expect.JsonAsync(await platform.WithKey(null).PostAsync("/fn/acme/hello", new StringContent("")));
