@@ -102,22 +102,8 @@ internal static class FunctionsApi
         {
             return TypedResults.Ok(FunctionView.From(existing, tenant));
         }
-        existing.Settings = settings;
-        existing.UpdatedAt = DateTimeOffset.UtcNow;
-        FunctionVersion? activated = await VersionNumbers.AddFromActiveAsync(db, existing, cancellationToken);
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateException)
-        {
-            return ApiProblems.Conflict($"'{tenant}/{function}' changed concurrently (another version took the next number); retry");
-        }
-        if (activated is not null)
-        {
-            await bus.Publish(FunctionEvents.Activated(found, existing, activated), cancellationToken);
-        }
-        return TypedResults.Ok(FunctionView.From(existing, tenant));
+        (_, ProblemHttpResult? conflict) = await SettingsRollout.SaveAsync(db, bus, found, existing, settings, cancellationToken);
+        return conflict is not null ? conflict : TypedResults.Ok(FunctionView.From(existing, tenant));
     }
 
     /// <summary>Removes the rows (versions first, in one transaction), then tells the scheduler to stop the instances.</summary>

@@ -125,22 +125,8 @@ internal static class SecretsApi
             .ToList();
         FunctionSettings settings = FunctionSettingsRules.Copy(f.Settings);
         settings.Secrets = names;
-        f.Settings = settings;
-        f.UpdatedAt = at;
-        FunctionVersion? activated = await VersionNumbers.AddFromActiveAsync(db, f, cancellationToken);
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateException)
-        {
-            return ApiProblems.Conflict($"'{tenant.Name}/{f.Name}' changed concurrently; retry");
-        }
-        if (activated is not null)
-        {
-            await bus.Publish(FunctionEvents.Activated(tenant, f, activated), cancellationToken);
-        }
-        return TypedResults.Ok(new SecretView(name, at, activated?.Number));
+        (int? version, ProblemHttpResult? conflict) = await SettingsRollout.SaveAsync(db, bus, tenant, f, settings, cancellationToken);
+        return conflict is not null ? conflict : TypedResults.Ok(new SecretView(name, at, version));
     }
 
     private static ValidationProblem? InvalidName(string name) =>

@@ -49,18 +49,9 @@ internal static class ApiRateLimits
                 var seconds = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out TimeSpan retryAfter)
                     ? Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds))
                     : 1;
-                var http = context.HttpContext;
-                http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-                await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-                {
-                    HttpContext = http,
-                    ProblemDetails = new ProblemDetails
-                    {
-                        Status = StatusCodes.Status429TooManyRequests,
-                        Title = "Too Many Requests",
-                        Detail = $"this key made more requests than its limit allows; retry after {seconds} s",
-                    },
-                });
+                context.HttpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+                await WriteProblemAsync(context.HttpContext, StatusCodes.Status429TooManyRequests, "Too Many Requests",
+                    $"this key made more requests than its limit allows; retry after {seconds} s");
             };
         });
         return services;
@@ -78,17 +69,8 @@ internal static class ApiRateLimits
             long max = context.RequestServices.GetRequiredService<IOptions<ApiLimitsOptions>>().Value.MaxBodyBytes;
             if (context.Request.ContentLength > max && !IsBundleUpload(context.Request))
             {
-                context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
-                await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-                {
-                    HttpContext = context,
-                    ProblemDetails = new ProblemDetails
-                    {
-                        Status = StatusCodes.Status413PayloadTooLarge,
-                        Title = "Payload Too Large",
-                        Detail = $"the request body is {context.Request.ContentLength} bytes; this endpoint takes at most {max}",
-                    },
-                });
+                await WriteProblemAsync(context, StatusCodes.Status413PayloadTooLarge, "Payload Too Large",
+                    $"the request body is {context.Request.ContentLength} bytes; this endpoint takes at most {max}");
                 return;
             }
             if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } body)
@@ -98,6 +80,16 @@ internal static class ApiRateLimits
         }
         await next(context);
     });
+
+    private static ValueTask WriteProblemAsync(HttpContext context, int status, string title, string detail)
+    {
+        context.Response.StatusCode = status;
+        return context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = new ProblemDetails { Status = status, Title = title, Detail = detail },
+        });
+    }
 
     // POST /v1/tenants/{t}/functions/{f}/versions: its own, larger cap (Platform:Bundles:MaxBytes) applies there.
     private static bool IsBundleUpload(HttpRequest request) =>
