@@ -131,6 +131,9 @@ internal static partial class GatewayEndpoint
 
     private const int MaxAttempts = 3;
 
+    /// <summary>How long a request waits on events alone before it asks for a comparison with the database.</summary>
+    private static readonly TimeSpan RepairAfter = TimeSpan.FromSeconds(3);
+
     /// <summary>No connection to the node agent was made, so the request cannot have reached the function.</summary>
     private static bool IsUnreachable(Exception? exception) =>
         exception is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError };
@@ -185,7 +188,12 @@ internal static partial class GatewayEndpoint
                 }
                 try
                 {
-                    await changed.WaitAsync(deadline.Token);
+                    await changed.WaitAsync(RepairAfter, deadline.Token);
+                }
+                catch (TimeoutException)
+                {
+                    // Longer than a container's cold start: maybe an InstanceReady was lost; let the database say.
+                    directory.RequestResync();
                 }
                 catch (OperationCanceledException)
                 {

@@ -126,6 +126,32 @@ internal sealed class InstanceDirectory(TimeProvider time)
     /// (repairs a lost event): adds what it lacks, drops what the snapshot no longer has unless an event added it
     /// after the read began.
     /// </summary>
+    private readonly SemaphoreSlim _resyncWanted = new(0, 1);
+
+    /// <summary>
+    /// A request has waited long for an instance: ask <see cref="InstanceDirectorySync"/> to compare with the
+    /// database now rather than at its next interval (an event lost in a broker outage would otherwise keep a
+    /// running instance hidden from this gateway until then).
+    /// </summary>
+    public void RequestResync()
+    {
+        try
+        {
+            if (_resyncWanted.CurrentCount == 0)
+            {
+                _resyncWanted.Release();
+            }
+        }
+        catch (SemaphoreFullException)
+        {
+            // Another request asked first: one comparison serves both.
+        }
+    }
+
+    /// <summary>True when a resync was requested within <paramref name="timeout"/>.</summary>
+    public Task<bool> WaitForResyncRequestAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
+        _resyncWanted.WaitAsync(timeout, cancellationToken);
+
     public void Resync(IReadOnlyCollection<RoutedInstance> running, DateTimeOffset readAt)
     {
         var changedFunctions = new HashSet<Guid>();

@@ -9,7 +9,8 @@ namespace Platform.Api.Gateway;
 /// <summary>
 /// Fills <see cref="InstanceDirectory"/> from the database when the api starts (before the bus delivers events)
 /// and compares it again every <see cref="GatewayOptions.ResyncInterval"/>, which repairs an event lost in a
-/// broker outage. Events, not this loop, are what wakes waiting requests.
+/// broker outage, and sooner when a request has waited long (<see cref="InstanceDirectory.RequestResync"/>).
+/// Events, not this loop, are what normally wakes waiting requests.
 /// </summary>
 internal sealed partial class InstanceDirectorySync(
     IServiceScopeFactory scopes,
@@ -18,6 +19,8 @@ internal sealed partial class InstanceDirectorySync(
     TimeProvider time,
     ILogger<InstanceDirectorySync> logger) : BackgroundService
 {
+    private static readonly TimeSpan MinimumGap = TimeSpan.FromSeconds(1);
+
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         await SyncAsync(cancellationToken);
@@ -30,7 +33,9 @@ internal sealed partial class InstanceDirectorySync(
         {
             try
             {
-                await Task.Delay(options.Value.ResyncInterval, time, stoppingToken);
+                // The interval, or sooner when a waiting request asks; never more than once a second.
+                await directory.WaitForResyncRequestAsync(options.Value.ResyncInterval, stoppingToken);
+                await Task.Delay(MinimumGap, time, stoppingToken);
             }
             catch (OperationCanceledException)
             {
