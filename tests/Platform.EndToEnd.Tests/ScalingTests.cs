@@ -37,6 +37,26 @@ public sealed class ScalingTests : IAsyncLifetime
         var started = await InstancesAsync(platform, key);
         Assert.InRange(started.Count, 1, 6);
 
+        // What operators see of it (admin key): the gateway's, scheduler's and node agent's series after the traffic.
+        using (var metrics = await platform.SendAsync(HttpMethod.Get, "/metrics", platform.AdminKey, null, HttpStatusCode.OK))
+        {
+            var text = await metrics.Content.ReadAsStringAsync(Ct);
+            foreach (var series in new[]
+            {
+                "platform_gateway_requests_total{tenant=\"scale\",function=\"echo\",code=\"200\"}",
+                "platform_gateway_cold_starts_total{tenant=\"scale\",function=\"echo\"}",
+                "platform_gateway_request_duration_seconds_count{tenant=\"scale\",function=\"echo\"}",
+                "platform_scheduler_placements_total{tenant=\"scale\",function=\"echo\"}",
+                "platform_node_instances{state=\"running\"}",
+                "platform_node_instance_start_duration_seconds_count{isolation=\"container\"}",
+                "platform_node_instance_start_phase_duration_seconds_count{phase=\"ready\"}",
+                "platform_node_instance_memory_bytes",
+            })
+            {
+                Assert.True(text.Contains(series, StringComparison.Ordinal), $"/metrics has no {series}");
+            }
+        }
+
         // No request for idleSeconds: every instance stops (minInstances 0).
         await EmbeddedPlatform.EventuallyAsync(async () => (await InstancesAsync(platform, key))
             .All(i => i.GetProperty("state").GetString() is "stopped"), "idle instances never scaled to zero", TimeSpan.FromSeconds(60));
