@@ -59,7 +59,11 @@ internal static partial class GatewayEndpoint
         {
             statusCodePages.Enabled = false;
         }
-        var config = new ForwarderRequestConfig { ActivityTimeout = TimeSpan.FromSeconds(route.Settings.TimeoutSeconds) };
+        // timeoutSeconds is a total deadline: silence for that long is a 504 (the forwarder's activity timeout), and
+        // an answer still trickling at the deadline is cut off (its status is already sent) so its slot is freed.
+        var timeout = TimeSpan.FromSeconds(route.Settings.TimeoutSeconds);
+        var config = new ForwarderRequestConfig { ActivityTimeout = timeout };
+        using var total = new CancellationTokenSource(timeout);
 
         // Instances that failed this request (a broken connection): a retry goes elsewhere.
         List<Guid>? failed = null;
@@ -83,7 +87,17 @@ internal static partial class GatewayEndpoint
             ForwarderError error;
             try
             {
-                error = await forwarder.SendAsync(context, NodeEndpoint.InstancePrefix(instance.NodeUrl, instance.Id), invoker.Invoker, config, transformer);
+                // Only while forwarding: a finished answer is never cut.
+                using (total.Token.Register(() =>
+                {
+                    if (context.Response.HasStarted)
+                    {
+                        context.Abort();
+                    }
+                }))
+                {
+                    error = await forwarder.SendAsync(context, NodeEndpoint.InstancePrefix(instance.NodeUrl, instance.Id), invoker.Invoker, config, transformer);
+                }
             }
             finally
             {

@@ -218,6 +218,28 @@ public sealed class GatewayTests
     }
 
     [Fact]
+    public async Task An_answer_still_trickling_at_the_timeout_is_cut_off_and_its_slot_freed()
+    {
+        var (platform, echo) = await StartAsync();
+        await using var disposePlatform = platform;
+        await using var disposeEcho = echo;
+        Guid function = await DeployAsync(platform, "hello", new { timeoutSeconds = 1, concurrency = 1 });
+        await AddRunningInstanceAsync(platform, echo, function);
+
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        using var client = platform.WithKey(null);
+        using (var trickling = await client.GetAsync("/fn/acme/hello/trickle", HttpCompletionOption.ResponseHeadersRead))
+        {
+            Assert.Equal(HttpStatusCode.OK, trickling.StatusCode);
+            await Assert.ThrowsAnyAsync<Exception>(async () => await trickling.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        }
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(30), $"cut off only after {started.Elapsed}");
+
+        // The only slot (concurrency 1) is free again.
+        await Expect.JsonAsync(await client.GetAsync("/fn/acme/hello/after"));
+    }
+
+    [Fact]
     public async Task Keyed_function_needs_a_key_of_its_tenant_which_is_not_forwarded()
     {
         var (platform, echo) = await StartAsync();

@@ -12,7 +12,8 @@ namespace Platform.Api.Tests.Infrastructure;
 /// <summary>
 /// A stand-in node agent on loopback, speaking the node wire (<see cref="NodeEndpoint"/>): it demands the node
 /// token and serves <c>/node/instances/{id}/http/{**path}</c> for any instance as an echo function would,
-/// answering method, path, query, headers and body as JSON (/slow waits 60 s, /empty-404 is an empty 404).
+/// answering method, path, query, headers and body as JSON (/slow waits 60 s, /trickle sends a byte every 200 ms
+/// for a minute, /empty-404 is an empty 404).
 /// </summary>
 public sealed class EchoNode : IAsyncDisposable
 {
@@ -63,6 +64,19 @@ public sealed class EchoNode : IAsyncDisposable
             if (remainder == "/slow")
             {
                 await Task.Delay(TimeSpan.FromSeconds(60), context.RequestAborted);
+            }
+            if (remainder == "/trickle")
+            {
+                // Headers at once, then a byte every 200 ms for a minute: never silent, never done.
+                context.Response.ContentType = "text/plain";
+                await context.Response.StartAsync(context.RequestAborted);
+                for (int i = 0; i < 300; i++)
+                {
+                    await context.Response.Body.WriteAsync("."u8.ToArray(), context.RequestAborted);
+                    await context.Response.Body.FlushAsync(context.RequestAborted);
+                    await Task.Delay(200, context.RequestAborted);
+                }
+                return;
             }
             if (remainder == "/empty-404")
             {
