@@ -70,6 +70,21 @@ internal sealed partial class NodeRegistry(
         }
 
         var affected = new HashSet<Guid>();
+        // The node serves it (it reports its activity) while the row still says Pending or Starting: its Running
+        // report was lost (a broker outage). Without this repair no gateway would ever route to it.
+        foreach (var activity in heartbeat.Activity ?? [])
+        {
+            if (reportedRows.TryGetValue(activity.InstanceId, out var row) && row.NodeId == node.Id
+                && row.State is InstanceState.Pending or InstanceState.Starting)
+            {
+                LogRepairedRunning(logger, row.Id, node.Id);
+                row.State = InstanceState.Running;
+                row.Error = null;
+                row.UpdatedAt = now;
+                affected.Add(row.FunctionId);
+            }
+        }
+
         var expected = await db.Instances
             .Where(i => i.NodeId == node.Id).Where(InstanceStates.IsActive)
             .ToListAsync(cancellationToken);
@@ -210,6 +225,9 @@ internal sealed partial class NodeRegistry(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cordon or drain requested for unknown node {NodeId}")]
     private static partial void LogUnknownNode(ILogger logger, string nodeId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Instance {InstanceId} runs on node {NodeId} by its heartbeat, but its Running report never arrived: marked Running")]
+    private static partial void LogRepairedRunning(ILogger logger, Guid instanceId, string nodeId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Node {NodeId} is Down: last heartbeat at {LastHeartbeat}")]
     private static partial void LogDown(ILogger logger, string nodeId, DateTimeOffset lastHeartbeat);

@@ -25,6 +25,23 @@ public sealed class NodeRegistryTests
     }
 
     [Fact]
+    public async Task An_instance_the_node_serves_whose_running_report_was_lost_becomes_running_from_the_heartbeat()
+    {
+        await using var h = new SchedulerHarness();
+        await h.Registry.HeartbeatAsync(Beat("n1", h.Clock.GetUtcNow()) with { Url = "http://127.0.0.1:9/" }, TestContext.Current.CancellationToken);
+        var function = await h.AddFunctionAsync();
+        await h.Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
+        var started = Assert.Single(h.Commands.Started);
+
+        // No InstanceStatusChanged(Running) ever arrives; the heartbeat lists it as serving.
+        await h.Registry.HeartbeatAsync(Beat("n1", h.Clock.GetUtcNow(), started.InstanceId)
+            with { Url = "http://127.0.0.1:9/", Activity = [new InstanceActivity(started.InstanceId, 0, null)] }, TestContext.Current.CancellationToken);
+
+        Assert.Equal(InstanceState.Running, Assert.Single(await h.InstancesAsync(function.Id)).State);
+        Assert.Contains(h.Events, e => e is InstanceReady ready && ready.InstanceId == started.InstanceId);
+    }
+
+    [Fact]
     public async Task A_node_that_gains_the_microvm_backend_takes_the_waiting_microvm_instances()
     {
         await using var h = new SchedulerHarness();
