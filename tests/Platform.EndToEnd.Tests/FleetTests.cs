@@ -117,7 +117,20 @@ public sealed class FleetTests(ITestOutputHelper output) : IAsyncLifetime
         var upload2 = new ByteArrayContent(await File.ReadAllBytesAsync(v2, Ct));
         upload2.Headers.ContentType = new MediaTypeHeaderValue("application/gzip");
         await SendAsync(HttpMethod.Post, "/v1/tenants/fleet/functions/echo/versions", upload2, HttpStatusCode.Created);
-        await EventuallyAsync(async () => (await InvokeAsync()).Contains("version=2"), "version 2 never served after RabbitMQ restarted");
+        try
+        {
+            await EventuallyAsync(async () => (await InvokeAsync()).Contains("version=2"), "version 2 never served after RabbitMQ restarted");
+        }
+        catch (Exception)
+        {
+            // What each process logged and what the api says of the instances: the diagnosis of a failure here.
+            output.WriteLine(await GetStringAsync("/v1/tenants/fleet/functions/echo/instances"));
+            foreach (var process in nodes.Select(n => n.Process).Append(scheduler).Append(api))
+            {
+                output.WriteLine(process.LogTail);
+            }
+            throw;
+        }
 
         // The api restarts: it keeps no state of its own, so everything is still there and serves at once.
         await api.StopAsync();
