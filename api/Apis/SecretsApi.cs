@@ -87,7 +87,7 @@ internal static class SecretsApi
         }
         secret.Ciphertext = protector.Protect(f.Id, value);
         secret.UpdatedAt = DateTimeOffset.UtcNow;
-        return await RollOutAsync(db, bus, lookup.Tenant, f, name, secret.UpdatedAt, cancellationToken);
+        return await RollOutAsync(db, bus, lookup.Tenant, f, name, removed: false, secret.UpdatedAt, cancellationToken);
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
@@ -105,24 +105,17 @@ internal static class SecretsApi
             return ApiProblems.NotFound($"function '{function}' has no secret '{name}'");
         }
         db.FunctionSecrets.Remove(secret);
-        var result = await RollOutAsync(db, bus, lookup.Tenant, f, name, DateTimeOffset.UtcNow, cancellationToken);
+        var result = await RollOutAsync(db, bus, lookup.Tenant, f, name, removed: true, DateTimeOffset.UtcNow, cancellationToken);
         return result.Result is ProblemHttpResult problem ? problem : TypedResults.NoContent();
     }
 
-    // Records the function's secret names in its settings and rolls the change out as a new version.
+    // Records the function's secret names in its settings (the stored ones, with this unsaved change applied) and
+    // rolls the change out as a new version.
     private static async Task<Results<Ok<SecretView>, ValidationProblem, ProblemHttpResult>> RollOutAsync(
-        PlatformDbContext db, IPublishEndpoint bus, Tenant tenant, Function f, string name, DateTimeOffset at, CancellationToken cancellationToken)
+        PlatformDbContext db, IPublishEndpoint bus, Tenant tenant, Function f, string name, bool removed, DateTimeOffset at, CancellationToken cancellationToken)
     {
-        List<string> names = await db.FunctionSecrets.Where(s => s.FunctionId == f.Id).Select(s => s.Name).ToListAsync(cancellationToken);
-        names = db.ChangeTracker.Entries<FunctionSecret>()
-            .Aggregate(names.ToHashSet(StringComparer.Ordinal), (set, entry) =>
-            {
-                if (entry.State == EntityState.Added) set.Add(entry.Entity.Name);
-                if (entry.State == EntityState.Deleted) set.Remove(entry.Entity.Name);
-                return set;
-            })
-            .Order(StringComparer.Ordinal)
-            .ToList();
+        List<string> stored = await db.FunctionSecrets.Where(s => s.FunctionId == f.Id).Select(s => s.Name).ToListAsync(cancellationToken);
+        List<string> names = stored.Where(n => n != name).Concat(removed ? [] : [name]).Order(StringComparer.Ordinal).ToList();
         FunctionSettings settings = FunctionSettingsRules.Copy(f.Settings);
         settings.Secrets = names;
         (int? version, ProblemHttpResult? conflict) = await SettingsRollout.SaveAsync(db, bus, tenant, f, settings, cancellationToken);
