@@ -96,3 +96,9 @@ public sealed record InstanceReady(Guid InstanceId, Guid FunctionId, int Version
 
 /// <summary>scheduler → every gateway: the instance takes no more requests (stopping, stopped, failed, its node lost).</summary>
 public sealed record InstanceGone(Guid InstanceId, Guid FunctionId, string Reason, DateTimeOffset At);
+
+/// <summary>
+/// gateway → any api process: an async invocation's row is due (queued, or its last claim lapsed). The row is the
+/// record and this only points at it: delivered more than once, or lost with a process, nothing changes.
+/// </summary>
+public sealed record InvocationDue(Guid InvocationId);

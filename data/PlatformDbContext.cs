@@ -4,7 +4,7 @@ using Platform.Data.Entities;
 
 namespace Platform.Data;
 
-/// <summary>The platform's state: tenants, keys, functions, versions and secrets (api), nodes and instances (scheduler).</summary>
+/// <summary>The platform's state: tenants, keys, functions, versions, secrets and async invocations (api), nodes and instances (scheduler).</summary>
 public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> options) : DbContext(options)
 {
     public DbSet<Tenant> Tenants => Set<Tenant>();
@@ -12,6 +12,7 @@ public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> option
     public DbSet<Function> Functions => Set<Function>();
     public DbSet<FunctionVersion> FunctionVersions => Set<FunctionVersion>();
     public DbSet<FunctionSecret> FunctionSecrets => Set<FunctionSecret>();
+    public DbSet<Invocation> Invocations => Set<Invocation>();
     public DbSet<Instance> Instances => Set<Instance>();
     public DbSet<Node> Nodes => Set<Node>();
 

@@ -1,6 +1,7 @@
 using MassTransit;
 using Platform.Api.Correlation;
 using Platform.Api.Gateway;
+using Platform.Api.Invocations;
 using Platform.Api.Options;
 using Platform.NodeAgent;
 using Platform.Scheduler;
@@ -32,6 +33,9 @@ public static class BusExtensions
                     e.Name = $"platform-gateway-{Environment.MachineName}-{Guid.NewGuid():N}";
                     e.Temporary = true;
                 });
+                // Async invocations: one shared, durable queue; any api process runs any of them.
+                int attempts = (builder.Configuration.GetSection(InvocationOptions.SectionName).Get<InvocationOptions>() ?? new InvocationOptions()).Concurrency;
+                bus.AddConsumer<InvocationConsumer>(c => c.ConcurrentMessageLimit = attempts).Endpoint(e => e.Name = "platform-invocations");
             }
             if (roles.Scheduler)
             {

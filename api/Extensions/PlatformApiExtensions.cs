@@ -7,6 +7,7 @@ using Platform.Api.Apis;
 using Platform.Api.Correlation;
 using Platform.Api.Gateway;
 using Platform.Api.Infrastructure;
+using Platform.Api.Invocations;
 using Platform.Api.Logs;
 using Platform.Api.Options;
 using Platform.Api.Security;
@@ -29,6 +30,7 @@ public static class PlatformApiExtensions
         services.AddOptions<PlatformOptions>().BindConfiguration(PlatformOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<BundleOptions>().BindConfiguration(BundleOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<InvocationOptions>().BindConfiguration(InvocationOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 
         var platform = builder.Configuration.GetSection(PlatformOptions.SectionName).Get<PlatformOptions>() ?? new PlatformOptions();
         PlatformSecrets secrets = PlatformSecrets.Load(platform.DataDirectory, platform.AdminKey, platform.NodeToken);
@@ -64,6 +66,8 @@ public static class PlatformApiExtensions
         services.AddHostedService<InstanceDirectorySync>();
         services.AddSingleton<InstanceLoad>();
         services.AddSingleton<NodeInvoker>();
+        services.AddScoped<InvocationRunner>();
+        services.AddHostedService<InvocationDispatcher>();
         services.AddHttpClient(NodeLogs.HttpClientName);
         services.AddSingleton<NodeLogs>();
         return builder;
@@ -116,6 +120,7 @@ public static class PlatformApiExtensions
             .MapVersionsApi()
             .MapSecretsApi()
             .MapInstancesApi()
+            .MapInvocationsApi()
             .MapLogsApi()
             .MapNodesApi();
         // The node token is not a user key: this group has its own policy only.

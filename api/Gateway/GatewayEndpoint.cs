@@ -3,6 +3,7 @@ using MassTransit;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 using Platform.Api.Infrastructure;
+using Platform.Api.Invocations;
 using Platform.Api.Options;
 using Platform.Api.Security;
 using Platform.Contracts;
@@ -14,7 +15,7 @@ namespace Platform.Api.Gateway;
 /// ANY /fn/{tenant}/{function}/{**path}: picks a running instance of the active version (least requests in
 /// flight, within the function's concurrency), waits for one while the scheduler starts it (cold start) up to
 /// ColdStartTimeout, then forwards with YARP to the node agent that runs it. The function's timeout bounds the
-/// wait for its answer (504).
+/// wait for its answer (504). With <c>Prefer: respond-async</c> the request is queued instead (Invocations/).
 /// </summary>
 internal static partial class GatewayEndpoint
 {
@@ -54,6 +55,11 @@ internal static partial class GatewayEndpoint
 
         var prefix = new PathString($"/fn/{tenant}/{function}");
         context.Request.Path.StartsWithSegments(prefix, StringComparison.OrdinalIgnoreCase, out PathString remainder);
+        if (AsyncAccept.IsRequested(context.Request))
+        {
+            await WriteAsync(context, await AsyncAccept.AcceptAsync(context, route, remainder, prefix));
+            return;
+        }
         // The function's own status codes and bodies are its answer: no platform problem body over an empty 404.
         if (context.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodePagesFeature>() is { } statusCodePages)
         {
@@ -164,7 +170,7 @@ internal static partial class GatewayEndpoint
     /// A slot on a running instance; while there is none, asks the scheduler for one and waits for the directory
     /// to change (an instance ready, a slot freed) until the deadline.
     /// </summary>
-    private static async Task<InstanceLoad.Lease?> AcquireAsync(
+    internal static async Task<InstanceLoad.Lease?> AcquireAsync(
         FunctionRoute route, InstanceDirectory directory, InstanceLoad load, IPublishEndpoint bus, GatewayOptions options, ILogger logger,
         IReadOnlyCollection<Guid>? exclude, CancellationToken aborted)
     {

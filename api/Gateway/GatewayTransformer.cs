@@ -26,23 +26,35 @@ internal sealed class GatewayTransformer(
             proxyRequest.Headers.Authorization = null;
         }
 
-        proxyRequest.Headers.Remove("X-Forwarded-For");
-        proxyRequest.Headers.Remove("X-Forwarded-Proto");
-        proxyRequest.Headers.Remove("X-Forwarded-Host");
-        proxyRequest.Headers.Remove("X-Forwarded-Prefix");
+        foreach (string name in ForwardedHeaderNames)
+        {
+            proxyRequest.Headers.Remove(name);
+        }
+        foreach ((string name, string value) in ForwardedHeaders(httpContext, prefix))
+        {
+            proxyRequest.Headers.TryAddWithoutValidation(name, value);
+        }
+    }
+
+    private static readonly string[] ForwardedHeaderNames = ["X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Prefix"];
+
+    /// <summary>What the function is told about the original request (client chain, scheme, host, the /fn prefix).</summary>
+    internal static IEnumerable<(string Name, string Value)> ForwardedHeaders(HttpContext httpContext, PathString prefix)
+    {
+        HttpRequest request = httpContext.Request;
         string? client = httpContext.Connection.RemoteIpAddress?.ToString();
         string? previous = request.Headers["X-Forwarded-For"];
         string forwardedFor = string.IsNullOrEmpty(previous) ? client ?? "" : client is null ? previous : $"{previous}, {client}";
         if (forwardedFor.Length > 0)
         {
-            proxyRequest.Headers.TryAddWithoutValidation("X-Forwarded-For", forwardedFor);
+            yield return ("X-Forwarded-For", forwardedFor);
         }
-        proxyRequest.Headers.TryAddWithoutValidation("X-Forwarded-Proto", request.Scheme);
+        yield return ("X-Forwarded-Proto", request.Scheme);
         if (request.Host.HasValue)
         {
-            proxyRequest.Headers.TryAddWithoutValidation("X-Forwarded-Host", request.Host.Value);
+            yield return ("X-Forwarded-Host", request.Host.Value);
         }
-        proxyRequest.Headers.TryAddWithoutValidation("X-Forwarded-Prefix", prefix.Value);
+        yield return ("X-Forwarded-Prefix", prefix.Value!);
     }
 
     public override ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
@@ -56,7 +68,7 @@ internal sealed class GatewayTransformer(
         return base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
     }
 
-    private static bool IsPlatformKey(System.Net.Http.Headers.AuthenticationHeaderValue? authorization) =>
+    internal static bool IsPlatformKey(System.Net.Http.Headers.AuthenticationHeaderValue? authorization) =>
         authorization is { Scheme: var scheme, Parameter: { } key }
         && scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase)
         && (key.StartsWith(Security.ApiKeys.TenantPrefix, StringComparison.Ordinal)

@@ -15,7 +15,8 @@ internal sealed class EmbeddedPlatform : IAsyncDisposable
 {
     public static readonly TimeSpan Deadline = TimeSpan.FromMinutes(2);
 
-    private readonly PlatformHost _host;
+    private readonly Dictionary<string, string> _settings;
+    private PlatformHost _host;
 
     private EmbeddedPlatform(string name, IReadOnlyDictionary<string, string> settings)
     {
@@ -43,6 +44,7 @@ internal sealed class EmbeddedPlatform : IAsyncDisposable
             all[key] = value;
         }
 
+        _settings = all;
         _host = new PlatformHost(all);
     }
 
@@ -62,6 +64,19 @@ internal sealed class EmbeddedPlatform : IAsyncDisposable
         platform._host.StartServer();
         platform.Http = new HttpClient { BaseAddress = platform._host.BaseAddress, Timeout = TimeSpan.FromSeconds(90) };
         return platform;
+    }
+
+    /// <summary>
+    /// Stops the platform (every instance with it) and starts it again on the same data directory, as an operator
+    /// restarting `dotnet run --project api` would: what survives is what SQLite and the data directory hold.
+    /// </summary>
+    public async Task RestartAsync()
+    {
+        Http.Dispose();
+        await _host.DisposeAsync();
+        _host = new PlatformHost(_settings);
+        _host.StartServer();
+        Http = new HttpClient { BaseAddress = _host.BaseAddress, Timeout = TimeSpan.FromSeconds(90) };
     }
 
     /// <summary>Creates the tenant (as the admin) and returns a key of it.</summary>

@@ -12,7 +12,7 @@ namespace Platform.EndToEnd.Tests;
 /// The fleet as an operator runs it: one api, one scheduler and three node agents as separate OS processes
 /// (own runtime roots, cgroup parents and data directories) on a real PostgreSQL and RabbitMQ. Deploy, spread,
 /// invoke and read logs across processes; kill -9 a node agent under a steady request loop and see its
-/// instances run elsewhere; drain a node; restart RabbitMQ and the api and lose nothing.
+/// instances run elsewhere; drain a node; restart RabbitMQ, kill -9 the api mid async invocation, and lose nothing.
 /// </summary>
 public sealed class FleetTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -132,11 +132,21 @@ public sealed class FleetTests(ITestOutputHelper output) : IAsyncLifetime
             throw;
         }
 
-        // The api restarts: it keeps no state of its own, so everything is still there and serves at once.
-        await api.StopAsync();
+        // The api is killed (-9) in the middle of an async invocation's attempt and started again: it keeps no
+        // state of its own, so everything is still there and serves at once, and the invocation's claim lapses
+        // and its second attempt completes it.
+        string location = await QueueAsync("/fn/fleet/echo/cgi-bin/slow?3");
+        await EventuallyAsync(async () => (await GetJsonAsync(location)).GetProperty("status").GetString() == "running",
+            "the async invocation never started running");
+        api.Kill();
         await api.StartAsync(Ct);
         Assert.Contains("version=2", await InvokeAsync());
         Assert.Equal(2, (await GetJsonAsync("/v1/tenants/fleet/functions/echo/versions")).GetArrayLength());
+        await EventuallyAsync(async () => (await GetJsonAsync(location)).GetProperty("status").GetString() == "succeeded",
+            "the async invocation cut by the api's kill never completed");
+        JsonElement invocation = await GetJsonAsync(location);
+        output.WriteLine($"async invocation across kill -9 of the api: {invocation}");
+        Assert.Equal(2, invocation.GetProperty("attempts").GetInt32());
     }
 
     private async Task SteadyLoopAsync(int[] counts, CancellationToken cancellationToken)
@@ -204,6 +214,16 @@ public sealed class FleetTests(ITestOutputHelper output) : IAsyncLifetime
         string body = await response.Content.ReadAsStringAsync(Ct);
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"invocation answered {(int)response.StatusCode}: {body}");
         return body;
+    }
+
+    /// <summary>An async invocation (`Prefer: respond-async`): its location.</summary>
+    private async Task<string> QueueAsync(string path)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Add("Prefer", "respond-async");
+        using HttpResponseMessage response = await _http!.SendAsync(request, Ct);
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(Ct)}");
+        return response.Headers.Location!.OriginalString;
     }
 
     private async Task<List<JsonElement>> RunningInstancesAsync() =>
