@@ -34,9 +34,10 @@ public sealed record FunctionRemoved(Guid FunctionId, string Tenant, string Func
 /// <summary>
 /// gateway → scheduler: a request waits and no instance can take it (the cold-start / scale-up seam).
 /// <paramref name="Waiting"/> is how many requests of the function wait at that gateway now (this one included):
-/// a burst asks for enough instances at once, not one at a time.
+/// a burst asks for enough instances at once, not one at a time. <paramref name="Version"/>: the version they wait
+/// for (one of a traffic split's); null means the active one.
 /// </summary>
-public sealed record InstanceRequested(Guid FunctionId, int Waiting = 1);
+public sealed record InstanceRequested(Guid FunctionId, int Waiting = 1, int? Version = null);
 
 /// <summary>scheduler → node agent (only the node named handles it).</summary>
 public sealed record StartInstance(

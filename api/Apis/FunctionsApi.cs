@@ -85,6 +85,10 @@ internal static class FunctionsApi
 
         if (existing is null)
         {
+            if (request.Traffic is { Count: > 0 })
+            {
+                return ApiProblems.Invalid("traffic", "a new function has no versions to split traffic between");
+            }
             var created = new Function { TenantId = found.Id, Name = function, Settings = settings };
             db.Functions.Add(created);
             try
@@ -98,6 +102,29 @@ internal static class FunctionsApi
             return TypedResults.Created($"/v1/tenants/{tenant}/functions/{function}", FunctionView.From(created, tenant));
         }
 
+        if (request.Traffic is { } traffic)
+        {
+            // A settings change rolls out as a new active version, which ends any split: not both at once.
+            if (!JsonEquals(existing.Settings, settings))
+            {
+                return ApiProblems.Invalid("traffic", "change the traffic split and the other settings in separate requests");
+            }
+            (TrafficSplit? split, Dictionary<string, string[]>? invalid) = await TrafficRules.ParseAsync(db, existing, traffic, cancellationToken);
+            if (invalid is not null)
+            {
+                return TypedResults.ValidationProblem(invalid);
+            }
+            existing.Traffic = split!;
+            existing.UpdatedAt = DateTimeOffset.UtcNow;
+            await db.SaveChangesAsync(cancellationToken);
+            if (existing.ActiveVersion is int active)
+            {
+                // The scheduler converges every version with a share; gateways read the new route.
+                FunctionVersion version = await db.FunctionVersions.AsNoTracking().SingleAsync(v => v.FunctionId == existing.Id && v.Number == active, cancellationToken);
+                await bus.Publish(FunctionEvents.Activated(found, existing, version), cancellationToken);
+            }
+            return TypedResults.Ok(FunctionView.From(existing, tenant));
+        }
         if (JsonEquals(existing.Settings, settings))
         {
             return TypedResults.Ok(FunctionView.From(existing, tenant));

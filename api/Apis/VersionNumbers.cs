@@ -38,7 +38,7 @@ internal static class VersionNumbers
         FunctionVersion current = await db.FunctionVersions.AsNoTracking()
             .SingleAsync(v => v.FunctionId == function.Id && v.Number == active, cancellationToken);
         FunctionVersion added = await AddAsync(db, function, current.Digest, current.SizeBytes, cancellationToken);
-        function.ActiveVersion = added.Number;
+        function.Activate(added.Number);
         return added;
     }
 }

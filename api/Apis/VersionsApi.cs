@@ -105,7 +105,7 @@ internal static class VersionsApi
             bool makeActive = activate != false || f.ActiveVersion is null;
             if (makeActive)
             {
-                f.ActiveVersion = version.Number;
+                f.Activate(version.Number);
                 f.UpdatedAt = DateTimeOffset.UtcNow;
             }
             try
@@ -216,7 +216,7 @@ internal static class VersionsApi
         {
             return VersionNotFound(function, version);
         }
-        f.ActiveVersion = v.Number;
+        f.Activate(v.Number);
         // The function's settings follow the active version, so the next settings change starts from what runs.
         f.Settings = v.Settings;
         f.UpdatedAt = DateTimeOffset.UtcNow;

@@ -67,7 +67,9 @@ internal static partial class GatewayEndpoint
         }
         // timeoutSeconds is a total deadline: silence for that long is a 504 (the forwarder's activity timeout), and
         // an answer still trickling at the deadline is cut off (its status is already sent) so its slot is freed.
-        var timeout = TimeSpan.FromSeconds(route.Settings.TimeoutSeconds);
+        // A split draws the version once per request; a retry on another instance stays on it.
+        RouteTarget target = route.Pick();
+        var timeout = TimeSpan.FromSeconds(target.Settings.TimeoutSeconds);
         var config = new ForwarderRequestConfig { ActivityTimeout = timeout };
         using var total = new CancellationTokenSource(timeout);
 
@@ -75,7 +77,7 @@ internal static partial class GatewayEndpoint
         List<Guid>? failed = null;
         for (int attempt = 1; ; attempt++)
         {
-            InstanceLoad.Lease? lease = await AcquireAsync(route, directory, load, bus, options.Value, logger, failed, aborted);
+            InstanceLoad.Lease? lease = await AcquireAsync(route, target, directory, load, bus, options.Value, logger, failed, aborted);
             if (lease is null)
             {
                 if (!aborted.IsCancellationRequested)
@@ -141,7 +143,7 @@ internal static partial class GatewayEndpoint
                 int status = context.Response.StatusCode;
                 await WriteAsync(context, TypedResults.Problem(
                     status == StatusCodes.Status504GatewayTimeout
-                        ? $"'{tenant}/{function}' did not answer within its timeout of {route.Settings.TimeoutSeconds} s"
+                        ? $"'{tenant}/{function}' did not answer within its timeout of {target.Settings.TimeoutSeconds} s"
                         : $"'{tenant}/{function}' could not be reached ({error})",
                     statusCode: status));
             }
@@ -171,7 +173,7 @@ internal static partial class GatewayEndpoint
     /// to change (an instance ready, a slot freed) until the deadline.
     /// </summary>
     internal static async Task<InstanceLoad.Lease?> AcquireAsync(
-        FunctionRoute route, InstanceDirectory directory, InstanceLoad load, IPublishEndpoint bus, GatewayOptions options, ILogger logger,
+        FunctionRoute route, RouteTarget target, InstanceDirectory directory, InstanceLoad load, IPublishEndpoint bus, GatewayOptions options, ILogger logger,
         IReadOnlyCollection<Guid>? exclude, CancellationToken aborted)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(aborted);
@@ -183,12 +185,12 @@ internal static partial class GatewayEndpoint
             while (true)
             {
                 Task changed = directory.WaitForChange(route.FunctionId);
-                IReadOnlyList<RoutedInstance> candidates = directory.Candidates(route.FunctionId, route.ActiveVersion);
+                IReadOnlyList<RoutedInstance> candidates = directory.Candidates(route.FunctionId, target.Version);
                 if (exclude is not null)
                 {
                     candidates = candidates.Where(c => !exclude.Contains(c.Id)).ToList();
                 }
-                if (load.TryAcquire(candidates, route.Settings.Concurrency) is { } lease)
+                if (load.TryAcquire(candidates, target.Settings.Concurrency) is { } lease)
                 {
                     ColdStartEnded(route, coldSince);
                     return lease;
@@ -196,7 +198,7 @@ internal static partial class GatewayEndpoint
                 if (waiting is null)
                 {
                     // The scale-up seam: the scheduler decides how many more instances may start for those waiting.
-                    waiting = load.BeginWaiting(route.FunctionId);
+                    waiting = load.BeginWaiting(route.FunctionId, target.Version);
                     LogWaiting(logger, route.Tenant, route.Function, candidates.Count);
                     if (candidates.Count == 0)
                     {
@@ -204,7 +206,7 @@ internal static partial class GatewayEndpoint
                         GatewayMetrics.ColdStart(route);
                         coldSince = Stopwatch.GetTimestamp();
                     }
-                    await bus.Publish(new InstanceRequested(route.FunctionId, waiting.Count), aborted);
+                    await bus.Publish(new InstanceRequested(route.FunctionId, waiting.Count, target.Version), aborted);
                 }
                 try
                 {

@@ -9,7 +9,7 @@ namespace Platform.Api.Gateway;
 internal sealed class InstanceLoad
 {
     private readonly ConcurrentDictionary<Guid, Counter> _inFlight = new();
-    private readonly ConcurrentDictionary<Guid, Counter> _waiting = new();
+    private readonly ConcurrentDictionary<(Guid Function, int Version), Counter> _waiting = new();
 
     /// <summary>A slot on the least busy candidate with room, or null when all are at <paramref name="concurrency"/>.</summary>
     public Lease? TryAcquire(IReadOnlyList<RoutedInstance> candidates, int concurrency)
@@ -41,12 +41,13 @@ internal sealed class InstanceLoad
     }
 
     /// <summary>
-    /// Counts a request of <paramref name="function"/> as waiting for an instance until the returned scope ends;
-    /// <see cref="Waiting.Count"/> is how many wait now, this one included (what the scheduler sizes a burst by).
+    /// Counts a request of <paramref name="function"/> as waiting for an instance of <paramref name="version"/>
+    /// until the returned scope ends; <see cref="Waiting.Count"/> is how many wait now, this one included (what
+    /// the scheduler sizes a burst by).
     /// </summary>
-    public Waiting BeginWaiting(Guid function)
+    public Waiting BeginWaiting(Guid function, int version)
     {
-        Counter counter = _waiting.GetOrAdd(function, static _ => new Counter());
+        Counter counter = _waiting.GetOrAdd((function, version), static _ => new Counter());
         return new Waiting(counter, Interlocked.Increment(ref counter.Value));
     }
 

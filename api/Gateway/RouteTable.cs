@@ -8,7 +8,7 @@ using Platform.Data.Entities;
 namespace Platform.Api.Gateway;
 
 /// <summary>
-/// Function routes (active version and its settings) from the database, cached: invocations do not touch the
+/// Function routes (active version, traffic split, their settings) from the database, cached: invocations do not touch the
 /// database on every request. A deploy evicts the entry at once (<see cref="GatewayEventsConsumer"/>); the
 /// cache lifetime bounds how stale a route can be if that event is lost.
 /// </summary>
@@ -26,16 +26,26 @@ internal sealed class RouteTable(IServiceScopeFactory scopes, IMemoryCache cache
         var db = scope.ServiceProvider.GetRequiredService<PlatformDbContext>();
         var row = await db.Functions.AsNoTracking()
             .Where(f => f.Tenant!.Name == tenant && f.Name == function && f.ActiveVersion != null)
-            .Select(f => new { f.Id, Version = f.ActiveVersion!.Value })
+            .Select(f => new { f.Id, Version = f.ActiveVersion!.Value, f.Traffic })
             .FirstOrDefaultAsync(cancellationToken);
         FunctionRoute? route = null;
         if (row is not null)
         {
-            FunctionSettings? settings = await db.FunctionVersions.AsNoTracking()
-                .Where(v => v.FunctionId == row.Id && v.Number == row.Version)
-                .Select(v => v.Settings)
-                .FirstOrDefaultAsync(cancellationToken);
-            route = settings is null ? null : new FunctionRoute(row.Id, tenant, function, row.Version, settings);
+            List<int> numbers = [row.Version, .. row.Traffic.Keys];
+            var settings = await db.FunctionVersions.AsNoTracking()
+                .Where(v => v.FunctionId == row.Id && numbers.Contains(v.Number))
+                .ToDictionaryAsync(v => v.Number, v => v.Settings, cancellationToken);
+            if (settings.TryGetValue(row.Version, out FunctionSettings? active))
+            {
+                List<RouteTarget> split = row.Traffic
+                    .Where(t => settings.ContainsKey(t.Key))
+                    .OrderBy(t => t.Key)
+                    .Select(t => new RouteTarget(t.Key, t.Value, settings[t.Key]))
+                    .ToList();
+                route = split.Count == 0
+                    ? FunctionRoute.Single(row.Id, tenant, function, row.Version, active)
+                    : new FunctionRoute(row.Id, tenant, function, row.Version, active, split);
+            }
         }
         cache.Set(key, route, options.Value.RouteCacheTtl);
         return route;

@@ -32,7 +32,8 @@ internal sealed partial class InvocationRunner(
 
     public async Task<AttemptOutcome> RunAsync(Invocation invocation, FunctionRoute route, CancellationToken cancellationToken)
     {
-        InstanceLoad.Lease? lease = await GatewayEndpoint.AcquireAsync(route, directory, load, bus, gateway.Value, logger, exclude: null, cancellationToken);
+        RouteTarget target = route.Pick();
+        InstanceLoad.Lease? lease = await GatewayEndpoint.AcquireAsync(route, target, directory, load, bus, gateway.Value, logger, exclude: null, cancellationToken);
         if (lease is null)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -42,7 +43,7 @@ internal sealed partial class InvocationRunner(
         try
         {
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            deadline.CancelAfter(TimeSpan.FromSeconds(route.Settings.TimeoutSeconds));
+            deadline.CancelAfter(TimeSpan.FromSeconds(target.Settings.TimeoutSeconds));
             try
             {
                 using HttpRequestMessage request = Request(invocation, lease.Instance);
@@ -57,7 +58,7 @@ internal sealed partial class InvocationRunner(
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                return new AttemptOutcome(null, null, null, $"it did not answer within its timeout of {route.Settings.TimeoutSeconds} s");
+                return new AttemptOutcome(null, null, null, $"it did not answer within its timeout of {target.Settings.TimeoutSeconds} s");
             }
             catch (HttpRequestException e)
             {

@@ -80,6 +80,12 @@ namespace Platform.Data.Migrations
                     b.Property<Guid>("TenantId")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Traffic")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("{}");
+
                     b.Property<long>("UpdatedAt")
                         .HasColumnType("INTEGER");
 

@@ -10,9 +10,10 @@ using Platform.Scheduler.Placement;
 namespace Platform.Scheduler.Convergence;
 
 /// <summary>
-/// Moves a function's instances toward its desired state, read from the database (the active version, its
-/// settings, the function's min/max instances): start what is missing, and stop instances of other versions
-/// only once enough of the active version run, so a deploy or rollback never drops to zero. Callers hold the
+/// Moves a function's instances toward its desired state, read from the database (the active version or the
+/// versions of a traffic split, their settings, the function's min/max instances): start what is missing, and
+/// stop instances of other versions only once enough of the serving ones run, so a deploy or rollback never
+/// drops to zero. Callers hold the
 /// <see cref="SchedulerGate"/>.
 /// </summary>
 internal sealed partial class FunctionConverger(
@@ -27,11 +28,14 @@ internal sealed partial class FunctionConverger(
     private readonly SchedulerOptions _options = options.Value;
 
     /// <summary>
-    /// Converges one function. <paramref name="waiting"/>: requests waiting at a gateway for an instance (the
-    /// scale-up seam): enough instances start for them at the function's concurrency, counting those already
-    /// starting, up to max. Instances idle for the function's <c>idleSeconds</c> stop, down to min.
+    /// Converges one function: each version that serves (the active one, or each of a traffic split's) on its
+    /// own. <paramref name="waiting"/>: requests waiting at a gateway for an instance of <paramref name="waitingFor"/>
+    /// (null: the active version), the scale-up seam: enough instances start for them at the function's
+    /// concurrency, counting those already starting, up to max. Instances idle for the function's
+    /// <c>idleSeconds</c> stop, down to min. Instances of versions that no longer serve stop once every serving
+    /// version has what it needs running.
     /// </summary>
-    public async Task ConvergeAsync(Guid functionId, int waiting, CancellationToken cancellationToken)
+    public async Task ConvergeAsync(Guid functionId, int waiting, CancellationToken cancellationToken, int? waitingFor = null)
     {
         var active = await db.Instances
             .Where(i => i.FunctionId == functionId).Where(InstanceStates.IsActive)
@@ -39,11 +43,8 @@ internal sealed partial class FunctionConverger(
         var nodes = await db.Nodes.ToDictionaryAsync(n => n.Id, cancellationToken);
 
         var function = await db.Functions.Include(f => f.Tenant).FirstOrDefaultAsync(f => f.Id == functionId, cancellationToken);
-        var version = function?.ActiveVersion is int number
-            ? await db.FunctionVersions.FirstOrDefaultAsync(v => v.FunctionId == functionId && v.Number == number, cancellationToken)
-            : null;
-
-        if (function is null || version is null)
+        var targets = function is null ? [] : await ServingVersionsAsync(function, cancellationToken);
+        if (function is null || targets.Count == 0)
         {
             foreach (var instance in active.Where(i => i.State != InstanceState.Stopping))
             {
@@ -55,84 +56,114 @@ internal sealed partial class FunctionConverger(
         }
 
         // The tenant's policy now: a tenant no longer trusted has its containers replaced by microVMs.
-        var isolation = Isolation.For(function.Tenant?.Trusted ?? false, version.Settings.Isolation);
+        string IsolationOf(FunctionVersion v) => Isolation.For(function.Tenant?.Trusted ?? false, v.Settings.Isolation);
         var live = active.Where(i => i.State != InstanceState.Stopping).ToList();
-        var current = live.Where(i => Serves(i, version, isolation, nodes)).ToList();
-        var others = live.Where(i => !Serves(i, version, isolation, nodes)).ToList();
+        var others = live.Where(i => !targets.Any(t => Serves(i, t.Version, IsolationOf(t.Version), nodes))).ToList();
+        var othersRunning = others.Count(i => i.State == InstanceState.Running);
         var scaling = function.Settings;
+        // Unversioned requests wait for the active version, or for the split's largest share when it has none.
+        var requested = waitingFor ?? (targets.Any(t => t.Version.Number == function.ActiveVersion)
+            ? function.ActiveVersion
+            : targets.MaxBy(t => t.Weight).Version.Number);
+        List<NodeCapacity>? capacities = null;
+        var replaced = true;
 
-        // Above max: drop the least useful first (not yet running, then the newest).
-        foreach (var extra in current
-                     .OrderBy(i => i.State == InstanceState.Running)
-                     .ThenByDescending(i => i.CreatedAt)
-                     .Take(Math.Max(0, current.Count - scaling.MaxInstances))
-                     .ToList())
+        foreach (var (version, weight) in targets)
         {
-            await StopAsync(extra, nodes, "above the function's max instances", cancellationToken);
-            current.Remove(extra);
-        }
+            var isolation = IsolationOf(version);
+            var current = live.Where(i => Serves(i, version, isolation, nodes)).ToList();
 
-        // As many of the active version as the old versions had running (a deploy or rollback replaces what
-        // serves, never drops to zero under traffic), at least min; idle ones scale in afterwards.
-        var wanted = Math.Min(Math.Max(scaling.MinInstances, others.Count(i => i.State == InstanceState.Running)), scaling.MaxInstances);
-        if (waiting > 0 && current.Count < scaling.MaxInstances)
-        {
-            // A burst of N cold requests starts about N / concurrency instances, not N and not one at a time.
-            var starting = current.Count(i => i.State is InstanceState.Pending or InstanceState.Starting);
-            var needed = (waiting + scaling.Concurrency - 1) / scaling.Concurrency;
-            wanted = Math.Max(wanted, Math.Min(scaling.MaxInstances, current.Count + Math.Max(0, needed - starting)));
-        }
-        else if (waiting == 0)
-        {
-            await ScaleInAsync(current, nodes, scaling, wanted, cancellationToken);
-        }
-
-        var unplaced = current.Where(i => i.NodeId is null).ToList();
-        if (current.Count < wanted || unplaced.Count > 0)
-        {
-            if (await IsCrashLoopingAsync(function, version, cancellationToken))
+            // Above max: drop the least useful first (not yet running, then the newest).
+            foreach (var extra in current
+                         .OrderBy(i => i.State == InstanceState.Running)
+                         .ThenByDescending(i => i.CreatedAt)
+                         .Take(Math.Max(0, current.Count - scaling.MaxInstances))
+                         .ToList())
             {
-                LogCrashLoop(logger, function.Id, version.Number, _options.CrashLoopLimit, _options.CrashLoopWindow);
-                SchedulerMetrics.PlacementFailed(SchedulerMetrics.PlacementFailure.CrashLoop);
+                await StopAsync(extra, nodes, "above the function's max instances", cancellationToken);
+                current.Remove(extra);
             }
-            else
-            {
-                var capacities = await GetCapacitiesAsync(nodes.Values, cancellationToken);
-                foreach (var pending in unplaced)
-                {
-                    await PlaceAsync(pending, function, version, capacities, cancellationToken);
-                }
 
-                // One row per wanted instance, placed or not: one no node can take stays Pending with the reason.
-                while (current.Count < wanted)
+            // Its share of what the old versions had running (a deploy or rollback replaces what serves, never
+            // drops to zero under traffic), at least min; idle ones scale in afterwards.
+            var share = (othersRunning * weight + 99) / 100;
+            var wanted = Math.Min(Math.Max(scaling.MinInstances, share), scaling.MaxInstances);
+            var waitingHere = version.Number == requested ? waiting : 0;
+            if (waitingHere > 0 && current.Count < scaling.MaxInstances)
+            {
+                // A burst of N cold requests starts about N / concurrency instances, not N and not one at a time.
+                var starting = current.Count(i => i.State is InstanceState.Pending or InstanceState.Starting);
+                var needed = (waitingHere + scaling.Concurrency - 1) / scaling.Concurrency;
+                wanted = Math.Max(wanted, Math.Min(scaling.MaxInstances, current.Count + Math.Max(0, needed - starting)));
+            }
+            else if (waiting == 0)
+            {
+                await ScaleInAsync(current, nodes, scaling, wanted, cancellationToken);
+            }
+
+            var unplaced = current.Where(i => i.NodeId is null).ToList();
+            if (current.Count < wanted || unplaced.Count > 0)
+            {
+                if (await IsCrashLoopingAsync(function, version, cancellationToken))
                 {
-                    var now = time.GetUtcNow();
-                    var instance = new Instance
+                    LogCrashLoop(logger, function.Id, version.Number, _options.CrashLoopLimit, _options.CrashLoopWindow);
+                    SchedulerMetrics.PlacementFailed(SchedulerMetrics.PlacementFailure.CrashLoop);
+                }
+                else
+                {
+                    capacities ??= await GetCapacitiesAsync(nodes.Values, cancellationToken);
+                    foreach (var pending in unplaced)
                     {
-                        FunctionId = function.Id,
-                        VersionNumber = version.Number,
-                        Digest = version.Digest,
-                        Isolation = isolation,
-                        State = InstanceState.Pending,
-                        CreatedAt = now,
-                        UpdatedAt = now,
-                    };
-                    db.Instances.Add(instance);
-                    current.Add(instance);
-                    await PlaceAsync(instance, function, version, capacities, cancellationToken);
+                        await PlaceAsync(pending, function, version, capacities, cancellationToken);
+                    }
+
+                    // One row per wanted instance, placed or not: one no node can take stays Pending with the reason.
+                    while (current.Count < wanted)
+                    {
+                        var now = time.GetUtcNow();
+                        var instance = new Instance
+                        {
+                            FunctionId = function.Id,
+                            VersionNumber = version.Number,
+                            Digest = version.Digest,
+                            Isolation = isolation,
+                            State = InstanceState.Pending,
+                            CreatedAt = now,
+                            UpdatedAt = now,
+                        };
+                        db.Instances.Add(instance);
+                        current.Add(instance);
+                        await PlaceAsync(instance, function, version, capacities, cancellationToken);
+                    }
                 }
             }
+
+            replaced &= current.Count(i => i.State == InstanceState.Running) >= wanted;
         }
 
-        if (current.Count(i => i.State == InstanceState.Running) >= wanted)
+        if (replaced)
         {
+            var serving = string.Join(", ", targets.Select(t => $"v{t.Version.Number}"));
             foreach (var old in others)
             {
-                await StopAsync(old, nodes, $"replaced by version {version.Number}", cancellationToken);
+                await StopAsync(old, nodes, $"replaced by {serving}", cancellationToken);
             }
         }
 
         await db.SaveChangesAsync(cancellationToken);
+    }
+
+    /// <summary>The versions invocations go to, with their percent: a traffic split's, else the active version alone.</summary>
+    private async Task<List<(FunctionVersion Version, int Weight)>> ServingVersionsAsync(Function function, CancellationToken cancellationToken)
+    {
+        var weights = function.Traffic.Count > 0
+            ? function.Traffic.Where(t => t.Value > 0).ToDictionary(t => t.Key, t => t.Value)
+            : function.ActiveVersion is int active ? new Dictionary<int, int> { [active] = 100 } : [];
+        var numbers = weights.Keys.ToList();
+        var versions = await db.FunctionVersions
+            .Where(v => v.FunctionId == function.Id && numbers.Contains(v.Number))
+            .ToListAsync(cancellationToken);
+        return versions.OrderBy(v => v.Number).Select(v => (v, weights[v.Number])).ToList();
     }
 
     /// <summary>Every function that has an active version or still has instances.</summary>

@@ -6,7 +6,7 @@ namespace Platform.EndToEnd.Tests;
 /// <summary>
 /// Serverless scaling with real containers: a burst of cold requests starts about N / concurrency instances and
 /// every request is answered; idle instances stop after <c>idleSeconds</c> down to zero, and the next request
-/// starts one again.
+/// starts one again; a traffic split sends each version its share.
 /// </summary>
 public sealed class ScalingTests : IAsyncLifetime
 {
@@ -64,6 +64,39 @@ public sealed class ScalingTests : IAsyncLifetime
         // From zero, the next request starts one again.
         var again = await platform.InvokeEchoUntilVersionAsync("scale", "echo", 1);
         Assert.Contains("body=ping from e2e", again);
+    }
+
+    [Fact]
+    public async Task A_90_10_traffic_split_sends_each_version_its_share()
+    {
+        EmbeddedPlatform.SkipUnlessContainersCanRun();
+        var platform = _platform = EmbeddedPlatform.Start("split");
+        var key = await platform.CreateTenantAsync("split", trusted: true);
+        await platform.DeployAsync("split", "echo", key, await SampleBundles.BuildEchoAsync(1, platform.Temp.FullName, Ct), new { memoryMiB = 64 });
+        var v2 = new ByteArrayContent(await File.ReadAllBytesAsync(await SampleBundles.BuildEchoAsync(2, platform.Temp.FullName, Ct), Ct));
+        v2.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/gzip");
+        using (await platform.SendAsync(HttpMethod.Post, "/v1/tenants/split/functions/echo/versions?activate=false", key, v2, HttpStatusCode.Created))
+        {
+        }
+        using (await platform.SendAsync(HttpMethod.Put, "/v1/tenants/split/functions/echo", key,
+            System.Net.Http.Json.JsonContent.Create(new { traffic = new Dictionary<string, int> { ["1"] = 90, ["2"] = 10 } }), HttpStatusCode.OK))
+        {
+        }
+
+        const int requests = 300;
+        var versions = new int[3];
+        for (var i = 0; i < requests; i++)
+        {
+            using var response = await platform.SendAsync(HttpMethod.Get, "/fn/split/echo/cgi-bin/echo/split", null, null);
+            var body = await response.Content.ReadAsStringAsync(Ct);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode} {body}");
+            versions[body.Contains("version=2\n") ? 2 : 1]++;
+        }
+        // Binomial(300, 0.1): mean 30, standard deviation 5.2; 8..52 is ±4.2 deviations.
+        Assert.InRange(versions[2], 8, 52);
+        var serving = (await platform.GetJsonAsync("/v1/tenants/split/functions/echo/instances", key)).EnumerateArray()
+            .Where(i => i.GetProperty("state").GetString() == "running").Select(i => i.GetProperty("version").GetInt32()).ToHashSet();
+        Assert.Equal([1, 2], serving.Order());
     }
 
     private static async Task<List<JsonElement>> InstancesAsync(EmbeddedPlatform platform, string key) =>

@@ -355,4 +355,40 @@ public sealed class FunctionConvergerTests
 
         Assert.Equal(2, h.Commands.Stopped.Count);
     }
+
+    [Fact]
+    public async Task A_traffic_split_runs_each_version_and_waiting_requests_start_the_version_they_wait_for()
+    {
+        await using var h = new SchedulerHarness();
+        await h.AddNodeAsync("n1");
+        var function = await h.AddFunctionAsync(minInstances: 1, versions: 3);
+        await h.Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
+        await h.RunAllStartedAsync();
+        var v1 = Assert.Single(h.Commands.Started);
+        h.Commands.Clear();
+
+        // 90/10 between v2 and v3: min instances of each; v1 (no share) stops once both run.
+        await h.SplitAsync(function, new() { [2] = 90, [3] = 10 });
+        Assert.Equal([2, 3], h.Commands.Started.Select(s => s.Version).Order());
+        Assert.Empty(h.Commands.Stopped);
+        await h.RunAllStartedAsync();
+        await h.Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
+        Assert.Equal(v1.InstanceId, Assert.Single(h.Commands.Stopped).InstanceId);
+        h.Commands.Clear();
+
+        // Requests waiting for v3 start v3, not the larger share's v2.
+        await h.Converger.ConvergeAsync(function.Id, waiting: 1, TestContext.Current.CancellationToken, waitingFor: 3);
+        Assert.Equal(3, Assert.Single(h.Commands.Started).Version);
+
+        // Activating a version ends the split: v2 starts as many as ran (its own and two of v3), then v3 stops.
+        await h.RunAllStartedAsync();
+        h.Commands.Clear();
+        await h.ActivateAsync(function, 2);
+        Assert.Empty(function.Traffic);
+        Assert.Equal(2, Assert.Single(h.Commands.Started).Version);
+        await h.RunAllStartedAsync();
+        await h.Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
+        Assert.Equal(2, h.Commands.Stopped.Count);
+        Assert.All(await h.InstancesAsync(function.Id), i => Assert.True(i.VersionNumber == 2 || i.State != InstanceState.Running));
+    }
 }

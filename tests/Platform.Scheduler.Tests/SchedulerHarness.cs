@@ -89,7 +89,19 @@ internal sealed class SchedulerHarness : IAsyncDisposable
 
     public async Task ActivateAsync(Function function, int version)
     {
-        function.ActiveVersion = version;
+        function.Activate(version);
+        await Db.SaveChangesAsync(TestContext.Current.CancellationToken);
+        await Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>Splits the function's traffic (version → percent) and converges, as a PUT of <c>traffic</c> does.</summary>
+    public async Task SplitAsync(Function function, Dictionary<int, int> weights)
+    {
+        function.Traffic = new TrafficSplit();
+        foreach (var (version, weight) in weights)
+        {
+            function.Traffic[version] = weight;
+        }
         await Db.SaveChangesAsync(TestContext.Current.CancellationToken);
         await Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
     }

@@ -12,7 +12,8 @@ public sealed record FunctionSettingsRequest(
     Dictionary<string, string>? Env,
     string? Isolation,
     bool? Public,
-    int? IdleSeconds = null)
+    int? IdleSeconds = null,
+    Dictionary<string, int>? Traffic = null)
 {
     /// <summary>Changes nothing.</summary>
     public static FunctionSettingsRequest None { get; } = new(null, null, null, null, null, null, null, null, null, null);

@@ -8,8 +8,10 @@ public sealed record FunctionView(
     FunctionSettings Settings,
     int? ActiveVersion,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt)
+    DateTimeOffset UpdatedAt,
+    IReadOnlyDictionary<int, int>? Traffic)
 {
+    /// <param name="f">Its <see cref="Function.Traffic"/> shows as null when there is no split.</param>
     internal static FunctionView From(Function f, string tenant) =>
-        new(tenant, f.Name, f.Settings, f.ActiveVersion, f.CreatedAt, f.UpdatedAt);
+        new(tenant, f.Name, f.Settings, f.ActiveVersion, f.CreatedAt, f.UpdatedAt, f.Traffic.Count == 0 ? null : f.Traffic);
 }
