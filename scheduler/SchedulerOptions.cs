@@ -25,4 +25,16 @@ public sealed class SchedulerOptions
     /// <summary>An instance a node should run but does not report after this long was lost (node restart, lost message).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan LostInstanceGrace { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The autoscaler's averaging window for steady load (Knative's stable window).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan StableWindow { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The short window that catches a sudden rise (Knative's panic window, a tenth of the stable one).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan PanicWindow { get; set; } = TimeSpan.FromSeconds(6);
+
+    /// <summary>Panic when the panic window asks for this many times the ready instances.</summary>
+    [Range(1.0, 100.0)]
+    public double PanicThreshold { get; set; } = 2.0;
 }

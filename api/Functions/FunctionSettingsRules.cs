@@ -21,6 +21,7 @@ internal static partial class FunctionSettingsRules
         CpuMillis = request.CpuMillis ?? current.CpuMillis,
         TimeoutSeconds = request.TimeoutSeconds ?? current.TimeoutSeconds,
         Concurrency = request.Concurrency ?? current.Concurrency,
+        TargetUtilization = request.TargetUtilization ?? current.TargetUtilization,
         MinInstances = request.MinInstances ?? current.MinInstances,
         MaxInstances = request.MaxInstances ?? current.MaxInstances,
         IdleSeconds = request.IdleSeconds ?? current.IdleSeconds,
@@ -49,6 +50,10 @@ internal static partial class FunctionSettingsRules
         Range("cpuMillis", s.CpuMillis, 10, 64000);
         Range("timeoutSeconds", s.TimeoutSeconds, 1, 3600);
         Range("concurrency", s.Concurrency, 1, 10000);
+        if (!(s.TargetUtilization is >= 0.1 and <= 1.0))
+        {
+            errors["targetUtilization"] = ["must be between 0.1 and 1"];
+        }
         Range("minInstances", s.MinInstances, 0, 1000);
         Range("idleSeconds", s.IdleSeconds, 1, 86400);
         Range("maxInstances", s.MaxInstances, 1, 1000);

@@ -9,6 +9,8 @@ public sealed class FunctionSettings
     public int TimeoutSeconds { get; set; } = 30;
     /// <summary>Requests one instance serves at once.</summary>
     public int Concurrency { get; set; } = 16;
+    /// <summary>The share of <see cref="Concurrency"/> the autoscaler aims at per instance (Knative's default 70%).</summary>
+    public double TargetUtilization { get; set; } = 0.7;
     /// <summary>Instances kept running however idle; 0 (the default) scales to zero.</summary>
     public int MinInstances { get; set; }
     /// <summary>An instance that served nothing for this long stops, down to <see cref="MinInstances"/>.</summary>

@@ -6,6 +6,7 @@ using Platform.Data;
 using Platform.Data.Entities;
 using Platform.Scheduler.Liveness;
 using Platform.Scheduler.Placement;
+using Platform.Scheduler.Scaling;
 
 namespace Platform.Scheduler.Convergence;
 
@@ -21,6 +22,7 @@ internal sealed partial class FunctionConverger(
     INodeCommands commands,
     IPlacementPolicy placement,
     InstanceActivityTracker activity,
+    ConcurrencyAutoscaler autoscaler,
     IOptions<SchedulerOptions> options,
     TimeProvider time,
     ILogger<FunctionConverger> logger)
@@ -46,6 +48,7 @@ internal sealed partial class FunctionConverger(
         var targets = function is null ? [] : await ServingVersionsAsync(function, cancellationToken);
         if (function is null || targets.Count == 0)
         {
+            autoscaler.Forget(functionId);
             foreach (var instance in active.Where(i => i.State != InstanceState.Stopping))
             {
                 await StopAsync(instance, nodes, "the function was removed or has no active version", cancellationToken);
@@ -85,9 +88,15 @@ internal sealed partial class FunctionConverger(
             }
 
             // Its share of what the old versions had running (a deploy or rollback replaces what serves, never
-            // drops to zero under traffic), at least min; idle ones scale in afterwards.
+            // drops to zero under traffic), at least min, at least what the load asks for; idle ones scale in
+            // afterwards.
             var share = (othersRunning * weight + 99) / 100;
-            var wanted = Math.Min(Math.Max(scaling.MinInstances, share), scaling.MaxInstances);
+            var scale = autoscaler.Decide(function.Id, version.Number, current.Where(i => i.State == InstanceState.Running).ToList(), scaling);
+            var wanted = Math.Min(Math.Max(Math.Max(scaling.MinInstances, share), scale.Desired), scaling.MaxInstances);
+            if (wanted > current.Count)
+            {
+                LogScaleOut(logger, function.Id, version.Number, current.Count, wanted, scale.Observed, scale.Panicking);
+            }
             var waitingHere = version.Number == requested ? waiting : 0;
             if (waitingHere > 0 && current.Count < scaling.MaxInstances)
             {
@@ -98,7 +107,7 @@ internal sealed partial class FunctionConverger(
             }
             else if (waiting == 0)
             {
-                await ScaleInAsync(current, nodes, scaling, wanted, cancellationToken);
+                await ScaleInAsync(current, nodes, scaling, wanted, scale, cancellationToken);
             }
 
             var unplaced = current.Where(i => i.NodeId is null).ToList();
@@ -183,10 +192,11 @@ internal sealed partial class FunctionConverger(
         SchedulerMetrics.PendingInstances(await db.Instances.CountAsync(i => i.State == InstanceState.Pending && i.NodeId == null, cancellationToken));
     }
 
-    // Scale to zero (or to min): running instances of the active version that served nothing for idleSeconds stop,
+    // Scale to zero (or to min): running instances of a serving version that served nothing for idleSeconds stop,
     // the longest idle first, never below min. A request on its way to one that stops is answered by its grace
-    // period or waits for a new instance at the gateway.
-    private async Task ScaleInAsync(List<Instance> current, IReadOnlyDictionary<string, Node> nodes, FunctionSettings scaling, int min, CancellationToken cancellationToken)
+    // period or waits for a new instance at the gateway. Under load that needs fewer instances than run (the
+    // autoscaler's stable figure, once settled), the extra ones that serve nothing right now stop too, newest first.
+    private async Task ScaleInAsync(List<Instance> current, IReadOnlyDictionary<string, Node> nodes, FunctionSettings scaling, int keep, ScaleDecision scale, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var idleAfter = TimeSpan.FromSeconds(scaling.IdleSeconds);
@@ -195,11 +205,28 @@ internal sealed partial class FunctionConverger(
             .Select(i => (Instance: i, Idle: activity.IdleFor(i, now)))
             .Where(x => x.Idle >= idleAfter)
             .OrderByDescending(x => x.Idle)
-            .Take(Math.Max(0, current.Count - min))
+            .Take(Math.Max(0, current.Count - keep))
             .ToList();
         foreach (var (instance, idleFor) in idle)
         {
             await StopAsync(instance, nodes, $"idle for {(int)idleFor.TotalSeconds} s (idleSeconds {scaling.IdleSeconds})", cancellationToken);
+            current.Remove(instance);
+        }
+
+        if (!scale.ScaleIn)
+        {
+            return;
+        }
+        var extra = current
+            .Where(i => i.State == InstanceState.Running && activity.InFlight(i.Id) == 0)
+            .OrderByDescending(i => i.CreatedAt)
+            .Take(Math.Max(0, current.Count - keep))
+            .ToList();
+        foreach (var instance in extra)
+        {
+            await StopAsync(instance, nodes,
+                $"the load needs {scale.Desired} (on average {scale.Observed:0.#} requests in flight, {scaling.TargetUtilization:P0} of concurrency {scaling.Concurrency} per instance)",
+                cancellationToken);
             current.Remove(instance);
         }
     }
@@ -331,6 +358,9 @@ internal sealed partial class FunctionConverger(
             })
             .ToList();
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Scaling function {FunctionId} v{Version} out from {Current} to {Wanted} instances ({Observed:0.#} requests in flight, panic: {Panicking})")]
+    private static partial void LogScaleOut(ILogger logger, Guid functionId, int version, int current, int wanted, double observed, bool panicking);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Placed instance {InstanceId} of function {FunctionId} v{Version} on node {NodeId}")]
     private static partial void LogPlaced(ILogger logger, Guid instanceId, Guid functionId, int version, string nodeId);

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Platform.Scheduler.Consumers;
 using Platform.Scheduler.Convergence;
 using Platform.Scheduler.Liveness;
+using Platform.Scheduler.Scaling;
 using Platform.Scheduler.Placement;
 
 namespace Platform.Scheduler;
@@ -26,6 +27,7 @@ public static class SchedulerExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<SchedulerGate>();
         builder.Services.AddSingleton<InstanceActivityTracker>();
+        builder.Services.AddSingleton<ConcurrencyAutoscaler>();
         builder.Services.AddSingleton<IPlacementPolicy, LeastAllocatedPlacementPolicy>();
         builder.Services.AddScoped<INodeCommands, BusNodeCommands>();
         builder.Services.AddSingleton<IInterceptor, InstanceEventsInterceptor>();

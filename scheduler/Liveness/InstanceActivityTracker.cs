@@ -7,11 +7,15 @@ namespace Platform.Scheduler.Liveness;
 /// <summary>
 /// What each running instance served lately, as its node's heartbeats tell (in memory: a restarted scheduler
 /// knows nothing until the next heartbeats, and counts an instance idle only from when it became Running).
-/// Scaling in reads it: an instance idle for its function's <c>idleSeconds</c> may stop.
+/// Scaling in reads when an instance last served; the autoscaler reads its requests in flight, sampled at each
+/// heartbeat and kept for <see cref="Retained"/>.
 /// </summary>
 internal sealed class InstanceActivityTracker
 {
-    private readonly ConcurrentDictionary<Guid, (string NodeId, InstanceActivity Activity)> _instances = new();
+    /// <summary>How far back samples are kept: longer than any autoscaler window.</summary>
+    public static readonly TimeSpan Retained = TimeSpan.FromMinutes(5);
+
+    private readonly ConcurrentDictionary<Guid, Entry> _instances = new();
 
     public void Record(NodeHeartbeat heartbeat)
     {
@@ -27,7 +31,10 @@ internal sealed class InstanceActivityTracker
 
         foreach (var activity in heartbeat.Activity ?? [])
         {
-            _instances[activity.InstanceId] = (heartbeat.NodeId, activity);
+            var entry = _instances.AddOrUpdate(activity.InstanceId,
+                _ => new Entry(heartbeat.NodeId, activity),
+                (_, existing) => existing.NodeId == heartbeat.NodeId ? existing with { Latest = activity } : new Entry(heartbeat.NodeId, activity));
+            entry.Add(heartbeat.At, activity.InFlight);
         }
     }
 
@@ -37,17 +44,60 @@ internal sealed class InstanceActivityTracker
         var since = instance.UpdatedAt;
         if (_instances.TryGetValue(instance.Id, out var entry))
         {
-            if (entry.Activity.InFlight > 0)
+            if (entry.Latest.InFlight > 0)
             {
                 return TimeSpan.Zero;
             }
 
-            if (entry.Activity.LastRequestAt is { } last && last > since)
+            if (entry.Latest.LastRequestAt is { } last && last > since)
             {
                 since = last;
             }
         }
 
         return now - since;
+    }
+
+    /// <summary>Requests in flight at the last heartbeat.</summary>
+    public int InFlight(Guid instance) => _instances.TryGetValue(instance, out var entry) ? entry.Latest.InFlight : 0;
+
+    /// <summary>The mean of the in-flight samples of the last <paramref name="window"/> (0 without any).</summary>
+    public double AverageInFlight(Guid instance, DateTimeOffset now, TimeSpan window) =>
+        _instances.TryGetValue(instance, out var entry) ? entry.Average(now - window) : 0;
+
+    private sealed record Entry(string NodeId, InstanceActivity Latest)
+    {
+        // Shared by the records AddOrUpdate makes from one another: the history survives a new Latest.
+        private readonly Queue<(DateTimeOffset At, int InFlight)> _samples = new();
+
+        public void Add(DateTimeOffset at, int inFlight)
+        {
+            lock (_samples)
+            {
+                _samples.Enqueue((at, inFlight));
+                while (_samples.Peek().At < at - Retained)
+                {
+                    _samples.Dequeue();
+                }
+            }
+        }
+
+        public double Average(DateTimeOffset since)
+        {
+            lock (_samples)
+            {
+                int count = 0;
+                long sum = 0;
+                foreach (var (at, inFlight) in _samples)
+                {
+                    if (at > since)
+                    {
+                        count++;
+                        sum += inFlight;
+                    }
+                }
+                return count == 0 ? 0 : (double)sum / count;
+            }
+        }
     }
 }

@@ -19,6 +19,7 @@ public sealed class FunctionTests
         Assert.Equal(128, settings.GetProperty("memoryMiB").GetInt32());
         Assert.Equal(0, settings.GetProperty("minInstances").GetInt32());
         Assert.Equal(300, settings.GetProperty("idleSeconds").GetInt32());
+        Assert.Equal(0.7, settings.GetProperty("targetUtilization").GetDouble());
         Assert.True(settings.GetProperty("public").GetBoolean());
         Assert.Equal(JsonValueKind.Null, created.GetProperty("activeVersion").ValueKind);
 
@@ -38,10 +39,10 @@ public sealed class FunctionTests
         await using var platform = new PlatformFactory();
         await platform.CreateTenantAsync("acme");
         var problem = await Expect.ProblemAsync(await platform.Admin().PutAsJsonAsync("/v1/tenants/acme/functions/hello",
-            new { memoryMiB = 1, timeoutSeconds = 0, concurrency = 0, port = 70000, minInstances = 5, maxInstances = 2, isolation = "chroot",
+            new { memoryMiB = 1, timeoutSeconds = 0, concurrency = 0, targetUtilization = 1.5, port = 70000, minInstances = 5, maxInstances = 2, isolation = "chroot",
                   env = new Dictionary<string, string> { ["PORT"] = "1", ["1BAD"] = "x" } }), HttpStatusCode.BadRequest);
         var errors = problem.GetProperty("errors");
-        foreach (string field in new[] { "memoryMiB", "timeoutSeconds", "concurrency", "port", "minInstances", "isolation", "env.PORT", "env.1BAD" })
+        foreach (string field in new[] { "memoryMiB", "timeoutSeconds", "concurrency", "targetUtilization", "port", "minInstances", "isolation", "env.PORT", "env.1BAD" })
         {
             Assert.True(errors.TryGetProperty(field, out _), $"no error for {field}: {errors}");
         }

@@ -391,4 +391,43 @@ public sealed class FunctionConvergerTests
         Assert.Equal(2, h.Commands.Stopped.Count);
         Assert.All(await h.InstancesAsync(function.Id), i => Assert.True(i.VersionNumber == 2 || i.State != InstanceState.Running));
     }
+
+    [Fact]
+    public async Task Steady_load_scales_to_the_target_utilization_a_surge_panics_and_a_lull_scales_back_in()
+    {
+        await using var h = new SchedulerHarness();
+        await h.AddNodeAsync("n1");
+        // 5 requests in flight per instance is the target (concurrency 10 at 50%).
+        var function = await h.AddFunctionAsync(minInstances: 2, maxInstances: 10, concurrency: 10, idleSeconds: 3600, targetUtilization: 0.5);
+        var ct = TestContext.Current.CancellationToken;
+        await h.Converger.ConvergeAsync(function.Id, waiting: 0, ct);
+        await h.RunAllStartedAsync();
+        h.Commands.Clear();
+
+        // Steady 15 in flight over the stable window: 3 instances (not a panic: 3 < 2 × 2 ready).
+        await h.LoadAsync(function.Id, inFlight: 15, TimeSpan.FromSeconds(60));
+        await h.Converger.ConvergeAsync(function.Id, waiting: 0, ct);
+        Assert.Single(h.Commands.Started);
+        await h.RunAllStartedAsync();
+        h.Commands.Clear();
+
+        // A surge to 40 within seconds: the panic window's figure (8) decides at once, not the stable average.
+        await h.LoadAsync(function.Id, inFlight: 40, TimeSpan.FromSeconds(6));
+        await h.Converger.ConvergeAsync(function.Id, waiting: 0, ct);
+        Assert.Equal(5, h.Commands.Started.Count);
+        await h.RunAllStartedAsync();
+        h.Commands.Clear();
+
+        // The surge ends: nothing stops while panicking (a stable window from the last panic).
+        await h.LoadAsync(function.Id, inFlight: 4, TimeSpan.FromSeconds(30));
+        await h.Converger.ConvergeAsync(function.Id, waiting: 0, ct);
+        Assert.Empty(h.Commands.Stopped);
+
+        // A stable window of 4 in flight later, it needs 1 (min keeps 2): the 4 that served nothing at the last
+        // heartbeat stop, the 4 serving a request stay until a later pass finds them free.
+        await h.LoadAsync(function.Id, inFlight: 4, TimeSpan.FromSeconds(60));
+        await h.Converger.ConvergeAsync(function.Id, waiting: 0, ct);
+        Assert.Equal(4, h.Commands.Stopped.Count);
+        Assert.Equal(4, (await h.InstancesAsync(function.Id)).Count(i => i.State == InstanceState.Running));
+    }
 }

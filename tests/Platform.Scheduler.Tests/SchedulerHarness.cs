@@ -7,6 +7,7 @@ using Platform.Data;
 using Platform.Data.Entities;
 using Platform.Scheduler.Convergence;
 using Platform.Scheduler.Liveness;
+using Platform.Scheduler.Scaling;
 using Platform.Scheduler.Placement;
 
 namespace Platform.Scheduler.Tests;
@@ -28,7 +29,8 @@ internal sealed class SchedulerHarness : IAsyncDisposable
         Db = new PlatformDbContext(new DbContextOptionsBuilder<PlatformDbContext>().UseSqlite(_connection).AddInterceptors(events).Options);
         Db.Database.EnsureCreated();
         var wrapped = Options.Create(options ?? new SchedulerOptions());
-        Converger = new FunctionConverger(Db, Commands, new LeastAllocatedPlacementPolicy(), Activity, wrapped, Clock, NullLogger<FunctionConverger>.Instance);
+        Autoscaler = new ConcurrencyAutoscaler(Activity, wrapped, Clock);
+        Converger = new FunctionConverger(Db, Commands, new LeastAllocatedPlacementPolicy(), Activity, Autoscaler, wrapped, Clock, NullLogger<FunctionConverger>.Instance);
         Recorder = new InstanceStatusRecorder(Db, Converger, Commands, Clock, NullLogger<InstanceStatusRecorder>.Instance);
         Registry = new NodeRegistry(Db, Converger, Commands, wrapped, Clock, NullLogger<NodeRegistry>.Instance);
     }
@@ -41,6 +43,7 @@ internal sealed class SchedulerHarness : IAsyncDisposable
     public ManualClock Clock { get; } = new();
     /// <summary>What heartbeats told of the instances' requests (scale in reads it).</summary>
     public InstanceActivityTracker Activity { get; } = new();
+    public ConcurrencyAutoscaler Autoscaler { get; }
     public FunctionConverger Converger { get; }
     public InstanceStatusRecorder Recorder { get; }
     public NodeRegistry Registry { get; }
@@ -58,7 +61,7 @@ internal sealed class SchedulerHarness : IAsyncDisposable
     /// trusted tenant (containers) unless <paramref name="trusted"/> is false.
     /// </summary>
     public async Task<Function> AddFunctionAsync(int minInstances = 1, int maxInstances = 10, int memoryMiB = 128, int versions = 1, bool trusted = true, string? isolation = null,
-        int concurrency = 16, int idleSeconds = 300)
+        int concurrency = 16, int idleSeconds = 300, double targetUtilization = 0.7)
     {
         var tenant = new Tenant { Name = "t" + Guid.NewGuid().ToString("N")[..8], Trusted = trusted };
         var function = new Function
@@ -66,7 +69,7 @@ internal sealed class SchedulerHarness : IAsyncDisposable
             TenantId = tenant.Id,
             Tenant = tenant,
             Name = "echo",
-            Settings = new FunctionSettings { MinInstances = minInstances, MaxInstances = maxInstances, MemoryMiB = memoryMiB, Concurrency = concurrency, IdleSeconds = idleSeconds },
+            Settings = new FunctionSettings { MinInstances = minInstances, MaxInstances = maxInstances, MemoryMiB = memoryMiB, Concurrency = concurrency, IdleSeconds = idleSeconds, TargetUtilization = targetUtilization },
             ActiveVersion = 1,
         };
         for (var n = 1; n <= versions; n++)
@@ -104,6 +107,22 @@ internal sealed class SchedulerHarness : IAsyncDisposable
         }
         await Db.SaveChangesAsync(TestContext.Current.CancellationToken);
         await Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>
+    /// Node n1's heartbeats for <paramref name="duration"/>, one every 2 s, each saying <paramref name="inFlight"/>
+    /// of the running instances (spread evenly) serve now; the clock moves on with them.
+    /// </summary>
+    public async Task LoadAsync(Guid functionId, int inFlight, TimeSpan duration)
+    {
+        var running = (await InstancesAsync(functionId)).Where(i => i.State == InstanceState.Running).Select(i => i.Id).ToList();
+        for (var elapsed = TimeSpan.Zero; elapsed < duration; elapsed += TimeSpan.FromSeconds(2))
+        {
+            Clock.Advance(TimeSpan.FromSeconds(2));
+            var now = Clock.GetUtcNow();
+            Activity.Record(new NodeHeartbeat("n1", null, 4096, 0, 2, running, now, null,
+                running.Select((id, n) => new InstanceActivity(id, inFlight / running.Count + (n < inFlight % running.Count ? 1 : 0), now)).ToList()));
+        }
     }
 
     public Task ReportAsync(Guid instanceId, string nodeId, string state, string? error = null) =>

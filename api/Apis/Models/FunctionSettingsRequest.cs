@@ -13,7 +13,8 @@ public sealed record FunctionSettingsRequest(
     string? Isolation,
     bool? Public,
     int? IdleSeconds = null,
-    Dictionary<string, int>? Traffic = null)
+    Dictionary<string, int>? Traffic = null,
+    double? TargetUtilization = null)
 {
     /// <summary>Changes nothing.</summary>
     public static FunctionSettingsRequest None { get; } = new(null, null, null, null, null, null, null, null, null, null);
