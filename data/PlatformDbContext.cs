@@ -15,6 +15,14 @@ public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> option
     public DbSet<Invocation> Invocations => Set<Invocation>();
     public DbSet<Instance> Instances => Set<Instance>();
     public DbSet<Node> Nodes => Set<Node>();
+    /// <summary>Messages committed with the change that caused them, waiting to be published (every role that writes).</summary>
+    public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
+
+    /// <summary>
+    /// Adds a message to the outbox: it commits with the next SaveChanges (and the transaction around it), and is
+    /// published after that commit; never if the change is not saved.
+    /// </summary>
+    public void Enqueue(object message) => Outbox.Add(OutboxMessage.For(message));
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {

@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using MassTransit;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Platform.Api.Apis.Models;
@@ -55,7 +54,7 @@ internal static class FunctionsApi
     /// </summary>
     private static async Task<Results<Created<FunctionView>, Ok<FunctionView>, ValidationProblem, ProblemHttpResult>> PutAsync(
         string tenant, string function, FunctionSettingsRequest? request, ClaimsPrincipal user, PlatformDbContext db,
-        IPublishEndpoint bus, CancellationToken cancellationToken)
+        CancellationToken cancellationToken)
     {
         Tenant? found = await db.FindVisibleTenantAsync(user, tenant, cancellationToken);
         if (found is null)
@@ -116,26 +115,26 @@ internal static class FunctionsApi
             }
             existing.Traffic = split!;
             existing.UpdatedAt = DateTimeOffset.UtcNow;
-            await db.SaveChangesAsync(cancellationToken);
             if (existing.ActiveVersion is int active)
             {
                 // The scheduler converges every version with a share; gateways read the new route.
                 FunctionVersion version = await db.FunctionVersions.AsNoTracking().SingleAsync(v => v.FunctionId == existing.Id && v.Number == active, cancellationToken);
-                await bus.Publish(FunctionEvents.Activated(found, existing, version), cancellationToken);
+                db.Enqueue(FunctionEvents.Activated(found, existing, version));
             }
+            await db.SaveChangesAsync(cancellationToken);
             return TypedResults.Ok(FunctionView.From(existing, tenant));
         }
         if (JsonEquals(existing.Settings, settings))
         {
             return TypedResults.Ok(FunctionView.From(existing, tenant));
         }
-        (_, ProblemHttpResult? conflict) = await SettingsRollout.SaveAsync(db, bus, found, existing, settings, cancellationToken);
+        (_, ProblemHttpResult? conflict) = await SettingsRollout.SaveAsync(db, found, existing, settings, cancellationToken);
         return conflict is not null ? conflict : TypedResults.Ok(FunctionView.From(existing, tenant));
     }
 
     /// <summary>Removes the rows (versions first, in one transaction), then tells the scheduler to stop the instances.</summary>
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
-        string tenant, string function, ClaimsPrincipal user, PlatformDbContext db, IPublishEndpoint bus, CancellationToken cancellationToken)
+        string tenant, string function, ClaimsPrincipal user, PlatformDbContext db, CancellationToken cancellationToken)
     {
         FunctionLookup lookup = await db.FindVisibleFunctionAsync(user, tenant, function, cancellationToken);
         if (!lookup.Found)
@@ -148,9 +147,11 @@ internal static class FunctionsApi
             await db.FunctionVersions.Where(v => v.FunctionId == f.Id).ExecuteDeleteAsync(cancellationToken);
             await db.FunctionSecrets.Where(s => s.FunctionId == f.Id).ExecuteDeleteAsync(cancellationToken);
             await db.Functions.Where(x => x.Id == f.Id).ExecuteDeleteAsync(cancellationToken);
+            db.ChangeTracker.Clear(); // the function's tracked rows are gone; only the message is saved
+            db.Enqueue(new FunctionRemoved(f.Id, tenant, f.Name));
+            await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
-        await bus.Publish(new FunctionRemoved(f.Id, tenant, f.Name), cancellationToken);
         return TypedResults.NoContent();
     }
 

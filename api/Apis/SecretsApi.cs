@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using System.Text;
-using MassTransit;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Platform.Api.Apis.Models;
@@ -49,7 +48,7 @@ internal static class SecretsApi
 
     private static async Task<Results<Ok<SecretView>, ValidationProblem, ProblemHttpResult>> PutAsync(
         string tenant, string function, string name, SecretRequest? request, ClaimsPrincipal user, PlatformDbContext db,
-        SecretProtector protector, IPublishEndpoint bus, CancellationToken cancellationToken)
+        SecretProtector protector, CancellationToken cancellationToken)
     {
         FunctionLookup lookup = await db.FindVisibleFunctionAsync(user, tenant, function, cancellationToken);
         if (!lookup.Found)
@@ -87,11 +86,11 @@ internal static class SecretsApi
         }
         secret.Ciphertext = protector.Protect(f.Id, value);
         secret.UpdatedAt = DateTimeOffset.UtcNow;
-        return await RollOutAsync(db, bus, lookup.Tenant, f, name, removed: false, secret.UpdatedAt, cancellationToken);
+        return await RollOutAsync(db, lookup.Tenant, f, name, removed: false, secret.UpdatedAt, cancellationToken);
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
-        string tenant, string function, string name, ClaimsPrincipal user, PlatformDbContext db, IPublishEndpoint bus, CancellationToken cancellationToken)
+        string tenant, string function, string name, ClaimsPrincipal user, PlatformDbContext db, CancellationToken cancellationToken)
     {
         FunctionLookup lookup = await db.FindVisibleFunctionAsync(user, tenant, function, cancellationToken);
         if (!lookup.Found)
@@ -105,20 +104,20 @@ internal static class SecretsApi
             return ApiProblems.NotFound($"function '{function}' has no secret '{name}'");
         }
         db.FunctionSecrets.Remove(secret);
-        var result = await RollOutAsync(db, bus, lookup.Tenant, f, name, removed: true, DateTimeOffset.UtcNow, cancellationToken);
+        var result = await RollOutAsync(db, lookup.Tenant, f, name, removed: true, DateTimeOffset.UtcNow, cancellationToken);
         return result.Result is ProblemHttpResult problem ? problem : TypedResults.NoContent();
     }
 
     // Records the function's secret names in its settings (the stored ones, with this unsaved change applied) and
     // rolls the change out as a new version.
     private static async Task<Results<Ok<SecretView>, ValidationProblem, ProblemHttpResult>> RollOutAsync(
-        PlatformDbContext db, IPublishEndpoint bus, Tenant tenant, Function f, string name, bool removed, DateTimeOffset at, CancellationToken cancellationToken)
+        PlatformDbContext db, Tenant tenant, Function f, string name, bool removed, DateTimeOffset at, CancellationToken cancellationToken)
     {
         List<string> stored = await db.FunctionSecrets.Where(s => s.FunctionId == f.Id).Select(s => s.Name).ToListAsync(cancellationToken);
         List<string> names = stored.Where(n => n != name).Concat(removed ? [] : [name]).Order(StringComparer.Ordinal).ToList();
         FunctionSettings settings = FunctionSettingsRules.Copy(f.Settings);
         settings.Secrets = names;
-        (int? version, ProblemHttpResult? conflict) = await SettingsRollout.SaveAsync(db, bus, tenant, f, settings, cancellationToken);
+        (int? version, ProblemHttpResult? conflict) = await SettingsRollout.SaveAsync(db, tenant, f, settings, cancellationToken);
         return conflict is not null ? conflict : TypedResults.Ok(new SecretView(name, at, version));
     }
 

@@ -1,7 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using MassTransit;
 using Platform.Api.Apis.Models;
 using Platform.Api.Infrastructure;
 using Platform.Api.Security;
@@ -102,7 +101,7 @@ internal static class TenantsApi
 
     /// <summary>Deletes the tenant with its keys, functions and versions, then tells the scheduler to stop each function's instances.</summary>
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
-        string tenant, PlatformDbContext db, IPublishEndpoint bus, CancellationToken cancellationToken)
+        string tenant, PlatformDbContext db, CancellationToken cancellationToken)
     {
         Tenant? found = await db.Tenants.FirstOrDefaultAsync(t => t.Name == tenant, cancellationToken);
         if (found is null)
@@ -118,11 +117,13 @@ internal static class TenantsApi
             await db.Functions.Where(f => f.TenantId == found.Id).ExecuteDeleteAsync(cancellationToken);
             await db.ApiKeys.Where(k => k.TenantId == found.Id).ExecuteDeleteAsync(cancellationToken);
             await db.Tenants.Where(t => t.Id == found.Id).ExecuteDeleteAsync(cancellationToken);
+            db.ChangeTracker.Clear(); // the tenant's tracked rows are gone; only the messages are saved
+            foreach (var function in functions)
+            {
+                db.Enqueue(new FunctionRemoved(function.Id, found.Name, function.Name));
+            }
+            await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
-        }
-        foreach (var function in functions)
-        {
-            await bus.Publish(new FunctionRemoved(function.Id, found.Name, function.Name), cancellationToken);
         }
         return TypedResults.NoContent();
     }

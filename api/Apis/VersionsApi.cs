@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using MassTransit;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -47,7 +46,7 @@ internal static class VersionsApi
     /// </summary>
     private static async Task<IResult> UploadAsync(
         string tenant, string function, bool? activate, HttpContext context, ClaimsPrincipal user, PlatformDbContext db,
-        [FromServices] BundleStore store, IOptions<BundleOptions> options, IPublishEndpoint bus, CancellationToken cancellationToken)
+        [FromServices] BundleStore store, IOptions<BundleOptions> options, CancellationToken cancellationToken)
     {
         Tenant? found = await db.FindVisibleTenantAsync(user, tenant, cancellationToken);
         if (found is null)
@@ -107,6 +106,7 @@ internal static class VersionsApi
             {
                 f.Activate(version.Number);
                 f.UpdatedAt = DateTimeOffset.UtcNow;
+                db.Enqueue(FunctionEvents.Activated(found, f, version));
             }
             try
             {
@@ -119,10 +119,6 @@ internal static class VersionsApi
             catch (DbUpdateException)
             {
                 return ApiProblems.Conflict($"concurrent changes to '{tenant}/{function}' kept taking the next version number; retry");
-            }
-            if (makeActive)
-            {
-                await bus.Publish(FunctionEvents.Activated(found, f, version), cancellationToken);
             }
             return TypedResults.Created($"/v1/tenants/{tenant}/functions/{function}/versions/{version.Number}",
                 VersionView.From(version, f.ActiveVersion));
@@ -203,7 +199,7 @@ internal static class VersionsApi
 
     /// <summary>A pointer move: the version's bundle and settings serve from now on (also to roll back).</summary>
     private static async Task<Results<Ok<FunctionView>, ProblemHttpResult>> ActivateAsync(
-        string tenant, string function, int version, ClaimsPrincipal user, PlatformDbContext db, IPublishEndpoint bus, CancellationToken cancellationToken)
+        string tenant, string function, int version, ClaimsPrincipal user, PlatformDbContext db, CancellationToken cancellationToken)
     {
         FunctionLookup lookup = await db.FindVisibleFunctionAsync(user, tenant, function, cancellationToken);
         if (!lookup.Found)
@@ -220,8 +216,8 @@ internal static class VersionsApi
         // The function's settings follow the active version, so the next settings change starts from what runs.
         f.Settings = v.Settings;
         f.UpdatedAt = DateTimeOffset.UtcNow;
+        db.Enqueue(FunctionEvents.Activated(lookup.Tenant, f, v));
         await db.SaveChangesAsync(cancellationToken);
-        await bus.Publish(FunctionEvents.Activated(lookup.Tenant, f, v), cancellationToken);
         return TypedResults.Ok(FunctionView.From(f, tenant));
     }
 

@@ -1,7 +1,9 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Platform.Api.Infrastructure;
 using Platform.Api.Options;
+using Platform.Api.Outbox;
 using Platform.Data;
 using Platform.Data.Postgres;
 
@@ -12,7 +14,8 @@ public static class DatabaseExtensions
     /// <summary>
     /// Registers <see cref="PlatformDbContext"/> for "Platform:Database:Provider" (sqlite: the migrations in
     /// Platform.Data; postgres: those in Platform.Data.Postgres) and applies the migrations at start-up,
-    /// before any other hosted service runs. Roles add their save interceptors as <see cref="IInterceptor"/> services.
+    /// before any other hosted service runs, and the outbox relay (api/Outbox/). Roles add their save interceptors as
+    /// <see cref="IInterceptor"/> services.
     /// </summary>
     public static IHostApplicationBuilder AddPlatformDatabase(this IHostApplicationBuilder builder)
     {
@@ -38,6 +41,13 @@ public static class DatabaseExtensions
                 throw new InvalidOperationException($"Platform:Database:Provider: unknown provider '{database.Provider}' (known: sqlite, postgres)");
         }
         builder.Services.AddHostedService<DatabaseMigrator>();
+
+        // Every process that writes the database publishes its outbox (after the migrator: it reads the table).
+        builder.Services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<OutboxRelay>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<OutboxRelay>());
+        builder.Services.AddSingleton<IInterceptor, OutboxInterceptor>();
         return builder;
     }
 }

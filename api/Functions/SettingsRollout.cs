@@ -1,4 +1,3 @@
-using MassTransit;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Platform.Api.Apis;
@@ -16,11 +15,15 @@ internal static class SettingsRollout
 {
     /// <returns>The version it rolled out as (null while nothing is active), or the 409 to answer when a concurrent change took the next number.</returns>
     public static async Task<(int? Version, ProblemHttpResult? Conflict)> SaveAsync(
-        PlatformDbContext db, IPublishEndpoint bus, Tenant tenant, Function function, FunctionSettings settings, CancellationToken cancellationToken)
+        PlatformDbContext db, Tenant tenant, Function function, FunctionSettings settings, CancellationToken cancellationToken)
     {
         function.Settings = settings;
         function.UpdatedAt = DateTimeOffset.UtcNow;
         FunctionVersion? activated = await VersionNumbers.AddFromActiveAsync(db, function, cancellationToken);
+        if (activated is not null)
+        {
+            db.Enqueue(FunctionEvents.Activated(tenant, function, activated));
+        }
         try
         {
             await db.SaveChangesAsync(cancellationToken);
@@ -28,10 +31,6 @@ internal static class SettingsRollout
         catch (DbUpdateException)
         {
             return (null, ApiProblems.Conflict($"'{tenant.Name}/{function.Name}' changed concurrently (another version took the next number); retry"));
-        }
-        if (activated is not null)
-        {
-            await bus.Publish(FunctionEvents.Activated(tenant, function, activated), cancellationToken);
         }
         return (activated?.Number, null);
     }

@@ -296,17 +296,17 @@ internal sealed partial class FunctionConverger(
         instance.NodeId = node.NodeId;
         instance.Error = null;
         instance.UpdatedAt = time.GetUtcNow();
-        // Saved before the node hears of it, so a heartbeat reporting the instance always finds its row.
+        var spec = InstanceSpecs.From(settings, instance.Isolation);
+        await commands.StartAsync(
+            new StartInstance(instance.Id, node.NodeId, function.Id, function.Tenant?.Name ?? "", function.Name, version.Number, version.Digest, spec),
+            cancellationToken);
+        // The command commits with the placement and goes out after it, so a heartbeat reporting the instance
+        // always finds its row.
         await db.SaveChangesAsync(cancellationToken);
 
         capacities[capacities.IndexOf(node)] = node with { AllocatedMemoryMiB = node.AllocatedMemoryMiB + settings.MemoryMiB };
         LogPlaced(logger, instance.Id, function.Id, version.Number, node.NodeId);
         SchedulerMetrics.Placed(function.Tenant?.Name ?? "", function.Name);
-
-        var spec = InstanceSpecs.From(settings, instance.Isolation);
-        await commands.StartAsync(
-            new StartInstance(instance.Id, node.NodeId, function.Id, function.Tenant?.Name ?? "", function.Name, version.Number, version.Digest, spec),
-            cancellationToken);
     }
 
     private static (SchedulerMetrics.PlacementFailure Kind, string Reason) WhyNoNode(List<NodeCapacity> capacities, string isolation, int memoryMiB, Tenant? tenant)

@@ -2,7 +2,7 @@ using Platform.Contracts;
 
 namespace Platform.Scheduler.Convergence;
 
-/// <summary>How the scheduler tells node agents what to run: the bus in production, a recorder in unit tests.</summary>
+/// <summary>How the scheduler tells node agents what to run: the outbox in production (the caller saves), a recorder in unit tests.</summary>
 public interface INodeCommands
 {
     Task StartAsync(StartInstance command, CancellationToken cancellationToken);

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Diagnostics;
@@ -9,48 +7,24 @@ using Platform.Data.Entities;
 namespace Platform.Scheduler.Convergence;
 
 /// <summary>
-/// Turns every committed change of an instance into or out of Running into <see cref="InstanceReady"/> or
+/// Turns every change of an instance into or out of Running into <see cref="InstanceReady"/> or
 /// <see cref="InstanceGone"/> for the gateways, whichever code path made it (a node's report, a stop, a lost
-/// node). Watching the saves rather than each call site means no transition can be missed.
+/// node), written to the outbox in the same save, so an event goes out exactly when its change commits.
+/// Watching the saves rather than each call site means no transition can be missed.
 /// </summary>
-internal sealed class InstanceEventsInterceptor(Func<object, CancellationToken, Task> publish, TimeProvider time) : SaveChangesInterceptor
+internal sealed class InstanceEventsInterceptor(TimeProvider time) : SaveChangesInterceptor
 {
-    private readonly ConcurrentDictionary<DbContext, List<object>> _pending = new();
-
-    public InstanceEventsInterceptor(IBus bus, TimeProvider time)
-        : this((message, cancellationToken) => bus.Publish(message, cancellationToken), time)
-    {
-    }
-
     public override async ValueTask<InterceptionResult<int>> SavingChangesAsync(
         DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
     {
-        if (eventData.Context is { } context && await CollectAsync(context, cancellationToken) is { Count: > 0 } events)
+        if (eventData.Context is { } context)
         {
-            _pending[context] = events;
-        }
-        return result;
-    }
-
-    public override async ValueTask<int> SavedChangesAsync(SaveChangesCompletedEventData eventData, int result, CancellationToken cancellationToken = default)
-    {
-        if (eventData.Context is { } context && _pending.TryRemove(context, out List<object>? events))
-        {
-            foreach (object message in events)
+            foreach (object message in await CollectAsync(context, cancellationToken))
             {
-                await publish(message, cancellationToken);
+                context.Add(OutboxMessage.For(message));
             }
         }
         return result;
-    }
-
-    public override Task SaveChangesFailedAsync(DbContextErrorEventData eventData, CancellationToken cancellationToken = default)
-    {
-        if (eventData.Context is { } context)
-        {
-            _pending.TryRemove(context, out _);
-        }
-        return Task.CompletedTask;
     }
 
     private async Task<List<object>> CollectAsync(DbContext context, CancellationToken cancellationToken)

@@ -34,6 +34,7 @@ internal sealed partial class InstanceStatusRecorder(
             if (alive)
             {
                 await commands.StopAsync(new StopInstance(message.InstanceId, message.NodeId), cancellationToken);
+                await db.SaveChangesAsync(cancellationToken);
             }
 
             return;

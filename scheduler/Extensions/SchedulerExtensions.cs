@@ -29,7 +29,7 @@ public static class SchedulerExtensions
         builder.Services.AddSingleton<InstanceActivityTracker>();
         builder.Services.AddSingleton<ConcurrencyAutoscaler>();
         builder.Services.AddSingleton<IPlacementPolicy, LeastAllocatedPlacementPolicy>();
-        builder.Services.AddScoped<INodeCommands, BusNodeCommands>();
+        builder.Services.AddScoped<INodeCommands, OutboxNodeCommands>();
         builder.Services.AddSingleton<IInterceptor, InstanceEventsInterceptor>();
         builder.Services.AddScoped<FunctionConverger>();
         builder.Services.AddScoped<InstanceStatusRecorder>();

@@ -21,11 +21,7 @@ internal sealed class SchedulerHarness : IAsyncDisposable
     {
         _connection = new SqliteConnection("DataSource=:memory:");
         _connection.Open();
-        var events = new InstanceEventsInterceptor((message, _) =>
-        {
-            Events.Add(message);
-            return Task.CompletedTask;
-        }, Clock);
+        var events = new InstanceEventsInterceptor(Clock);
         Db = new PlatformDbContext(new DbContextOptionsBuilder<PlatformDbContext>().UseSqlite(_connection).AddInterceptors(events).Options);
         Db.Database.EnsureCreated();
         var wrapped = Options.Create(options ?? new SchedulerOptions());
@@ -38,8 +34,11 @@ internal sealed class SchedulerHarness : IAsyncDisposable
     public PlatformDbContext Db { get; }
     public RecordingNodeCommands Commands { get; } = new();
 
-    /// <summary>What the scheduler published for the gateways (InstanceReady, InstanceGone), in order.</summary>
-    public List<object> Events { get; } = [];
+    /// <summary>What the scheduler wrote to the outbox for the gateways (InstanceReady, InstanceGone), in order.</summary>
+    public IReadOnlyList<object> Events => Db.Outbox.AsNoTracking().OrderBy(m => m.Id).AsEnumerable()
+        .Select(m => m.Read().Message)
+        .Where(m => m is InstanceReady or InstanceGone)
+        .ToList();
     public ManualClock Clock { get; } = new();
     /// <summary>What heartbeats told of the instances' requests (scale in reads it).</summary>
     public InstanceActivityTracker Activity { get; } = new();
