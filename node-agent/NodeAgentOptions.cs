@@ -82,6 +82,10 @@ public sealed class NodeAgentOptions
     [Range(65536, 4_000_000_000)]
     public long UserNamespaceHostId { get; set; } = 2_000_000_000;
 
+    /// <summary>How long an instance left running by the agent's previous run may take to answer before it is removed instead of adopted.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan AdoptTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Log lines kept in memory per function for the logs endpoint.</summary>
     [Range(1, 1_000_000)]
     public int LogTailLines { get; set; } = 1000;

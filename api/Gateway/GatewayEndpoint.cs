@@ -112,8 +112,26 @@ internal static partial class GatewayEndpoint
                 lease.Dispose();
                 directory.Signal(route.FunctionId); // a slot is free: a waiting request may take it
             }
-            if (error == ForwarderError.None)
+            if (error == ForwarderError.None && !transformer.InstanceGone)
             {
+                return;
+            }
+            if (transformer.InstanceGone)
+            {
+                // The instance went between the gateway's choice and the node (stopped, or its agent restarted
+                // without it): the function never saw the request, so it may go to another instance or wait for
+                // a cold start, if it can be sent again.
+                (failed ??= []).Add(instance.Id);
+                context.Response.StatusCode = StatusCodes.Status200OK;
+                context.Response.Headers.Clear();
+                if (attempt < MaxAttempts && HasNoBody(context.Request))
+                {
+                    continue;
+                }
+                context.Response.Headers.RetryAfter = options.Value.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                await WriteAsync(context, TypedResults.Problem(
+                    $"the instance of '{tenant}/{function}' chosen for the request was gone when it arrived; send it again",
+                    statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service Unavailable"));
                 return;
             }
 

@@ -7,7 +7,8 @@ namespace Platform.Api.Gateway;
 /// Per request: the path after /fn/{tenant}/{function}, the query, the original Host, X-Forwarded-* headers, and
 /// the node token for the node agent, which passes the rest on to the instance. A platform key (the one a keyed
 /// function needs, or any key a client sends to a public one) is never passed on to tenant code. A node that no
-/// longer has the instance says so, and the gateway stops choosing it.
+/// longer has the instance says so: the gateway stops choosing it, and its answer (the node's, not the
+/// function's) is not passed on, since the request never reached a function and may go elsewhere.
 /// </summary>
 internal sealed class GatewayTransformer(
     RoutedInstance instance, PathString remainder, PathString prefix, bool stripAuthorization, string nodeToken, InstanceDirectory directory) : HttpTransformer
@@ -57,6 +58,9 @@ internal sealed class GatewayTransformer(
         yield return ("X-Forwarded-Prefix", prefix.Value!);
     }
 
+    /// <summary>The node answered that it does not run the instance: nothing was passed on to the client.</summary>
+    public bool InstanceGone { get; private set; }
+
     public override ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
     {
         if (proxyResponse is not null
@@ -64,6 +68,8 @@ internal sealed class GatewayTransformer(
             && error.Contains("no-instance"))
         {
             directory.Gone(instance.Id);
+            InstanceGone = true;
+            return ValueTask.FromResult(false);
         }
         return base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
     }

@@ -43,6 +43,21 @@ internal sealed class HostIdRanges(IOptions<NodeAgentOptions> options)
         }
     }
 
+    /// <summary>Marks a range as in use again: an adopted instance's, rented by the agent's previous run.</summary>
+    public void Reserve(uint hostId)
+    {
+        lock (_free)
+        {
+            var slot = (int)((hostId - _base) / Size);
+            while (_next <= slot)
+            {
+                _free.Add(_next++);
+            }
+
+            _free.Remove(slot);
+        }
+    }
+
     public void Return(uint hostId)
     {
         lock (_free)

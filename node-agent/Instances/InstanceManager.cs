@@ -1,4 +1,5 @@
 using MassTransit;
+using Microsoft.Win32.SafeHandles;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -68,19 +69,79 @@ internal sealed partial class InstanceManager(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(NodeDirectories.Instances(_options));
-        // This agent owns its runtime root: anything still there was left by a previous run that died.
+        // This agent owns its runtime root: anything still there was left by a previous run that died. What still
+        // serves is adopted (the scheduler keeps it if it still wants it, and stops it otherwise); the rest goes.
         foreach (var leftover in await runtime.ListAsync(cancellationToken))
         {
+            if (await TryAdoptAsync(leftover, cancellationToken))
+            {
+                continue;
+            }
+
             LogLeftover(logger, leftover.Id);
             await ForceDeleteAsync(leftover.Id, cancellationToken);
         }
 
         foreach (var directory in Directory.EnumerateDirectories(NodeDirectories.Instances(_options)))
         {
-            Directory.Delete(directory, recursive: true);
+            if (!Guid.TryParse(Path.GetFileName(directory), out var id) || !instances.TryGet(id, out _))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
         }
 
+        // Root disks are only used by microVMs, which are never adopted.
         disks.Clear();
+    }
+
+    // An instance a previous run of this agent started and that still serves: its container is running, its
+    // record is here, and it answers on its port within AdoptTimeout. A microVM is not adopted (its VMM's
+    // console and vsock belonged to the agent that died): it is removed and the scheduler starts another.
+    private async Task<bool> TryAdoptAsync(ContainerState state, CancellationToken cancellationToken)
+    {
+        var directory = Path.Combine(NodeDirectories.Instances(_options), state.Id);
+        if (state.Status != "running" || InstanceRecord.TryLoad(directory) is not { } record
+            || record.Command.InstanceId.ToString() != state.Id || record.Command.Spec.Isolation != Isolation.Container
+            || backends.WhyUnavailable(Isolation.Container) is not null)
+        {
+            return false;
+        }
+
+        var instance = new LocalInstance(record.Command, directory) { Created = true, Pid = state.Pid, HostId = record.HostId };
+        instances.TryAdd(instance); // the probe reaches it through the connector, which looks it up there
+        try
+        {
+            instance.Netns = NetnsSocketFactory.OpenNamespace($"/proc/{state.Pid}/ns/net");
+            instance.Exited = runtime.WaitAsync(instance.ContainerId, _shutdown.Token);
+            await probe.WaitReadyAsync(instance, instance.Exited, _options.AdoptTimeout, cancellationToken);
+            StartLogPumps(instance, OutputFifo.OpenReader(Path.Combine(directory, "stdout")), OutputFifo.OpenReader(Path.Combine(directory, "stderr")));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            LogAdoptFailed(logger, ex, instance.Id);
+            instances.Remove(instance);
+            instance.Dispose();
+            return false;
+        }
+
+        if (instance.HostId is { } hostId)
+        {
+            hostIds.Reserve(hostId);
+        }
+
+        instance.Running = true;
+        NodeMetrics.Adopted();
+        LogAdopted(logger, instance.Id, record.Command.Tenant, record.Command.Function, record.Command.Version, state.Pid);
+        // No report: the bus may not run yet, and the next heartbeat lists it (the scheduler answers one it no
+        // longer wants with a stop).
+        _ = WatchAsync(instance);
+        return true;
+    }
+
+    private void StartLogPumps(LocalInstance instance, SafeFileHandle stdout, SafeFileHandle stderr)
+    {
+        instance.LogPumps.Add(LogPump.RunAsync(stdout, Path.Combine(instance.Directory, "stdout.log"), _options.LogFileMaxBytes, instance.FunctionId, instance.Id, "stdout", logs, time));
+        instance.LogPumps.Add(LogPump.RunAsync(stderr, Path.Combine(instance.Directory, "stderr.log"), _options.LogFileMaxBytes, instance.FunctionId, instance.Id, "stderr", logs, time));
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -125,13 +186,14 @@ internal sealed partial class InstanceManager(
                 instance.HostId = hostIds.Rent();
             }
 
-            var (stdout, stdoutEnd) = OutputChannel.Create();
-            var (stderr, stderrEnd) = OutputChannel.Create();
+            // Written first: an agent that dies from here on leaves what the next one needs to adopt or remove it.
+            new InstanceRecord(command, instance.HostId).Save(instance.Directory);
+            var (stdout, stdoutEnd) = OutputFifo.Create(Path.Combine(instance.Directory, "stdout"));
+            var (stderr, stderrEnd) = OutputFifo.Create(Path.Combine(instance.Directory, "stderr"));
             using (stdoutEnd)
             using (stderrEnd)
             {
-                instance.LogPumps.Add(LogPump.RunAsync(stdout, Path.Combine(instance.Directory, "stdout.log"), _options.LogFileMaxBytes, instance.FunctionId, instance.Id, "stdout", logs, time));
-                instance.LogPumps.Add(LogPump.RunAsync(stderr, Path.Combine(instance.Directory, "stderr.log"), _options.LogFileMaxBytes, instance.FunctionId, instance.Id, "stderr", logs, time));
+                StartLogPumps(instance, stdout, stderr);
                 var created = await runtime.CreateAsync(instance.ContainerId, bundle, new CreateOptions
                 {
                     Stdout = stdoutEnd,
@@ -369,6 +431,12 @@ internal sealed partial class InstanceManager(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Removing the files of instance {InstanceId} failed")]
     private static partial void LogCleanupFailed(ILogger logger, Exception exception, Guid instanceId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Adopted instance {InstanceId} of {Tenant}/{Function} v{Version} (pid {Pid}), left running by a previous run of this agent")]
+    private static partial void LogAdopted(ILogger logger, Guid instanceId, string tenant, string function, int version, int pid);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Instance {InstanceId} left by a previous run could not be adopted; it is removed")]
+    private static partial void LogAdoptFailed(ILogger logger, Exception exception, Guid instanceId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Removing container {ContainerId} left by a previous run")]
     private static partial void LogLeftover(ILogger logger, string containerId);

@@ -43,6 +43,9 @@ internal static class NodeMetrics
         StartDuration.WithLabels(isolation).Observe(took.TotalSeconds);
     }
 
+    /// <summary>A running instance a previous run of the agent left, taken over.</summary>
+    public static void Adopted() => Instances.WithLabels("running").Inc();
+
     public static void PhaseEnded(string phase, TimeSpan took) => StartPhase.WithLabels(phase).Observe(took.TotalSeconds);
 
     public static void MemorySampled(LocalInstance instance, ulong bytes) => Memory.Inc(instance.SampleMemory((long)bytes));

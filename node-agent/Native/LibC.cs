@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace Platform.NodeAgent.Native;
 
@@ -6,13 +7,21 @@ namespace Platform.NodeAgent.Native;
 internal static partial class LibC
 {
     public const int CLONE_NEWNET = 0x40000000;
-    public const int AF_UNIX = 1;
-    public const int SOCK_STREAM = 1;
-    public const int SOCK_CLOEXEC = 0x80000;
+    public const int O_RDONLY = 0;
+    public const int O_RDWR = 2;
+    public const int O_NONBLOCK = 0x800;
+    public const int O_CLOEXEC = 0x80000;
+    public const int F_SETFL = 4;
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int setns(int fd, int nstype);
 
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int mkfifo(string path, uint mode);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int open(string path, int flags);
+
     [LibraryImport("libc", SetLastError = true)]
-    public static unsafe partial int socketpair(int domain, int type, int protocol, int* sv);
+    public static partial int fcntl(SafeFileHandle fd, int command, int argument);
 }

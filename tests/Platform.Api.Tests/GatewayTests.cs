@@ -335,22 +335,36 @@ public sealed class GatewayTests
     }
 
     [Fact]
-    public async Task An_instance_its_node_no_longer_has_is_dropped_at_once()
+    public async Task An_instance_its_node_no_longer_has_is_dropped_at_once_and_the_request_goes_elsewhere()
     {
         var (platform, echo) = await StartAsync(coldStart: "00:00:01");
         await using var disposePlatform = platform;
         await using var disposeEcho = echo;
         Guid function = await DeployAsync(platform, "hello");
-        Guid instance = await AddRunningInstanceAsync(platform, echo, function);
+        Guid gone = await AddRunningInstanceAsync(platform, echo, function);
         lock (echo.RequestedInstances)
         {
-            echo.Missing.Add(instance);
+            echo.Missing.Add(gone);
         }
 
-        using HttpResponseMessage first = await platform.WithKey(null).GetAsync("/fn/acme/hello/");
-        Assert.Equal(HttpStatusCode.NotFound, first.StatusCode);
-        Assert.Equal("no-instance", first.Headers.GetValues(NodeEndpoint.ErrorHeader).Single());
-        await Expect.ProblemAsync(await platform.WithKey(null).GetAsync("/fn/acme/hello/"), HttpStatusCode.ServiceUnavailable);
+        // Alone, it cannot serve: the client gets the gateway's 503, never the node's own 404.
+        var problem = await Expect.ProblemAsync(await platform.WithKey(null).GetAsync("/fn/acme/hello/"), HttpStatusCode.ServiceUnavailable);
+        Assert.Contains("could take the request", problem.GetProperty("detail").GetString());
+        await GatewaySeesAsync(platform, function, 1, gone, present: false);
+
+        // One that is gone, listed before one that serves (so chosen first among equally busy ones): the request
+        // is answered by the other.
+        Guid goneAgain = await AddRunningInstanceAsync(platform, echo, function);
+        lock (echo.RequestedInstances)
+        {
+            echo.Missing.Add(goneAgain);
+        }
+        await AddRunningInstanceAsync(platform, echo, function);
+        for (var i = 0; i < 4; i++)
+        {
+            await Expect.StatusAsync(await platform.WithKey(null).GetAsync("/fn/acme/hello/"), HttpStatusCode.OK);
+        }
+        await GatewaySeesAsync(platform, function, 1, goneAgain, present: false);
     }
 
     [Fact]

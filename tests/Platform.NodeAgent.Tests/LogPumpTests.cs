@@ -15,7 +15,7 @@ public sealed class LogPumpTests
             var store = new InstanceLogStore(Options.Create(new NodeAgentOptions()), TimeProvider.System);
             var function = Guid.NewGuid();
             var instance = Guid.NewGuid();
-            var (reader, writerHandle) = OutputChannel.Create();
+            var (reader, writerHandle) = OutputFifo.Create(Path.Combine(dir.FullName, "stdout"));
             var file = Path.Combine(dir.FullName, "stdout.log");
             var pump = LogPump.RunAsync(reader, file, 1 << 20, function, instance, "stdout", store, TimeProvider.System);
 
@@ -51,7 +51,7 @@ public sealed class LogPumpTests
         try
         {
             var store = new InstanceLogStore(Options.Create(new NodeAgentOptions()), TimeProvider.System);
-            var (reader, writerHandle) = OutputChannel.Create();
+            var (reader, writerHandle) = OutputFifo.Create(Path.Combine(dir.FullName, "stdout"));
             var file = Path.Combine(dir.FullName, "stdout.log");
             const int Cap = 4096;
             var pump = LogPump.RunAsync(reader, file, Cap, Guid.NewGuid(), Guid.NewGuid(), "stdout", store, TimeProvider.System);
@@ -66,9 +66,53 @@ public sealed class LogPumpTests
 
             await pump.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
 
-            Assert.Equal([file, file + ".1"], Directory.GetFiles(dir.FullName).Order());
-            Assert.All(Directory.GetFiles(dir.FullName), f => Assert.InRange(new FileInfo(f).Length, 1, Cap));
+            Assert.Equal([Path.Combine(dir.FullName, "stdout"), file, file + ".1"], Directory.GetFiles(dir.FullName).Order());
+            Assert.All([file, file + ".1"], f => Assert.InRange(new FileInfo(f).Length, 1, Cap));
             Assert.EndsWith("line 0999 of a function that never stops talking\n", await File.ReadAllTextAsync(file, TestContext.Current.CancellationToken));
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task When_its_reader_dies_the_writer_goes_on_and_a_new_reader_gets_what_was_written_meanwhile()
+    {
+        var dir = Directory.CreateTempSubdirectory("h5-logpump-");
+        try
+        {
+            var ct = TestContext.Current.CancellationToken;
+            var store = new InstanceLogStore(Options.Create(new NodeAgentOptions()), TimeProvider.System);
+            var function = Guid.NewGuid();
+            var fifo = Path.Combine(dir.FullName, "stdout");
+            var (firstReader, writerHandle) = OutputFifo.Create(fifo);
+            await using var writer = new FileStream(writerHandle, FileAccess.Write, 1);
+            await writer.WriteAsync("before\n"u8.ToArray(), ct);
+            await writer.FlushAsync(ct);
+            var buffer = new byte[7];
+            using (var first = new FileStream(firstReader, FileAccess.Read, 0))
+            {
+                Assert.Equal(7, await first.ReadAsync(buffer, ct));
+            }
+
+            // The agent that read it is gone (its read end closed): a write neither fails nor kills the writer.
+            await writer.WriteAsync("while no agent ran\n"u8.ToArray(), ct);
+            await writer.FlushAsync(ct);
+
+            // The next agent opens the FIFO by path and pumps what waited in it, then what follows.
+            var pump = LogPump.RunAsync(OutputFifo.OpenReader(fifo), Path.Combine(dir.FullName, "stdout.log"), 1 << 20, function, Guid.NewGuid(), "stdout", store, TimeProvider.System);
+            await writer.WriteAsync("after\n"u8.ToArray(), ct);
+            await writer.DisposeAsync();
+            await pump.WaitAsync(TimeSpan.FromSeconds(30), ct);
+
+            var lines = new List<string>();
+            await foreach (var line in store.ReadAsync(function, 10, follow: false, ct))
+            {
+                lines.Add(line!.Text);
+            }
+
+            Assert.Equal(["while no agent ran", "after"], lines);
         }
         finally
         {
