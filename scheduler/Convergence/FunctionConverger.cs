@@ -300,9 +300,8 @@ internal sealed partial class FunctionConverger(
         await commands.StartAsync(
             new StartInstance(instance.Id, node.NodeId, function.Id, function.Tenant?.Name ?? "", function.Name, version.Number, version.Digest, spec),
             cancellationToken);
-        // The command commits with the placement and goes out after it, so a heartbeat reporting the instance
-        // always finds its row.
-        await db.SaveChangesAsync(cancellationToken);
+        // The command commits with the placement (the caller saves once for the whole pass) and goes out after
+        // it, so a heartbeat reporting the instance always finds its row.
 
         capacities[capacities.IndexOf(node)] = node with { AllocatedMemoryMiB = node.AllocatedMemoryMiB + settings.MemoryMiB };
         LogPlaced(logger, instance.Id, function.Id, version.Number, node.NodeId);
