@@ -19,7 +19,7 @@ internal static class SchedulerMetrics
 
     private static readonly Counter PlacementFailures = Metrics.CreateCounter(
         "platform_scheduler_placement_failures_total",
-        "Instances that could not be placed, counted when an instance's reason changes: no_node (none ready), no_backend (none offers its isolation), no_memory; and converge passes that started nothing because the version failed too often: crash_loop.",
+        "Instances that could not be placed, counted when an instance's reason changes: no_node (none ready), no_backend (none offers its isolation), no_memory, quota (the tenant's instance or memory quota is used up); and converge passes that started nothing because the version failed too often: crash_loop.",
         "reason");
 
     private static readonly Counter InstanceFailures = Metrics.CreateCounter(
@@ -40,6 +40,7 @@ internal static class SchedulerMetrics
         PlacementFailure.NoNode => "no_node",
         PlacementFailure.NoBackend => "no_backend",
         PlacementFailure.NoMemory => "no_memory",
+        PlacementFailure.Quota => "quota",
         _ => "crash_loop",
     };
 
@@ -57,6 +58,7 @@ internal static class SchedulerMetrics
         NoBackend,
         NoMemory,
         CrashLoop,
+        Quota,
     }
 
     /// <summary>How an instance ended that should have kept running.</summary>

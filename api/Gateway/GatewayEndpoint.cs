@@ -1,12 +1,15 @@
 using System.Diagnostics;
 using MassTransit;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Platform.Api.Infrastructure;
 using Platform.Api.Invocations;
 using Platform.Api.Options;
 using Platform.Api.Security;
 using Platform.Contracts;
+using Platform.Data;
+using Platform.Data.Entities;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Platform.Api.Gateway;
@@ -83,6 +86,12 @@ internal static partial class GatewayEndpoint
                 if (!aborted.IsCancellationRequested)
                 {
                     context.Response.Headers.RetryAfter = options.Value.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    if (await QuotaReasonAsync(context, route.FunctionId, aborted) is { } quota)
+                    {
+                        // The scheduler held the instance back for the tenant's quota: that tenant's problem alone.
+                        await WriteAsync(context, ApiProblems.QuotaExceeded(quota));
+                        return;
+                    }
                     await WriteAsync(context, TypedResults.Problem(
                         $"no instance of '{tenant}/{function}' could take the request within {options.Value.ColdStartTimeout.TotalSeconds:0.#} s (its instances and why they wait: GET /v1/tenants/{tenant}/functions/{function}/instances)",
                         statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service Unavailable"));
@@ -170,6 +179,14 @@ internal static partial class GatewayEndpoint
     }
 
     private const int MaxAttempts = 3;
+
+    /// <summary>Why the function's next instance waits when it is its tenant's quota (read only once a request gave up waiting).</summary>
+    private static Task<string?> QuotaReasonAsync(HttpContext context, Guid functionId, CancellationToken cancellationToken) =>
+        context.RequestServices.GetRequiredService<PlatformDbContext>().Instances.AsNoTracking()
+            .Where(i => i.FunctionId == functionId && i.State == InstanceState.Pending && i.NodeId == null
+                && i.Error != null && i.Error.StartsWith(Instance.WaitingForQuota))
+            .Select(i => i.Error)
+            .FirstOrDefaultAsync(cancellationToken);
 
     /// <summary>How long a request waits on events alone before it asks for a comparison with the database.</summary>
     private static readonly TimeSpan RepairAfter = TimeSpan.FromSeconds(3);

@@ -2,6 +2,9 @@ namespace Platform.Data.Entities;
 
 public sealed class Instance
 {
+    /// <summary>How <see cref="Error"/> begins for an instance that waits because its tenant is at a quota (the gateway answers 429 for it).</summary>
+    public const string WaitingForQuota = "waiting for room in the tenant's quotas";
+
     public Guid Id { get; set; } = Guid.NewGuid();
     public Guid FunctionId { get; set; }
     public int VersionNumber { get; set; }

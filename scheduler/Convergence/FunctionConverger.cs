@@ -69,6 +69,7 @@ internal sealed partial class FunctionConverger(
             ? function.ActiveVersion
             : targets.MaxBy(t => t.Weight).Version.Number);
         List<NodeCapacity>? capacities = null;
+        TenantRoom? room = null;
         var replaced = true;
 
         foreach (var (version, weight) in targets)
@@ -107,6 +108,12 @@ internal sealed partial class FunctionConverger(
             }
             else if (waiting == 0)
             {
+                // Rows still waiting for a node or for quota that nothing wants any more (a burst that passed) go.
+                foreach (var unwanted in current.Where(i => i.NodeId is null).Take(Math.Max(0, current.Count - wanted)).ToList())
+                {
+                    await StopAsync(unwanted, nodes, "no longer needed", cancellationToken);
+                    current.Remove(unwanted);
+                }
                 await ScaleInAsync(current, nodes, scaling, wanted, scale, cancellationToken);
             }
 
@@ -121,13 +128,17 @@ internal sealed partial class FunctionConverger(
                 else
                 {
                     capacities ??= await GetCapacitiesAsync(nodes.Values, cancellationToken);
+                    room ??= await TenantRoom.ForAsync(db, function,
+                        live.SelectMany(i => targets.Where(t => Serves(i, t.Version, IsolationOf(t.Version), nodes)).Take(1).Select(t => (i, t.Version.Settings.MemoryMiB))),
+                        cancellationToken);
                     foreach (var pending in unplaced)
                     {
-                        await PlaceAsync(pending, function, version, capacities, cancellationToken);
+                        await PlaceAsync(pending, function, version, capacities, room, cancellationToken);
                     }
 
                     // One row per wanted instance, placed or not: one no node can take stays Pending with the reason.
-                    while (current.Count < wanted)
+                    // Past the tenant's quota, one waits with that reason (the gateway answers 429 for it), no more.
+                    while (current.Count < wanted && (room?.Fits(version.Settings.MemoryMiB) != false || !current.Any(WaitsForQuota)))
                     {
                         var now = time.GetUtcNow();
                         var instance = new Instance
@@ -142,7 +153,7 @@ internal sealed partial class FunctionConverger(
                         };
                         db.Instances.Add(instance);
                         current.Add(instance);
-                        await PlaceAsync(instance, function, version, capacities, cancellationToken);
+                        await PlaceAsync(instance, function, version, capacities, room, cancellationToken);
                     }
                 }
             }
@@ -250,6 +261,9 @@ internal sealed partial class FunctionConverger(
         await commands.StopAsync(new StopInstance(instance.Id, instance.NodeId), cancellationToken);
     }
 
+    private static bool WaitsForQuota(Instance instance) =>
+        instance.NodeId is null && instance.Error?.StartsWith(Instance.WaitingForQuota, StringComparison.Ordinal) == true;
+
     // An instance serves the function when it runs the active version in the tenant's isolation on a node that
     // is not going away, or waits for a node that can take it.
     private static bool Serves(Instance instance, FunctionVersion version, string isolation, IReadOnlyDictionary<string, Node> nodes) =>
@@ -274,13 +288,15 @@ internal sealed partial class FunctionConverger(
     /// Gives a Pending instance without a node to one and tells it; when no node can take it, the instance keeps
     /// waiting with the reason in <see cref="Instance.Error"/> (shown by the instances endpoint).
     /// </summary>
-    private async Task PlaceAsync(Instance instance, Function function, FunctionVersion version, List<NodeCapacity> capacities, CancellationToken cancellationToken)
+    private async Task PlaceAsync(Instance instance, Function function, FunctionVersion version, List<NodeCapacity> capacities, TenantRoom? room, CancellationToken cancellationToken)
     {
         var settings = version.Settings;
-        var node = placement.Choose(capacities, settings.MemoryMiB, instance.Isolation);
+        var node = room?.Fits(settings.MemoryMiB) == false ? null : placement.Choose(capacities, settings.MemoryMiB, instance.Isolation);
         if (node is null)
         {
-            var (kind, reason) = WhyNoNode(capacities, instance.Isolation, settings.MemoryMiB, function.Tenant);
+            var (kind, reason) = room?.Fits(settings.MemoryMiB) == false
+                ? (SchedulerMetrics.PlacementFailure.Quota, room.Reason(settings.MemoryMiB))
+                : WhyNoNode(capacities, instance.Isolation, settings.MemoryMiB, function.Tenant);
             if (instance.Error != reason)
             {
                 // Logged (and counted) when the reason changes, not on every reconcile pass.
@@ -293,6 +309,7 @@ internal sealed partial class FunctionConverger(
             return;
         }
 
+        room?.Take(settings.MemoryMiB);
         instance.NodeId = node.NodeId;
         instance.Error = null;
         instance.UpdatedAt = time.GetUtcNow();

@@ -335,6 +335,27 @@ public sealed class GatewayTests
     }
 
     [Fact]
+    public async Task A_request_that_waited_for_an_instance_its_tenants_quota_holds_back_is_answered_429()
+    {
+        var (platform, echo) = await StartAsync(coldStart: "00:00:01");
+        await using var disposePlatform = platform;
+        await using var disposeEcho = echo;
+        Guid function = await DeployAsync(platform, "hello");
+        await Expect.ProblemAsync(await platform.WithKey(null).GetAsync("/fn/acme/hello/"), HttpStatusCode.ServiceUnavailable);
+
+        // As the scheduler leaves it when the tenant's quota is used up (tests/Platform.Scheduler.Tests/TenantQuotaTests.cs).
+        using (var scope = platform.Services.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<PlatformDbContext>();
+            db.Instances.Add(new Instance { FunctionId = function, VersionNumber = 1, Digest = "sha256:x", Error = Instance.WaitingForQuota + ": tenant 'acme' holds 50 of its 50 instances" });
+            await db.SaveChangesAsync(TestContext.Current.CancellationToken);
+        }
+        var problem = await Expect.ProblemAsync(await platform.WithKey(null).GetAsync("/fn/acme/hello/"), HttpStatusCode.TooManyRequests);
+        Assert.Equal("Quota exceeded", problem.GetProperty("title").GetString());
+        Assert.Contains("holds 50 of its 50 instances", problem.GetProperty("detail").GetString());
+    }
+
+    [Fact]
     public async Task An_instance_its_node_no_longer_has_is_dropped_at_once_and_the_request_goes_elsewhere()
     {
         var (platform, echo) = await StartAsync(coldStart: "00:00:01");

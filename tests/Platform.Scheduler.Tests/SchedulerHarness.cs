@@ -60,14 +60,15 @@ internal sealed class SchedulerHarness : IAsyncDisposable
     /// trusted tenant (containers) unless <paramref name="trusted"/> is false.
     /// </summary>
     public async Task<Function> AddFunctionAsync(int minInstances = 1, int maxInstances = 10, int memoryMiB = 128, int versions = 1, bool trusted = true, string? isolation = null,
-        int concurrency = 16, int idleSeconds = 300, double targetUtilization = 0.7)
+        int concurrency = 16, int idleSeconds = 300, double targetUtilization = 0.7, Tenant? tenant = null, TenantQuotas? quotas = null, string name = "echo")
     {
-        var tenant = new Tenant { Name = "t" + Guid.NewGuid().ToString("N")[..8], Trusted = trusted };
+        var newTenant = tenant is null;
+        tenant ??= new Tenant { Name = "t" + Guid.NewGuid().ToString("N")[..8], Trusted = trusted, Quotas = quotas ?? new TenantQuotas() };
         var function = new Function
         {
             TenantId = tenant.Id,
             Tenant = tenant,
-            Name = "echo",
+            Name = name,
             Settings = new FunctionSettings { MinInstances = minInstances, MaxInstances = maxInstances, MemoryMiB = memoryMiB, Concurrency = concurrency, IdleSeconds = idleSeconds, TargetUtilization = targetUtilization },
             ActiveVersion = 1,
         };
@@ -81,7 +82,10 @@ internal sealed class SchedulerHarness : IAsyncDisposable
             });
         }
 
-        Db.Tenants.Add(tenant);
+        if (newTenant)
+        {
+            Db.Tenants.Add(tenant);
+        }
         Db.Functions.Add(function);
         await Db.SaveChangesAsync(TestContext.Current.CancellationToken);
         return function;
