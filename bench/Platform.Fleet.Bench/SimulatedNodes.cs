@@ -3,7 +3,7 @@ using System.Diagnostics;
 using MassTransit;
 using Platform.Contracts;
 
-namespace Platform.Placement.Bench;
+namespace Platform.Fleet.Bench;
 
 /// <summary>
 /// Many node agents as the scheduler sees them over RabbitMQ: heartbeats with capacity and instance lists, and
