@@ -47,6 +47,9 @@ public interface IPlatformApiClient
     /// <summary>The last <paramref name="tail"/> lines, then new ones as they are written, until cancelled or the API ends the stream.</summary>
     IAsyncEnumerable<LogLineInfo> FollowLogsAsync(string key, string tenant, string function, int tail, CancellationToken cancellationToken);
 
+    /// <summary>The tenant's last hour per minute, per function and in total (what that api process's gateway saw).</summary>
+    Task<TenantMetrics> GetMetricsAsync(string key, string tenant, CancellationToken cancellationToken);
+
     /// <summary>Sends the request through the gateway with the key as bearer unless the request sets Authorization itself.</summary>
     Task<InvocationResult> InvokeAsync(string key, string tenant, string function, InvocationRequest request, CancellationToken cancellationToken);
 }

@@ -62,6 +62,9 @@ internal sealed class PlatformApiClient(HttpClient http, IApiBaseAddress baseAdd
     public Task<IReadOnlyList<InstanceInfo>> ListInstancesAsync(string key, string tenant, string function, CancellationToken cancellationToken) =>
         GetListAsync<InstanceInfo>(key, $"{FunctionPath(tenant, function)}/instances", cancellationToken);
 
+    public Task<TenantMetrics> GetMetricsAsync(string key, string tenant, CancellationToken cancellationToken) =>
+        SendAsync<TenantMetrics>(key, HttpMethod.Get, $"v1/tenants/{Segment(tenant)}/metrics", null, cancellationToken);
+
     public async IAsyncEnumerable<LogLineInfo> FollowLogsAsync(
         string key, string tenant, string function, int tail, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

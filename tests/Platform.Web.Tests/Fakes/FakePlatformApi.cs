@@ -62,6 +62,11 @@ internal sealed partial class FakePlatformApi : IPlatformApiClient
         AddTenantKey("acme-key", "acme");
     }
 
+    /// <summary>A function's last hour as the API would answer it; functions without one answer zeros.</summary>
+    public Dictionary<(string Tenant, string Function), MetricsSeries> Metrics { get; } = new();
+
+    public static readonly DateTimeOffset MetricsStart = new(2026, 12, 3, 11, 0, 0, TimeSpan.Zero);
+
     public FunctionInfo Function(string tenant, string function) => tenants[tenant].Functions.Single(f => f.Function.Name == function).Function;
 
     /// <summary>A line an instance of the function writes: every follower of its logs gets it.</summary>
@@ -180,6 +185,27 @@ internal sealed partial class FakePlatformApi : IPlatformApiClient
 
     public Task<IReadOnlyList<InstanceInfo>> ListInstancesAsync(string key, string tenant, string function, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<InstanceInfo>>(Find(key, tenant, function).Instances);
+
+    public Task<TenantMetrics> GetMetricsAsync(string key, string tenant, CancellationToken cancellationToken)
+    {
+        Check(key, tenant);
+        var functions = tenants[tenant].Functions.Select(f => f.Function.Name).Order(StringComparer.Ordinal)
+            .Select(f => new FunctionMetrics(f, Metrics.GetValueOrDefault((tenant, f)) ?? Series(new long[60], new double?[60], 0)))
+            .ToList();
+        var total = functions.Count == 0 ? Series(new long[60], new double?[60], 0) : new MetricsSeries(
+            Sum(functions, s => s.Invocations), Sum(functions, s => s.PerSecond), Sum(functions, s => s.Errors), Sum(functions, s => s.ColdStarts),
+            Enumerable.Range(0, 60).Select(i => functions.Max(f => f.Series.P50Ms[i])).ToList(),
+            Enumerable.Range(0, 60).Select(i => functions.Max(f => f.Series.P99Ms[i])).ToList());
+        return Task.FromResult(new TenantMetrics(tenant, MetricsStart, 60, total, functions));
+    }
+
+    /// <summary>A minute series: <paramref name="invocations"/>, the same as errors divided by <paramref name="errorEvery"/> (0: none), p50 as given and p99 twice it.</summary>
+    public static MetricsSeries Series(long[] invocations, double?[] p50, int errorEvery) => new(
+        invocations, invocations.Select(n => n / 60.0).ToList(), invocations.Select(n => errorEvery == 0 ? 0 : n / errorEvery).ToList(),
+        invocations.Select(n => n > 0 ? 1L : 0L).ToList(), p50, p50.Select(p => p * 2).ToList());
+
+    private static List<T> Sum<T>(List<FunctionMetrics> functions, Func<MetricsSeries, IReadOnlyList<T>> series) where T : System.Numerics.INumber<T> =>
+        Enumerable.Range(0, 60).Select(i => functions.Aggregate(T.Zero, (sum, f) => sum + series(f.Series)[i])).ToList();
 
     public async IAsyncEnumerable<LogLineInfo> FollowLogsAsync(
         string key, string tenant, string function, int tail, [EnumeratorCancellation] CancellationToken cancellationToken)
