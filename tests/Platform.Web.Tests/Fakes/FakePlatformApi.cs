@@ -98,7 +98,7 @@ internal sealed partial class FakePlatformApi : IPlatformApiClient
         IReadOnlyList<TenantInfo> list = tenants
             .Where(t => own is null || t.Key == own)
             .OrderBy(t => t.Key, StringComparer.Ordinal)
-            .Select(t => new TenantInfo(t.Key, t.Value.Trusted))
+            .Select(t => Tenant(t.Key))
             .ToList();
         return Task.FromResult(list);
     }
