@@ -2,7 +2,7 @@ using Microsoft.Playwright;
 
 namespace Platform.Web.Tests.Browser;
 
-/// <summary>Steps every browser test takes: signing in, asserting on a locator, saving a screenshot.</summary>
+/// <summary>Steps the browser tests share: signing in, a key made on the Tenants view, asserting on a locator, saving a screenshot.</summary>
 internal static class BrowserSteps
 {
     private static readonly string Screenshots = Path.Combine(AppContext.BaseDirectory, "TestResults", "screenshots");
@@ -13,6 +13,15 @@ internal static class BrowserSteps
     {
         await page.GetByLabel("API key").FillAsync(key);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+    }
+
+    /// <summary>On the Tenants view: a key for <paramref name="tenant"/>, read from where it is shown once.</summary>
+    public static async Task<string> CreateKeyAsync(IPage page, string tenant, string name)
+    {
+        await page.GetByLabel("Key for tenant").SelectOptionAsync(tenant);
+        await page.GetByLabel("Key name").FillAsync(name);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create key" }).ClickAsync();
+        return (await page.Locator("#new-key").TextContentAsync())!.Trim();
     }
 
     /// <summary>Saves the whole page as TestResults/screenshots/<paramref name="test"/>/<paramref name="name"/>.png (tests run side by side: one folder each).</summary>

@@ -42,10 +42,7 @@ public sealed partial class DashboardActionsBrowserTests
         await CreateTenantAsync(page, "globex");
         await page.GetByRole(AriaRole.Button, new() { Name = "Trust globex" }).ClickAsync();
         await Expect(page.Locator("tr[data-tenant=globex]")).ToContainTextAsync("trusted: containers allowed");
-        await page.GetByLabel("Key for tenant").SelectOptionAsync("acme");
-        await page.GetByLabel("Key name").FillAsync("browser");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Create key" }).ClickAsync();
-        var acmeKey = (await page.Locator("#new-key").TextContentAsync())!.Trim();
+        var acmeKey = await CreateKeyAsync(page, "acme", "browser");
         Assert.NotEmpty(acmeKey);
         await ScreenshotAsync(page, "tenants");
 

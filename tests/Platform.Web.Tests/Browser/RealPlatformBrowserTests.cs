@@ -52,10 +52,7 @@ public sealed class RealPlatformBrowserTests
         await page.Locator("#tenant-trusted").CheckAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Create tenant" }).ClickAsync();
         await Expect(page.Locator("tr[data-tenant=acme]")).ToContainTextAsync("trusted: containers allowed");
-        await page.GetByLabel("Key for tenant").SelectOptionAsync("acme");
-        await page.GetByLabel("Key name").FillAsync("browser");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Create key" }).ClickAsync();
-        var acmeKey = (await page.Locator("#new-key").TextContentAsync())!.Trim();
+        var acmeKey = await CreateKeyAsync(page, "acme", "browser");
         await page.GetByRole(AriaRole.Button, new() { Name = "Manage acme" }).ClickAsync();
         await Expect(page.Locator(".keys-table tbody tr")).ToContainTextAsync("browser");
         await ScreenshotAsync(page, "tenants");

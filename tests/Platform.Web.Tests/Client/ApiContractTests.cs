@@ -11,12 +11,14 @@ public sealed class ApiContractTests
 {
     private static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
+    private static PlatformApiClient ClientOf(PlatformHost host, HttpClient http) => new(http, new PlatformApiClientTests.FixedAddress(host.Address));
+
     [Fact]
     public async Task Settings_secrets_traffic_and_metrics_of_a_function_round_trip()
     {
         await using var host = PlatformHost.Start();
         using var http = new HttpClient();
-        var api = new PlatformApiClient(http, new PlatformApiClientTests.FixedAddress(host.Address));
+        var api = ClientOf(host, http);
         var admin = host.AdminKey;
         await api.CreateTenantAsync(admin, "acme", trusted: true, Cancel);
         var created = await api.CreateFunctionAsync(admin, "acme", "hello", Cancel);
@@ -62,7 +64,7 @@ public sealed class ApiContractTests
     {
         await using var host = PlatformHost.Start();
         using var http = new HttpClient();
-        var api = new PlatformApiClient(http, new PlatformApiClientTests.FixedAddress(host.Address));
+        var api = ClientOf(host, http);
         var admin = host.AdminKey;
         await api.CreateTenantAsync(admin, "acme", trusted: false, Cancel);
 
