@@ -17,12 +17,14 @@ internal sealed class GatewayFigures(TimeProvider time)
 
     public void ColdStart(string tenant, string function) => For(tenant, function).ColdStart(CurrentMinute());
 
+    public void Forget(string tenant, string function) => _functions.TryRemove((tenant, function), out _);
+
     /// <summary>The hour up to now, oldest minute first: the tenant's total and each of <paramref name="functions"/>.</summary>
     public TenantFigures Read(string tenant, IEnumerable<string> functions)
     {
         long now = CurrentMinute();
         long first = now - FunctionFigures.Minutes + 1;
-        Forget(now);
+        ForgetIdle(now);
         var total = NewHour(first);
         var perFunction = new List<(string, MinuteFigures[])>();
         foreach (string function in functions)
@@ -46,7 +48,7 @@ internal sealed class GatewayFigures(TimeProvider time)
     private long CurrentMinute() => time.GetUtcNow().ToUnixTimeSeconds() / 60;
 
     // Functions deleted or quiet for an hour leave the dictionary, so it holds only what the last hour saw.
-    private void Forget(long now)
+    private void ForgetIdle(long now)
     {
         foreach (var (key, figures) in _functions)
         {

@@ -217,9 +217,9 @@ public sealed class GatewayTests
         Assert.Equal(1, Sum(SeriesOf(metrics, "slow"), "errors"));
         Assert.Equal(0, Sum(SeriesOf(metrics, "quiet"), "invocations"));
         Assert.Empty(Present(SeriesOf(metrics, "quiet"), "p99Ms"));
-        // The 504 waited out the function's 1 s timeout: the worst minute's p99 shows it.
-        Assert.InRange(Present(SeriesOf(metrics, "slow"), "p99Ms").Max(), 1000, 1200);
-        Assert.InRange(Present(total, "p99Ms").Max(), 1000, 1200);
+        // The 504 waited out the function's 1 s timeout: the worst minute's p99 shows it (a lower bound only: no timing).
+        Assert.True(Present(SeriesOf(metrics, "slow"), "p99Ms").Max() >= 1000);
+        Assert.True(Present(total, "p99Ms").Max() >= 1000);
         Assert.All(Present(total, "p50Ms"), p50 => Assert.True(p50 > 0));
 
         // The tenant's own figures only; the admin sees any tenant.
@@ -229,6 +229,23 @@ public sealed class GatewayTests
         JsonElement other = await Expect.JsonAsync(await platform.Admin().GetAsync("/v1/tenants/other/metrics"));
         Assert.Empty(other.GetProperty("functions").EnumerateArray());
         Assert.Equal(0, Sum(other.GetProperty("total"), "invocations"));
+
+        // A function deleted and made again under its name starts from nothing.
+        var removed = await platform.RecordAsync<FunctionRemoved>();
+        await Expect.StatusAsync(await platform.Admin().DeleteAsync("/v1/tenants/acme/functions/slow"), HttpStatusCode.NoContent);
+        await removed.WaitForAsync(m => m.Function == "slow");
+        await platform.PutFunctionAsync("acme", "slow");
+        for (var waited = 0; ; waited += 10)
+        {
+            metrics = await Expect.JsonAsync(await platform.Admin().GetAsync("/v1/tenants/acme/metrics"));
+            if (Sum(SeriesOf(metrics, "slow"), "errors") == 0)
+            {
+                break;
+            }
+            Assert.True(waited < 10_000, "the deleted function's figures were never forgotten");
+            await Task.Delay(10, TestContext.Current.CancellationToken);
+        }
+        Assert.Equal(2, Sum(metrics.GetProperty("total"), "invocations"));
     }
 
     [Fact]
