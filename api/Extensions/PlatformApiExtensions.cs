@@ -9,6 +9,7 @@ using Platform.Api.Gateway;
 using Platform.Api.Infrastructure;
 using Platform.Api.Invocations;
 using Platform.Api.Logs;
+using Platform.Api.Figures;
 using Platform.Api.Options;
 using Platform.Api.Security;
 using Platform.Data;
@@ -65,6 +66,7 @@ public static class PlatformApiExtensions
         services.AddSingleton<InstanceDirectory>();
         services.AddHostedService<InstanceDirectorySync>();
         services.AddSingleton<InstanceLoad>();
+        services.AddSingleton<GatewayFigures>();
         services.AddSingleton<NodeInvoker>();
         services.AddScoped<InvocationRunner>();
         services.AddHostedService<InvocationDispatcher>();
@@ -122,6 +124,7 @@ public static class PlatformApiExtensions
             .MapInstancesApi()
             .MapInvocationsApi()
             .MapLogsApi()
+            .MapMetricsApi()
             .MapNodesApi();
         // The node token is not a user key: this group has its own policy only.
         app.MapGroup("/v1").MapInternalBundlesApi().MapInternalSecretsApi();

@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Platform.Api.Infrastructure;
 using Platform.Api.Invocations;
+using Platform.Api.Figures;
 using Platform.Api.Options;
 using Platform.Api.Security;
 using Platform.Contracts;
@@ -31,7 +32,7 @@ internal static partial class GatewayEndpoint
     private static async Task InvokeAsync(
         HttpContext context, string tenant, string function, RouteTable routes, InstanceDirectory directory, InstanceLoad load,
         NodeInvoker invoker, IHttpForwarder forwarder, PlatformSecrets secrets, IPublishEndpoint bus, IOptions<GatewayOptions> options,
-        ILogger<RouteTable> logger)
+        GatewayFigures figures, ILogger<RouteTable> logger)
     {
         CancellationToken aborted = context.RequestAborted;
         FunctionRoute? route = await routes.FindAsync(tenant, function, aborted);
@@ -40,7 +41,7 @@ internal static partial class GatewayEndpoint
             await WriteAsync(context, ApiProblems.NotFound($"function '{function}' of tenant '{tenant}' does not exist or has no active version"));
             return;
         }
-        using GatewayMetrics.Measurement measured = GatewayMetrics.Measure(context, route);
+        using GatewayMetrics.Measurement measured = GatewayMetrics.Measure(context, route, figures);
         if (!route.Settings.Public)
         {
             AuthenticateResult auth = await context.AuthenticateAsync(PlatformClaims.Scheme);
@@ -80,7 +81,7 @@ internal static partial class GatewayEndpoint
         List<Guid>? failed = null;
         for (int attempt = 1; ; attempt++)
         {
-            InstanceLoad.Lease? lease = await AcquireAsync(route, target, directory, load, bus, options.Value, logger, failed, aborted);
+            InstanceLoad.Lease? lease = await AcquireAsync(route, target, directory, load, bus, options.Value, figures, logger, failed, aborted);
             if (lease is null)
             {
                 if (!aborted.IsCancellationRequested)
@@ -208,8 +209,8 @@ internal static partial class GatewayEndpoint
     /// to change (an instance ready, a slot freed) until the deadline.
     /// </summary>
     internal static async Task<InstanceLoad.Lease?> AcquireAsync(
-        FunctionRoute route, RouteTarget target, InstanceDirectory directory, InstanceLoad load, IPublishEndpoint bus, GatewayOptions options, ILogger logger,
-        IReadOnlyCollection<Guid>? exclude, CancellationToken aborted)
+        FunctionRoute route, RouteTarget target, InstanceDirectory directory, InstanceLoad load, IPublishEndpoint bus, GatewayOptions options, GatewayFigures figures,
+        ILogger logger, IReadOnlyCollection<Guid>? exclude, CancellationToken aborted)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         deadline.CancelAfter(options.ColdStartTimeout);
@@ -238,7 +239,7 @@ internal static partial class GatewayEndpoint
                     if (candidates.Count == 0)
                     {
                         // Waiting behind busy instances is queueing; waiting with none running is a cold start.
-                        GatewayMetrics.ColdStart(route);
+                        GatewayMetrics.ColdStart(route, figures);
                         coldSince = Stopwatch.GetTimestamp();
                     }
                     await bus.Publish(new InstanceRequested(route.FunctionId, waiting.Count, target.Version), aborted);

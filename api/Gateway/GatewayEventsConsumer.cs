@@ -1,4 +1,5 @@
 using MassTransit;
+using Platform.Api.Figures;
 using Platform.Contracts;
 
 namespace Platform.Api.Gateway;
@@ -7,7 +8,7 @@ namespace Platform.Api.Gateway;
 /// The scheduler's instance events and the api's function events, as every gateway sees them: each api process
 /// has its own temporary queue (see Extensions/BusExtensions), so none misses an event another one took.
 /// </summary>
-internal sealed class GatewayEventsConsumer(InstanceDirectory directory, InstanceLoad load, RouteTable routes)
+internal sealed class GatewayEventsConsumer(InstanceDirectory directory, InstanceLoad load, RouteTable routes, GatewayFigures figures)
     : IConsumer<InstanceReady>, IConsumer<InstanceGone>, IConsumer<FunctionActivated>, IConsumer<FunctionRemoved>
 {
     public Task Consume(ConsumeContext<InstanceReady> context)
@@ -34,9 +35,11 @@ internal sealed class GatewayEventsConsumer(InstanceDirectory directory, Instanc
         return Task.CompletedTask;
     }
 
+    // A function made again under the same name starts its figures afresh.
     public Task Consume(ConsumeContext<FunctionRemoved> context)
     {
         routes.Evict(context.Message.Tenant, context.Message.Function);
+        figures.Forget(context.Message.Tenant, context.Message.Function);
         return Task.CompletedTask;
     }
 }

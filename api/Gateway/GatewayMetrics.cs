@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Platform.Api.Figures;
 using Prometheus;
 
 namespace Platform.Api.Gateway;
@@ -38,11 +39,18 @@ internal static class GatewayMetrics
         "How long a cold-start request waited for an instance (until one took it, or the cold-start timeout).",
         new HistogramConfiguration { LabelNames = Function, Buckets = Histogram.ExponentialBuckets(0.01, 2, 14) });
 
-    /// <summary>Counts the request in flight until disposed, then records its status code and duration.</summary>
-    public static Measurement Measure(HttpContext context, FunctionRoute route) => new(context, route);
+    /// <summary>
+    /// Counts the request in flight until disposed, then records its status code and duration, in Prometheus and
+    /// in the per-minute <paramref name="figures"/> the dashboard reads.
+    /// </summary>
+    public static Measurement Measure(HttpContext context, FunctionRoute route, GatewayFigures figures) => new(context, route, figures);
 
     /// <summary>A request that found no running instance starts waiting.</summary>
-    public static void ColdStart(FunctionRoute route) => ColdStarts.WithLabels(route.Tenant, route.Function).Inc();
+    public static void ColdStart(FunctionRoute route, GatewayFigures figures)
+    {
+        ColdStarts.WithLabels(route.Tenant, route.Function).Inc();
+        figures.ColdStart(route.Tenant, route.Function);
+    }
 
     public static void ColdStartWaited(FunctionRoute route, TimeSpan waited) =>
         ColdStartWait.WithLabels(route.Tenant, route.Function).Observe(waited.TotalSeconds);
@@ -51,12 +59,14 @@ internal static class GatewayMetrics
     {
         private readonly HttpContext _context;
         private readonly FunctionRoute _route;
+        private readonly GatewayFigures _figures;
         private readonly long _started;
 
-        public Measurement(HttpContext context, FunctionRoute route)
+        public Measurement(HttpContext context, FunctionRoute route, GatewayFigures figures)
         {
             _context = context;
             _route = route;
+            _figures = figures;
             _started = Stopwatch.GetTimestamp();
             InFlight.WithLabels(route.Tenant, route.Function).Inc();
         }
@@ -64,9 +74,11 @@ internal static class GatewayMetrics
         public void Dispose()
         {
             InFlight.WithLabels(_route.Tenant, _route.Function).Dec();
-            string code = _context.Response.StatusCode.ToString(CultureInfo.InvariantCulture);
-            Requests.WithLabels(_route.Tenant, _route.Function, code).Inc();
-            Duration.WithLabels(_route.Tenant, _route.Function).Observe(Stopwatch.GetElapsedTime(_started).TotalSeconds);
+            int status = _context.Response.StatusCode;
+            TimeSpan elapsed = Stopwatch.GetElapsedTime(_started);
+            Requests.WithLabels(_route.Tenant, _route.Function, status.ToString(CultureInfo.InvariantCulture)).Inc();
+            Duration.WithLabels(_route.Tenant, _route.Function).Observe(elapsed.TotalSeconds);
+            _figures.Record(_route.Tenant, _route.Function, status, elapsed);
         }
     }
 }

@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Platform.Api.Gateway;
+using Platform.Api.Figures;
 using Platform.Api.Options;
 using Platform.Api.Security;
 using Platform.Contracts;
@@ -24,7 +25,7 @@ internal sealed record AttemptOutcome(int? Status, InvocationHeaders? Headers, b
 /// </summary>
 internal sealed partial class InvocationRunner(
     InstanceDirectory directory, InstanceLoad load, NodeInvoker invoker, PlatformSecrets secrets, IPublishEndpoint bus,
-    IOptions<GatewayOptions> gateway, IOptions<InvocationOptions> options, ILogger<InvocationRunner> logger)
+    IOptions<GatewayOptions> gateway, IOptions<InvocationOptions> options, GatewayFigures figures, ILogger<InvocationRunner> logger)
 {
     /// <summary>Header the function can deduplicate by: delivery is at least once.</summary>
     public const string IdHeader = "Platform-Invocation-Id";
@@ -33,7 +34,7 @@ internal sealed partial class InvocationRunner(
     public async Task<AttemptOutcome> RunAsync(Invocation invocation, FunctionRoute route, CancellationToken cancellationToken)
     {
         RouteTarget target = route.Pick();
-        InstanceLoad.Lease? lease = await GatewayEndpoint.AcquireAsync(route, target, directory, load, bus, gateway.Value, logger, exclude: null, cancellationToken);
+        InstanceLoad.Lease? lease = await GatewayEndpoint.AcquireAsync(route, target, directory, load, bus, gateway.Value, figures, logger, exclude: null, cancellationToken);
         if (lease is null)
         {
             cancellationToken.ThrowIfCancellationRequested();

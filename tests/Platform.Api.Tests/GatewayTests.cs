@@ -177,6 +177,78 @@ public sealed class GatewayTests
     }
 
     [Fact]
+    public async Task Tenant_metrics_show_the_last_hour_per_minute_per_function_and_in_total_to_that_tenant_only()
+    {
+        var (platform, echo) = await StartAsync(coldStart: "00:01:00");
+        await using var disposePlatform = platform;
+        await using var disposeEcho = echo;
+        await platform.CreateTenantAsync("other");
+        string acmeKey = await platform.CreateKeyAsync("acme");
+        Guid hello = await DeployAsync(platform, "hello");
+        Guid slow = await DeployAsync(platform, "slow", new { timeoutSeconds = 1 });
+        await platform.PutFunctionAsync("acme", "quiet");
+
+        (await ServeColdAsync(platform, echo, hello, "/fn/acme/hello/first")).EnsureSuccessStatusCode();
+        (await platform.WithKey(null).GetAsync("/fn/acme/hello/second")).EnsureSuccessStatusCode();
+        await AddRunningInstanceAsync(platform, echo, slow);
+        Assert.Equal(HttpStatusCode.GatewayTimeout, (await platform.WithKey(null).GetAsync("/fn/acme/slow/slow")).StatusCode);
+
+        JsonElement metrics = await Expect.JsonAsync(await platform.WithKey(acmeKey).GetAsync("/v1/tenants/acme/metrics"));
+        Assert.Equal("acme", metrics.GetProperty("tenant").GetString());
+        Assert.Equal(60, metrics.GetProperty("stepSeconds").GetInt32());
+        DateTimeOffset start = metrics.GetProperty("start").GetDateTimeOffset();
+        Assert.InRange(DateTimeOffset.UtcNow - start, TimeSpan.FromMinutes(59), TimeSpan.FromMinutes(61));
+        Assert.Equal(["hello", "quiet", "slow"], metrics.GetProperty("functions").EnumerateArray().Select(f => f.GetProperty("function").GetString()));
+
+        static JsonElement SeriesOf(JsonElement metrics, string function) =>
+            metrics.GetProperty("functions").EnumerateArray().Single(f => f.GetProperty("function").GetString() == function).GetProperty("series");
+        static long Sum(JsonElement series, string name) => series.GetProperty(name).EnumerateArray().Sum(v => v.GetInt64());
+        static List<double> Present(JsonElement series, string name) =>
+            series.GetProperty(name).EnumerateArray().Where(v => v.ValueKind != JsonValueKind.Null).Select(v => v.GetDouble()).ToList();
+
+        JsonElement total = metrics.GetProperty("total");
+        Assert.All(new[] { "invocations", "perSecond", "errors", "coldStarts", "p50Ms", "p99Ms" }, name => Assert.Equal(60, total.GetProperty(name).GetArrayLength()));
+        Assert.Equal(3, Sum(total, "invocations"));
+        Assert.Equal(1, Sum(total, "errors"));
+        Assert.Equal(1, Sum(total, "coldStarts"));
+        Assert.Equal(2, Sum(SeriesOf(metrics, "hello"), "invocations"));
+        Assert.Equal(0, Sum(SeriesOf(metrics, "hello"), "errors"));
+        Assert.Equal(1, Sum(SeriesOf(metrics, "hello"), "coldStarts"));
+        Assert.Equal(1, Sum(SeriesOf(metrics, "slow"), "errors"));
+        Assert.Equal(0, Sum(SeriesOf(metrics, "quiet"), "invocations"));
+        Assert.Empty(Present(SeriesOf(metrics, "quiet"), "p99Ms"));
+        // The 504 waited out the function's 1 s timeout: the worst minute's p99 shows it (a lower bound only: no timing).
+        Assert.True(Present(SeriesOf(metrics, "slow"), "p99Ms").Max() >= 1000);
+        Assert.True(Present(total, "p99Ms").Max() >= 1000);
+        Assert.All(Present(total, "p50Ms"), p50 => Assert.True(p50 > 0));
+
+        // The tenant's own figures only; the admin sees any tenant.
+        await Expect.ProblemAsync(await platform.WithKey(acmeKey).GetAsync("/v1/tenants/other/metrics"), HttpStatusCode.NotFound);
+        await Expect.ProblemAsync(await platform.WithKey(null).GetAsync("/v1/tenants/acme/metrics"), HttpStatusCode.Unauthorized);
+        await Expect.ProblemAsync(await platform.Admin().GetAsync("/v1/tenants/missing/metrics"), HttpStatusCode.NotFound);
+        JsonElement other = await Expect.JsonAsync(await platform.Admin().GetAsync("/v1/tenants/other/metrics"));
+        Assert.Empty(other.GetProperty("functions").EnumerateArray());
+        Assert.Equal(0, Sum(other.GetProperty("total"), "invocations"));
+
+        // A function deleted and made again under its name starts from nothing.
+        var removed = await platform.RecordAsync<FunctionRemoved>();
+        await Expect.StatusAsync(await platform.Admin().DeleteAsync("/v1/tenants/acme/functions/slow"), HttpStatusCode.NoContent);
+        await removed.WaitForAsync(m => m.Function == "slow");
+        await platform.PutFunctionAsync("acme", "slow");
+        for (var waited = 0; ; waited += 10)
+        {
+            metrics = await Expect.JsonAsync(await platform.Admin().GetAsync("/v1/tenants/acme/metrics"));
+            if (Sum(SeriesOf(metrics, "slow"), "errors") == 0)
+            {
+                break;
+            }
+            Assert.True(waited < 10_000, "the deleted function's figures were never forgotten");
+            await Task.Delay(10, TestContext.Current.CancellationToken);
+        }
+        Assert.Equal(2, Sum(metrics.GetProperty("total"), "invocations"));
+    }
+
+    [Fact]
     public async Task A_cold_start_request_for_an_instance_carries_the_callers_correlation_id()
     {
         var (platform, echo) = await StartAsync(coldStart: "00:00:01");

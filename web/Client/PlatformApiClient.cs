@@ -24,6 +24,18 @@ internal sealed class PlatformApiClient(HttpClient http, IApiBaseAddress baseAdd
     public Task<TenantInfo> SetTenantTrustedAsync(string key, string tenant, bool trusted, CancellationToken cancellationToken) =>
         SendAsync<TenantInfo>(key, HttpMethod.Patch, $"v1/tenants/{Segment(tenant)}", JsonContent.Create(new { trusted }), cancellationToken);
 
+    public Task<TenantInfo> SetTenantQuotasAsync(string key, string tenant, TenantQuotasInfo quotas, CancellationToken cancellationToken) =>
+        SendAsync<TenantInfo>(key, HttpMethod.Patch, $"v1/tenants/{Segment(tenant)}", JsonContent.Create(new { quotas }), cancellationToken);
+
+    public Task DeleteTenantAsync(string key, string tenant, CancellationToken cancellationToken) =>
+        SendAsync(key, HttpMethod.Delete, $"v1/tenants/{Segment(tenant)}", null, cancellationToken);
+
+    public Task<IReadOnlyList<KeyInfo>> ListKeysAsync(string key, string tenant, CancellationToken cancellationToken) =>
+        GetListAsync<KeyInfo>(key, $"v1/tenants/{Segment(tenant)}/keys", cancellationToken);
+
+    public Task DeleteKeyAsync(string key, string tenant, Guid id, CancellationToken cancellationToken) =>
+        SendAsync(key, HttpMethod.Delete, $"v1/tenants/{Segment(tenant)}/keys/{id}", null, cancellationToken);
+
     public Task<CreatedKey> CreateKeyAsync(string key, string tenant, string name, CancellationToken cancellationToken) =>
         SendAsync<CreatedKey>(key, HttpMethod.Post, $"v1/tenants/{Segment(tenant)}/keys", JsonContent.Create(new { name }), cancellationToken);
 
@@ -41,6 +53,27 @@ internal sealed class PlatformApiClient(HttpClient http, IApiBaseAddress baseAdd
 
     public Task<FunctionInfo> CreateFunctionAsync(string key, string tenant, string function, CancellationToken cancellationToken) =>
         SendAsync<FunctionInfo>(key, HttpMethod.Put, FunctionPath(tenant, function), JsonContent.Create(new { }), cancellationToken);
+
+    public Task<FunctionInfo> UpdateFunctionAsync(string key, string tenant, string function, FunctionSettingsInfo settings, CancellationToken cancellationToken) =>
+        SendAsync<FunctionInfo>(key, HttpMethod.Put, FunctionPath(tenant, function), JsonContent.Create(settings with { Secrets = null }, options: Json), cancellationToken);
+
+    public Task<FunctionInfo> SetTrafficAsync(string key, string tenant, string function, IReadOnlyDictionary<int, int> traffic, CancellationToken cancellationToken) =>
+        SendAsync<FunctionInfo>(key, HttpMethod.Put, FunctionPath(tenant, function), JsonContent.Create(new { traffic }), cancellationToken);
+
+    public Task DeleteFunctionAsync(string key, string tenant, string function, CancellationToken cancellationToken) =>
+        SendAsync(key, HttpMethod.Delete, FunctionPath(tenant, function), null, cancellationToken);
+
+    public Task<IReadOnlyList<SecretInfo>> ListSecretsAsync(string key, string tenant, string function, CancellationToken cancellationToken) =>
+        GetListAsync<SecretInfo>(key, $"{FunctionPath(tenant, function)}/secrets", cancellationToken);
+
+    public Task SetSecretAsync(string key, string tenant, string function, string name, string value, CancellationToken cancellationToken) =>
+        SendAsync(key, HttpMethod.Put, $"{FunctionPath(tenant, function)}/secrets/{Segment(name)}", JsonContent.Create(new { value }), cancellationToken);
+
+    public Task DeleteSecretAsync(string key, string tenant, string function, string name, CancellationToken cancellationToken) =>
+        SendAsync(key, HttpMethod.Delete, $"{FunctionPath(tenant, function)}/secrets/{Segment(name)}", null, cancellationToken);
+
+    public Task<IReadOnlyList<InvocationSummaryInfo>> ListInvocationsAsync(string key, string tenant, string function, CancellationToken cancellationToken) =>
+        GetListAsync<InvocationSummaryInfo>(key, $"{FunctionPath(tenant, function)}/invocations", cancellationToken);
 
     public Task<IReadOnlyList<VersionInfo>> ListVersionsAsync(string key, string tenant, string function, CancellationToken cancellationToken) =>
         GetListAsync<VersionInfo>(key, $"{FunctionPath(tenant, function)}/versions", cancellationToken);
@@ -61,6 +94,9 @@ internal sealed class PlatformApiClient(HttpClient http, IApiBaseAddress baseAdd
 
     public Task<IReadOnlyList<InstanceInfo>> ListInstancesAsync(string key, string tenant, string function, CancellationToken cancellationToken) =>
         GetListAsync<InstanceInfo>(key, $"{FunctionPath(tenant, function)}/instances", cancellationToken);
+
+    public Task<TenantMetrics> GetMetricsAsync(string key, string tenant, CancellationToken cancellationToken) =>
+        SendAsync<TenantMetrics>(key, HttpMethod.Get, $"v1/tenants/{Segment(tenant)}/metrics", null, cancellationToken);
 
     public async IAsyncEnumerable<LogLineInfo> FollowLogsAsync(
         string key, string tenant, string function, int tail, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -146,6 +182,14 @@ internal sealed class PlatformApiClient(HttpClient http, IApiBaseAddress baseAdd
         {
             throw Unexpected(response.StatusCode, path, e);
         }
+    }
+
+    /// <summary>A call whose answer carries nothing the dashboard needs (204, or a body it ignores).</summary>
+    private async Task SendAsync(string key, HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken)
+    {
+        using var request = Request(key, method, path, content);
+        using var response = await SendAsync(request, cancellationToken);
+        await ThrowIfErrorAsync(response, cancellationToken);
     }
 
     private HttpRequestMessage Request(string key, HttpMethod method, string path, HttpContent? content)

@@ -2,18 +2,17 @@ using System.Net;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Platform.Web.Tests.Hosting;
+using static Platform.Web.Tests.Browser.BrowserSteps;
 
 namespace Platform.Web.Tests.Browser;
 
 /// <summary>
 /// Everything done from the dashboard in a real browser against the real api host (roles api,scheduler: no node
 /// agent, so no instance ever runs and the gateway answers a cold start with 503 once its wait is over). Each
-/// page is saved as a screenshot under TestResults/screenshots of the test's base directory.
+/// page is saved as a screenshot under TestResults/screenshots/no-node of the test's base directory.
 /// </summary>
 public sealed partial class DashboardActionsBrowserTests
 {
-    private static readonly string Screenshots = Path.Combine(AppContext.BaseDirectory, "TestResults", "screenshots");
-
     private static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
     [Fact]
@@ -43,10 +42,7 @@ public sealed partial class DashboardActionsBrowserTests
         await CreateTenantAsync(page, "globex");
         await page.GetByRole(AriaRole.Button, new() { Name = "Trust globex" }).ClickAsync();
         await Expect(page.Locator("tr[data-tenant=globex]")).ToContainTextAsync("trusted: containers allowed");
-        await page.GetByLabel("Key for tenant").SelectOptionAsync("acme");
-        await page.GetByLabel("Key name").FillAsync("browser");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Create key" }).ClickAsync();
-        var acmeKey = (await page.Locator("#new-key").TextContentAsync())!.Trim();
+        var acmeKey = await CreateKeyAsync(page, "acme", "browser");
         Assert.NotEmpty(acmeKey);
         await ScreenshotAsync(page, "tenants");
 
@@ -86,7 +82,7 @@ public sealed partial class DashboardActionsBrowserTests
         await Expect(page.GetByRole(AriaRole.Region, new() { Name = "Logs" })).ToBeVisibleAsync();
 
         // The cold start asked the scheduler for an instance: acme is untrusted, so a microVM, and nowhere to place it.
-        await page.GetByRole(AriaRole.Button, new() { Name = "Refresh" }).Last.ClickAsync();
+        await page.Locator("#function-refresh").ClickAsync();
         await Expect(page.Locator("table.instances tbody tr").First).ToContainTextAsync("microvm");
         await ScreenshotAsync(page, "function");
         await page.SetViewportSizeAsync(390, 844);
@@ -108,17 +104,11 @@ public sealed partial class DashboardActionsBrowserTests
         await Expect(page.Locator("article[data-function=hello] .badge.active")).ToHaveTextAsync("active v1");
         await Expect(page.Locator("article[data-function=report]")).ToHaveCountAsync(0);
         await Expect(page.Locator("#tenant-picker")).ToHaveCountAsync(0);
-        await Expect(page.Locator("nav.views")).ToHaveCountAsync(0);
+        await Expect(page.Locator("#view-tenants, #view-nodes")).ToHaveCountAsync(0);
         await ScreenshotAsync(page, "functions-tenant-key");
         using var acme = host.CreateClient(acmeKey);
         using var other = await acme.GetAsync("/v1/tenants/globex/functions/report", Cancel);
         Assert.Equal(HttpStatusCode.NotFound, other.StatusCode);
-    }
-
-    private static async Task SignInAsync(IPage page, string key)
-    {
-        await page.GetByLabel("API key").FillAsync(key);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
     }
 
     private static async Task CreateTenantAsync(IPage page, string name)
@@ -134,15 +124,7 @@ public sealed partial class DashboardActionsBrowserTests
         await page.GetByRole(AriaRole.Button, new() { Name = "Deploy" }).ClickAsync();
     }
 
-    private static ILocatorAssertions Expect(ILocator locator) => Assertions.Expect(locator);
-
-    private static async Task ScreenshotAsync(IPage page, string name)
-    {
-        Directory.CreateDirectory(Screenshots);
-        var path = Path.Combine(Screenshots, name + ".png");
-        await page.ScreenshotAsync(new() { Path = path, FullPage = true });
-        TestContext.Current.TestOutputHelper?.WriteLine($"screenshot: {path}");
-    }
+    private static Task ScreenshotAsync(IPage page, string name) => BrowserSteps.ScreenshotAsync(page, "no-node", name);
 
     [GeneratedRegex(@"^(\d+) ms$")]
     private static partial Regex MillisecondsPattern();

@@ -206,7 +206,7 @@ public sealed class PlatformApiClientTests
         return new Uri($"http://127.0.0.1:{((IPEndPoint)socket.LocalEndPoint!).Port}/");
     }
 
-    private sealed class FixedAddress(Uri address) : IApiBaseAddress
+    internal sealed class FixedAddress(Uri address) : IApiBaseAddress
     {
         public Uri Resolve() => address;
     }

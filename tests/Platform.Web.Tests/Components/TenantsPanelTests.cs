@@ -82,6 +82,57 @@ public sealed class TenantsPanelTests : IAsyncDisposable
         WaitFor(page, () => Assert.Contains("globex", page.FindAll("#tenant-picker option").Select(o => o.TextContent)));
     }
 
+    [Fact]
+    public void Quotas_are_shown_and_changed_with_the_apis_message_by_the_field()
+    {
+        var panel = RenderPanel();
+        Assert.Equal("100 functions · 50 instances · 8192 MiB", panel.Find("tr[data-tenant=acme] td[data-label=Quotas]").TextContent);
+
+        panel.Find("button[aria-label='Manage acme']").Click();
+        WaitFor(panel, () => Assert.Equal("100", panel.Find("#quota-maxFunctions").GetAttribute("value")));
+        panel.Find("#quota-maxFunctions").Change("-1");
+        panel.Find("#quotas-form").Submit();
+        WaitFor(panel, () => Assert.Equal("must be between 0 and 100000", panel.Find("#quota-maxFunctions-error").TextContent));
+
+        panel.Find("#quota-maxFunctions").Change("3");
+        panel.Find("#quota-maxMemoryMiB").Change("1024");
+        panel.Find("#quotas-form").Submit();
+        WaitFor(panel, () => Assert.Equal("3 functions · 50 instances · 1024 MiB", panel.Find("tr[data-tenant=acme] td[data-label=Quotas]").TextContent));
+        Assert.Equal(new TenantQuotasInfo(3, 50, 1024), dashboard.Api.Tenant("acme").Quotas);
+        Assert.Empty(panel.FindAll("#quota-maxFunctions-error"));
+    }
+
+    [Fact]
+    public void Keys_are_listed_by_prefix_and_a_deleted_key_stops_working()
+    {
+        dashboard.Api.AddTenantKey("pk_acme_first", "acme");
+        var panel = RenderPanel();
+
+        panel.Find("button[aria-label='Manage acme']").Click();
+        WaitFor(panel, () => Assert.Single(panel.FindAll(".keys-table tbody tr")));
+        var row = panel.Find(".keys-table tbody tr");
+        Assert.Equal("pk_acme_…", row.QuerySelector("td[data-label='Starts with']")!.TextContent);
+        Assert.DoesNotContain("pk_acme_first", panel.Markup);
+
+        row.QuerySelector("button[aria-label='Delete key test (pk_acme_)']")!.Click();
+        WaitFor(panel, () => Assert.Equal("No keys.", panel.Find(".tenant-detail .empty").TextContent));
+        Assert.False(dashboard.Api.IsTenantKey("pk_acme_first", "acme"));
+    }
+
+    [Fact]
+    public void Deleting_a_tenant_asks_first_then_removes_it_from_the_list()
+    {
+        var panel = RenderPanel();
+        panel.Find("button[aria-label='Manage acme']").Click();
+        WaitFor(panel, () => Assert.NotNull(panel.Find("#tenant-delete")));
+
+        panel.Find("#tenant-delete").Click();
+        panel.Find("#tenant-delete-confirm").Click();
+
+        WaitFor(panel, () => Assert.Empty(panel.FindAll("tr[data-tenant=acme]")));
+        Assert.Empty(panel.FindAll(".tenant-detail"));
+    }
+
     /// <summary>The panel as the admin sees it, once acme is listed.</summary>
     private IRenderedComponent<TenantsPanel> RenderPanel()
     {

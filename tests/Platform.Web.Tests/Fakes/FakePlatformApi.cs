@@ -18,6 +18,7 @@ internal sealed partial class FakePlatformApi : IPlatformApiClient
     public const string AdminKey = "admin-key";
 
     private readonly Dictionary<string, string> tenantKeys = new();
+    private readonly Dictionary<string, KeyInfo> keyInfos = new();
     private readonly Dictionary<string, TenantData> tenants = new();
     private readonly List<NodeInfo> nodes = [new NodeInfo("node-1", "ready", false, 4096, 128, ["container"], 2, DateTimeOffset.UtcNow)];
 
@@ -36,7 +37,25 @@ internal sealed partial class FakePlatformApi : IPlatformApiClient
 
     public bool IsTrusted(string tenant) => tenants[tenant].Trusted;
 
-    public void AddTenantKey(string key, string tenant) => tenantKeys[key] = tenant;
+    public void AddTenantKey(string key, string tenant)
+    {
+        tenantKeys[key] = tenant;
+        keyInfos[key] = new KeyInfo(Guid.NewGuid(), "test", key[..Math.Min(8, key.Length)], DateTimeOffset.UtcNow, null);
+    }
+
+    /// <summary>The API's defaults for a new function.</summary>
+    public static readonly FunctionSettingsInfo DefaultSettings = new(128, 1000, 30, 16, 0, 10, 300, 8080, new Dictionary<string, string>(), null, true, []);
+
+    public TenantInfo Tenant(string tenant) => new(tenant, tenants[tenant].Trusted, tenants[tenant].Quotas);
+
+    public IReadOnlyList<KeyInfo> KeysOf(string tenant) => keyInfos.Where(k => tenantKeys[k.Key] == tenant).Select(k => k.Value).ToList();
+
+    public IReadOnlyCollection<string> SecretsOf(string tenant, string function) => Data(tenant, function).Secrets.Keys;
+
+    public void AddAsyncInvocation(string tenant, string function, InvocationSummaryInfo invocation) =>
+        Data(tenant, function).AsyncInvocations.Insert(0, invocation);
+
+    private FunctionData Data(string tenant, string function) => tenants[tenant].Functions.Single(f => f.Function.Name == function);
 
     public bool IsTenantKey(string key, string tenant) => tenantKeys.TryGetValue(key, out var own) && own == tenant;
 
@@ -62,6 +81,11 @@ internal sealed partial class FakePlatformApi : IPlatformApiClient
         AddTenantKey("acme-key", "acme");
     }
 
+    /// <summary>A function's last hour as the API would answer it; functions without one answer zeros.</summary>
+    public Dictionary<(string Tenant, string Function), MetricsSeries> Metrics { get; } = new();
+
+    public static readonly DateTimeOffset MetricsStart = new(2026, 12, 3, 11, 0, 0, TimeSpan.Zero);
+
     public FunctionInfo Function(string tenant, string function) => tenants[tenant].Functions.Single(f => f.Function.Name == function).Function;
 
     /// <summary>A line an instance of the function writes: every follower of its logs gets it.</summary>
@@ -74,7 +98,7 @@ internal sealed partial class FakePlatformApi : IPlatformApiClient
         IReadOnlyList<TenantInfo> list = tenants
             .Where(t => own is null || t.Key == own)
             .OrderBy(t => t.Key, StringComparer.Ordinal)
-            .Select(t => new TenantInfo(t.Key, t.Value.Trusted))
+            .Select(t => Tenant(t.Key))
             .ToList();
         return Task.FromResult(list);
     }
@@ -87,14 +111,56 @@ internal sealed partial class FakePlatformApi : IPlatformApiClient
         {
             throw new PlatformApiException(HttpStatusCode.Conflict, $"The API answered 409: tenant '{name}' already exists");
         }
-        return Task.FromResult(new TenantInfo(name, trusted));
+        return Task.FromResult(Tenant(name));
     }
 
     public Task<TenantInfo> SetTenantTrustedAsync(string key, string tenant, bool trusted, CancellationToken cancellationToken)
     {
         Check(key, tenant, adminOnly: true);
-        tenants[tenant] = tenants[tenant] with { Trusted = trusted };
-        return Task.FromResult(new TenantInfo(tenant, trusted));
+        tenants[tenant].Trusted = trusted;
+        return Task.FromResult(Tenant(tenant));
+    }
+
+    public Task<TenantInfo> SetTenantQuotasAsync(string key, string tenant, TenantQuotasInfo quotas, CancellationToken cancellationToken)
+    {
+        Check(key, tenant, adminOnly: true);
+        if (quotas.MaxFunctions < 0 || quotas.MaxInstances < 0 || quotas.MaxMemoryMiB < 0)
+        {
+            throw Invalid("quotas.maxFunctions", "must be between 0 and 100000");
+        }
+        tenants[tenant].Quotas = quotas;
+        return Task.FromResult(Tenant(tenant));
+    }
+
+    public Task DeleteTenantAsync(string key, string tenant, CancellationToken cancellationToken)
+    {
+        Check(key, tenant, adminOnly: true);
+        tenants.Remove(tenant);
+        foreach (var own in tenantKeys.Where(k => k.Value == tenant).Select(k => k.Key).ToList())
+        {
+            tenantKeys.Remove(own);
+            keyInfos.Remove(own);
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<KeyInfo>> ListKeysAsync(string key, string tenant, CancellationToken cancellationToken)
+    {
+        Check(key, tenant);
+        return Task.FromResult(KeysOf(tenant));
+    }
+
+    public Task DeleteKeyAsync(string key, string tenant, Guid id, CancellationToken cancellationToken)
+    {
+        Check(key, tenant);
+        var found = keyInfos.FirstOrDefault(k => k.Value.Id == id && tenantKeys[k.Key] == tenant);
+        if (found.Key is null)
+        {
+            throw new PlatformApiException(HttpStatusCode.NotFound, "The API answered 404: key not found");
+        }
+        keyInfos.Remove(found.Key);
+        tenantKeys.Remove(found.Key);
+        return Task.CompletedTask;
     }
 
     public Task<CreatedKey> CreateKeyAsync(string key, string tenant, string name, CancellationToken cancellationToken)
@@ -102,7 +168,9 @@ internal sealed partial class FakePlatformApi : IPlatformApiClient
         Check(key, tenant);
         var secret = "pk_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         tenantKeys[secret] = tenant;
-        return Task.FromResult(new CreatedKey(Guid.NewGuid(), name, secret[..8], secret));
+        var info = new KeyInfo(Guid.NewGuid(), name, secret[..8], DateTimeOffset.UtcNow, null);
+        keyInfos[secret] = info;
+        return Task.FromResult(new CreatedKey(info.Id, name, info.Prefix, secret));
     }
 
     public Task<IReadOnlyList<NodeInfo>> ListNodesAsync(string key, CancellationToken cancellationToken)
@@ -146,6 +214,94 @@ internal sealed partial class FakePlatformApi : IPlatformApiClient
         return Task.FromResult(existing.Function);
     }
 
+    public Task<FunctionInfo> UpdateFunctionAsync(string key, string tenant, string function, FunctionSettingsInfo settings, CancellationToken cancellationToken)
+    {
+        var found = Find(key, tenant, function);
+        var errors = new Dictionary<string, string[]>();
+        if (settings.MemoryMiB is < 16 or > 65536)
+        {
+            errors["memoryMiB"] = ["must be between 16 and 65536"];
+        }
+        if (settings.MinInstances > settings.MaxInstances)
+        {
+            errors["minInstances"] = ["must not be larger than maxInstances"];
+        }
+        foreach (var name in settings.Env.Keys.Where(n => !EnvName().IsMatch(n) || n == "PORT"))
+        {
+            errors[$"env.{name}"] = ["a variable name is letters, digits and '_', not starting with a digit"];
+        }
+        if (errors.Count > 0)
+        {
+            throw new PlatformApiException(HttpStatusCode.BadRequest,
+                "The API answered 400: " + string.Join("; ", errors.Select(e => $"{e.Key} {e.Value[0]}")), fieldErrors: errors);
+        }
+        found.Function = found.Function with { Settings = settings with { Isolation = settings.Isolation is "" ? null : settings.Isolation, Secrets = [.. found.Secrets.Keys] } };
+        RollOut(found);
+        return Task.FromResult(found.Function);
+    }
+
+    public Task<FunctionInfo> SetTrafficAsync(string key, string tenant, string function, IReadOnlyDictionary<int, int> traffic, CancellationToken cancellationToken)
+    {
+        var found = Find(key, tenant, function);
+        if (traffic.Count > 0 && traffic.Values.Sum() != 100)
+        {
+            throw Invalid("traffic", $"the weights must sum to 100 (they sum to {traffic.Values.Sum()})");
+        }
+        found.Function = found.Function with { Traffic = traffic.Count == 0 ? null : traffic.ToDictionary() };
+        return Task.FromResult(found.Function);
+    }
+
+    public Task DeleteFunctionAsync(string key, string tenant, string function, CancellationToken cancellationToken)
+    {
+        var found = Find(key, tenant, function);
+        tenants[tenant].Functions.Remove(found);
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<SecretInfo>> ListSecretsAsync(string key, string tenant, string function, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<SecretInfo>>(Find(key, tenant, function).Secrets.Select(s => new SecretInfo(s.Key, s.Value)).ToList());
+
+    public Task SetSecretAsync(string key, string tenant, string function, string name, string value, CancellationToken cancellationToken)
+    {
+        var found = Find(key, tenant, function);
+        if (!EnvName().IsMatch(name) || name == "PORT")
+        {
+            throw new PlatformApiException(HttpStatusCode.BadRequest, $"The API answered 400: secret name '{name}' must be an environment variable name, not PORT");
+        }
+        found.Secrets[name] = DateTimeOffset.UtcNow;
+        RollOut(found);
+        return Task.CompletedTask;
+    }
+
+    public Task DeleteSecretAsync(string key, string tenant, string function, string name, CancellationToken cancellationToken)
+    {
+        var found = Find(key, tenant, function);
+        if (!found.Secrets.Remove(name))
+        {
+            throw new PlatformApiException(HttpStatusCode.NotFound, $"The API answered 404: secret '{name}' not found");
+        }
+        RollOut(found);
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<InvocationSummaryInfo>> ListInvocationsAsync(string key, string tenant, string function, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<InvocationSummaryInfo>>(Find(key, tenant, function).AsyncInvocations.ToList());
+
+    // As the API does: a change to a deployed function's settings or secrets is a new version of the same bundle, and active.
+    private static void RollOut(FunctionData found)
+    {
+        found.Function = found.Function with { Settings = found.Function.Settings! with { Secrets = [.. found.Secrets.Keys] } };
+        if (found.Versions.Count > 0)
+        {
+            var last = found.Versions[^1];
+            found.Versions.Add(last with { Version = last.Version + 1, CreatedAt = DateTimeOffset.UtcNow });
+            found.Function = found.Function with { ActiveVersion = last.Version + 1, Traffic = null };
+        }
+    }
+
+    private static PlatformApiException Invalid(string field, string message) =>
+        new(HttpStatusCode.BadRequest, $"The API answered 400: {field} {message}", fieldErrors: new Dictionary<string, string[]> { [field] = [message] });
+
     public Task<IReadOnlyList<VersionInfo>> ListVersionsAsync(string key, string tenant, string function, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<VersionInfo>>(Find(key, tenant, function).Versions.ToList());
 
@@ -180,6 +336,27 @@ internal sealed partial class FakePlatformApi : IPlatformApiClient
 
     public Task<IReadOnlyList<InstanceInfo>> ListInstancesAsync(string key, string tenant, string function, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<InstanceInfo>>(Find(key, tenant, function).Instances);
+
+    public Task<TenantMetrics> GetMetricsAsync(string key, string tenant, CancellationToken cancellationToken)
+    {
+        Check(key, tenant);
+        var functions = tenants[tenant].Functions.Select(f => f.Function.Name).Order(StringComparer.Ordinal)
+            .Select(f => new FunctionMetrics(f, Metrics.GetValueOrDefault((tenant, f)) ?? Series(new long[60], new double?[60], 0)))
+            .ToList();
+        var total = functions.Count == 0 ? Series(new long[60], new double?[60], 0) : new MetricsSeries(
+            Sum(functions, s => s.Invocations), Sum(functions, s => s.PerSecond), Sum(functions, s => s.Errors), Sum(functions, s => s.ColdStarts),
+            Enumerable.Range(0, 60).Select(i => functions.Max(f => f.Series.P50Ms[i])).ToList(),
+            Enumerable.Range(0, 60).Select(i => functions.Max(f => f.Series.P99Ms[i])).ToList());
+        return Task.FromResult(new TenantMetrics(tenant, MetricsStart, 60, total, functions));
+    }
+
+    /// <summary>A minute series: <paramref name="invocations"/>, the same as errors divided by <paramref name="errorEvery"/> (0: none), p50 as given and p99 twice it.</summary>
+    public static MetricsSeries Series(long[] invocations, double?[] p50, int errorEvery) => new(
+        invocations, invocations.Select(n => n / 60.0).ToList(), invocations.Select(n => errorEvery == 0 ? 0 : n / errorEvery).ToList(),
+        invocations.Select(n => n > 0 ? 1L : 0L).ToList(), p50, p50.Select(p => p * 2).ToList());
+
+    private static List<T> Sum<T>(List<FunctionMetrics> functions, Func<MetricsSeries, IReadOnlyList<T>> series) where T : System.Numerics.INumber<T> =>
+        Enumerable.Range(0, 60).Select(i => functions.Aggregate(T.Zero, (sum, f) => sum + series(f.Series)[i])).ToList();
 
     public async IAsyncEnumerable<LogLineInfo> FollowLogsAsync(
         string key, string tenant, string function, int tail, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -230,6 +407,9 @@ internal sealed partial class FakePlatformApi : IPlatformApiClient
     [GeneratedRegex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")]
     private static partial Regex DnsLabel();
 
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
+    private static partial Regex EnvName();
+
     /// <returns>The key's tenant; null for the admin key.</returns>
     private string? Check(string key, string? tenant, bool adminOnly = false)
     {
@@ -267,14 +447,18 @@ internal sealed partial class FakePlatformApi : IPlatformApiClient
         return own;
     }
 
-    private sealed record TenantData(bool Trusted)
+    private sealed class TenantData(bool trusted)
     {
+        public bool Trusted { get; set; } = trusted;
+        public TenantQuotasInfo Quotas { get; set; } = new(100, 50, 8192);
         public List<FunctionData> Functions { get; } = [];
     }
 
     private sealed class FunctionData(FunctionInfo function, List<VersionInfo> versions, List<InstanceInfo> instances)
     {
-        public FunctionInfo Function { get; set; } = function;
+        public FunctionInfo Function { get; set; } = function with { Settings = function.Settings ?? DefaultSettings };
+        public Dictionary<string, DateTimeOffset> Secrets { get; } = new();
+        public List<InvocationSummaryInfo> AsyncInvocations { get; } = [];
         public List<VersionInfo> Versions { get; } = versions;
         public List<InstanceInfo> Instances { get; } = instances;
         public Channel<LogLineInfo> Logs { get; } = Channel.CreateUnbounded<LogLineInfo>();

@@ -21,9 +21,13 @@ public abstract class ApiComponent : ComponentBase, IDisposable
     /// <summary>Cancelled when the component leaves the page, so its calls and streams end with it.</summary>
     protected CancellationToken Lifetime => lifetime.Token;
 
+    /// <summary>The last call's validation messages by JSON field, for a form to show next to each input.</summary>
+    protected IReadOnlyDictionary<string, string[]> FieldErrors { get; private set; } = new Dictionary<string, string[]>();
+
     /// <returns>The message to show in place of the call; null when it succeeded (or the component went away).</returns>
     protected async Task<string?> CallAsync(Func<CancellationToken, Task> call)
     {
+        FieldErrors = new Dictionary<string, string[]>();
         try
         {
             await call(lifetime.Token);
@@ -35,6 +39,7 @@ public abstract class ApiComponent : ComponentBase, IDisposable
         }
         catch (PlatformApiException e)
         {
+            FieldErrors = e.FieldErrors;
             if (e.IsUnauthorized)
             {
                 await OnKeyRejected.InvokeAsync();

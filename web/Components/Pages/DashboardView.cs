@@ -5,6 +5,7 @@ internal enum DashboardView
 {
     Functions,
     Function,
+    Overview,
     Tenants,
     Nodes,
 }
