@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Platform.Runtime.Spec;
@@ -17,6 +18,11 @@ public sealed class Linux
     public List<string>? ReadonlyPaths { get; set; }
     public string? MountLabel { get; set; }
     public Personality? Personality { get; set; }
+    /// <summary>Kept only so that create can refuse them: this runtime does not apply them (never ignored silently).</summary>
+    public JsonElement? IntelRdt { get; set; }
+    public JsonElement? TimeOffsets { get; set; }
+    public JsonElement? MemoryPolicy { get; set; }
+    public JsonElement? NetDevices { get; set; }
 }
 
 public sealed class Namespace
