@@ -54,6 +54,8 @@ public sealed partial class ContainerRuntime
         var mountsBefore = vm is null && spec.Mounts is { Count: > 0 } && !(spec.Linux?.Namespaces?.Any(n => n?.Type == "mount") ?? false)
             ? _syscalls.ReadMounts()
             : null;
+        // The mount table names mount points by their real path, symlinks resolved.
+        var realRootfs = mountsBefore is null ? rootfs : SpecValidator.RealPath(rootfs) ?? rootfs;
         try
         {
             _store.Write(state);
@@ -94,7 +96,7 @@ public sealed partial class ContainerRuntime
                 Phase = StateFile.PhaseCreated,
                 Pid = launched.Pid,
                 PidStartTime = stat.StartTime,
-                HostMounts = mountsBefore is null ? null : MountTable.AddedUnder(mountsBefore, _syscalls.ReadMounts(), rootfs),
+                HostMounts = mountsBefore is null ? null : MountTable.AddedUnder(mountsBefore, _syscalls.ReadMounts(), realRootfs),
             };
             _store.Write(state);
             if (options.PidFile is { } pidFile)
@@ -106,7 +108,7 @@ public sealed partial class ContainerRuntime
         }
         catch (Exception e)
         {
-            var cleanupError = await CleanUpFailedCreateAsync(state, cgroup, pidFileWritten ? options.PidFile : null, mountsBefore);
+            var cleanupError = await CleanUpFailedCreateAsync(state, cgroup, pidFileWritten ? options.PidFile : null, mountsBefore, realRootfs);
             if (cleanupError is not null)
             {
                 throw new RuntimeException(
@@ -123,7 +125,7 @@ public sealed partial class ContainerRuntime
     /// cgroup are gone: if they cannot be removed, it stays (with the cgroup path) so delete --force can retry,
     /// and the error is returned instead of leaking a process or cgroup nobody could find again.
     /// </summary>
-    private async Task<Exception?> CleanUpFailedCreateAsync(StateFile state, ICgroupHandle? cgroup, string? pidFile, IReadOnlyList<HostMount>? mountsBefore)
+    private async Task<Exception?> CleanUpFailedCreateAsync(StateFile state, ICgroupHandle? cgroup, string? pidFile, IReadOnlyList<HostMount>? mountsBefore, string realRootfs)
     {
         if (pidFile is not null)
             File.Delete(pidFile);
@@ -132,7 +134,7 @@ public sealed partial class ContainerRuntime
             await KillEverythingAsync(state.Phase == StateFile.PhaseCreated ? state : null, cgroup);
             // The init may have failed halfway through the mounts: whatever it made on the host goes.
             if (mountsBefore is not null)
-                UnmountHostMounts(MountTable.AddedUnder(mountsBefore, _syscalls.ReadMounts(), state.Rootfs));
+                UnmountHostMounts(MountTable.AddedUnder(mountsBefore, _syscalls.ReadMounts(), realRootfs));
             cgroup?.Destroy();
         }
         catch (Exception e) when (e is RuntimeException or IOException or UnauthorizedAccessException)

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Platform.Runtime.Spec;
@@ -19,10 +18,10 @@ public sealed class Linux
     public string? MountLabel { get; set; }
     public Personality? Personality { get; set; }
     /// <summary>Kept only so that create can refuse them: this runtime does not apply them (never ignored silently).</summary>
-    public JsonElement? IntelRdt { get; set; }
-    public JsonElement? TimeOffsets { get; set; }
-    public JsonElement? MemoryPolicy { get; set; }
-    public JsonElement? NetDevices { get; set; }
+    public RefusedSection? IntelRdt { get; set; }
+    public RefusedSection? TimeOffsets { get; set; }
+    public RefusedSection? MemoryPolicy { get; set; }
+    public RefusedSection? NetDevices { get; set; }
 }
 
 public sealed class Namespace

@@ -17,10 +17,10 @@ public sealed class Process
     public string? SelinuxLabel { get; set; }
     public IoPriority? IoPriority { get; set; }
     /// <summary>Kept only so that create can refuse it: this runtime does not apply it (never ignored silently).</summary>
-    public System.Text.Json.JsonElement? Scheduler { get; set; }
+    public RefusedSection? Scheduler { get; set; }
     /// <summary>Kept only so that create can refuse it.</summary>
     [System.Text.Json.Serialization.JsonPropertyName("execCPUAffinity")]
-    public System.Text.Json.JsonElement? ExecCpuAffinity { get; set; }
+    public RefusedSection? ExecCpuAffinity { get; set; }
 }
 
 public sealed class IoPriority

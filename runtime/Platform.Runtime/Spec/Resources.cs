@@ -14,8 +14,8 @@ public sealed class Resources
     /// <summary>cgroup v2 files written as they are (key = file name).</summary>
     public Dictionary<string, string>? Unified { get; set; }
     /// <summary>Kept only so that create can refuse them: this runtime does not apply them (never ignored silently).</summary>
-    public System.Text.Json.JsonElement? Network { get; set; }
-    public System.Text.Json.JsonElement? Rdma { get; set; }
+    public RefusedSection? Network { get; set; }
+    public RefusedSection? Rdma { get; set; }
 }
 
 public sealed class DeviceCgroup

@@ -26,8 +26,8 @@ internal static partial class SpecReader
             else if (Is(ref json, "oomScoreAdj"u8)) process.OomScoreAdj = ReadNullableInt32(ref Next(ref json));
             else if (Is(ref json, "selinuxLabel"u8)) process.SelinuxLabel = ReadString(ref Next(ref json));
             else if (Is(ref json, "ioPriority"u8)) process.IoPriority = ReadIoPriority(ref Next(ref json));
-            else if (Is(ref json, "scheduler"u8)) process.Scheduler = ReadElement(ref Next(ref json));
-            else if (Is(ref json, "execCPUAffinity"u8)) process.ExecCpuAffinity = ReadElement(ref Next(ref json));
+            else if (Is(ref json, "scheduler"u8)) process.Scheduler = ReadRefused(ref Next(ref json));
+            else if (Is(ref json, "execCPUAffinity"u8)) process.ExecCpuAffinity = ReadRefused(ref Next(ref json));
             else json.Skip();
         }
         return process;

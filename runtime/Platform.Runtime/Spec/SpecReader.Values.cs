@@ -137,7 +137,12 @@ internal static partial class SpecReader
         _ => json.TokenType.ToString(),
     };
 
-    /// <summary>A value kept whole (fields this runtime refuses rather than applies); null for JSON null.</summary>
-    private static JsonElement? ReadElement(ref Utf8JsonReader json) =>
-        json.TokenType == JsonTokenType.Null ? null : JsonElement.ParseValue(ref json);
+    /// <summary>A section this runtime refuses rather than applies: an object whose contents are skipped; null for JSON null.</summary>
+    private static RefusedSection? ReadRefused(ref Utf8JsonReader json)
+    {
+        if (!AtObject(ref json))
+            return null;
+        json.Skip();
+        return new RefusedSection();
+    }
 }

@@ -383,7 +383,7 @@ internal static partial class SpecValidator
     private static bool IsInside(string path, string dir) =>
         path == dir || path.StartsWith(dir.TrimEnd('/') + "/", StringComparison.Ordinal);
 
-    private static string? RealPath(string path)
+    internal static string? RealPath(string path)
     {
         try
         {

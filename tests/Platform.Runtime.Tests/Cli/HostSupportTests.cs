@@ -18,8 +18,6 @@ public sealed class HostSupportTests(BundleFixture rootfs) : IClassFixture<Bundl
 
     public ValueTask DisposeAsync() => _cli.DisposeAsync();
 
-    private static JsonElement Json(string text) => JsonDocument.Parse(text).RootElement.Clone();
-
     [Fact]
     public async Task Fields_the_host_cannot_honour_fail_create_naming_each_one()
     {
@@ -29,10 +27,10 @@ public sealed class HostSupportTests(BundleFixture rootfs) : IClassFixture<Bundl
         {
             spec.Process!.ApparmorProfile = "platform-test";
             spec.Process.SelinuxLabel = "system_u:system_r:container_t:s0";
-            spec.Process.Scheduler = Json("""{"policy":"SCHED_OTHER"}""");
+            spec.Process.Scheduler = new RefusedSection();
             spec.Linux!.MountLabel = "system_u:object_r:container_file_t:s0";
-            spec.Linux.IntelRdt = Json("""{"closID":"platform"}""");
-            spec.Linux.Resources!.Network = Json("""{"classID":1048577}""");
+            spec.Linux.IntelRdt = new RefusedSection();
+            spec.Linux.Resources!.Network = new RefusedSection();
         });
         var id = _cli.NewId();
 

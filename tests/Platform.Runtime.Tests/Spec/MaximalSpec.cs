@@ -33,8 +33,8 @@ internal static class MaximalSpec
             OomScoreAdj = int.MinValue,
             SelinuxLabel = "system_u:system_r:container_t:s0",
             IoPriority = new IoPriority { Class = "IOPRIO_CLASS_RT", Priority = int.MinValue },
-            Scheduler = Json("""{"policy":"SCHED_BATCH","nice":-20}"""),
-            ExecCpuAffinity = Json("""{"initial":"0-1","final":"1"}"""),
+            Scheduler = new RefusedSection(),
+            ExecCpuAffinity = new RefusedSection(),
         },
         Hostname = "host",
         Domainname = "example.org",
@@ -72,10 +72,10 @@ internal static class MaximalSpec
             ReadonlyPaths = ["/proc/sys", "/proc/bus"],
             MountLabel = "system_u:object_r:container_file_t:s0",
             Personality = new Personality { Domain = "LINUX32", Flags = ["a", "b"] },
-            IntelRdt = Json("""{"closID":"guaranteed_group"}"""),
-            TimeOffsets = Json("""{"monotonic":{"secs":1}}"""),
-            MemoryPolicy = Json("""{"mode":"MPOL_BIND","nodes":"0"}"""),
-            NetDevices = Json("""{"eth0":{"name":"ctr0"}}"""),
+            IntelRdt = new RefusedSection(),
+            TimeOffsets = new RefusedSection(),
+            MemoryPolicy = new RefusedSection(),
+            NetDevices = new RefusedSection(),
         },
         Vm = new Vm
         {
@@ -119,11 +119,9 @@ internal static class MaximalSpec
         },
         HugepageLimits = [new HugepageLimit { PageSize = "2MB", Limit = 1 }, new HugepageLimit { PageSize = "1GB", Limit = ulong.MaxValue }],
         Unified = new() { ["memory.high"] = "max", ["cpu.weight"] = "100" },
-        Network = Json("""{"classID":1048577,"priorities":[{"name":"eth0","priority":500}]}"""),
-        Rdma = Json("""{"mlx5_1":{"hcaHandles":3}}"""),
+        Network = new RefusedSection(),
+        Rdma = new RefusedSection(),
     };
-
-    private static System.Text.Json.JsonElement Json(string text) => System.Text.Json.JsonDocument.Parse(text).RootElement.Clone();
 
     private static Mount MountAt(string destination) => new()
     {

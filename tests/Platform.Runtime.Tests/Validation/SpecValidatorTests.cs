@@ -214,7 +214,7 @@ public sealed class SpecValidatorTests : IDisposable
     {
         var message = ErrorOf(s =>
         {
-            var empty = System.Text.Json.JsonDocument.Parse("{}").RootElement.Clone();
+            var empty = new RefusedSection();
             s.Process!.ExecCpuAffinity = empty;
             s.Process.IoPriority = new IoPriority { Class = "IOPRIO_CLASS_NONE", Priority = 8 };
             s.Linux!.TimeOffsets = empty;
