@@ -1,5 +1,6 @@
 using Platform.Runtime.Linux;
 using Platform.Runtime.State;
+using Platform.Runtime.Syscalls;
 using Platform.Runtime.Validation;
 using Platform.Runtime.VmBackend;
 
@@ -22,6 +23,12 @@ public sealed partial class ContainerRuntime
             vm = VmSpec.Validate(spec, bundle);
             VmSpec.ConfineHostCgroup(spec);
         }
+        else
+        {
+            // In a VM the guest agent grants them inside the guest, where it holds every capability.
+            var newUserNs = spec.Linux?.Namespaces?.Any(n => n?.Type == "user" && string.IsNullOrEmpty(n.Path)) ?? false;
+            HeldCapabilities.LeaveOutUnheld(spec, HeldCapabilities.Read(newUserNs), Warn);
+        }
         if (spec.Process!.Terminal && options.ConsoleSocket is null)
             throw new RuntimeException("process.terminal: a terminal container needs --console-socket");
         var cgroupPath = _cgroups.ResolvePath(id, spec.Linux);
@@ -42,6 +49,13 @@ public sealed partial class ContainerRuntime
         };
         ICgroupHandle? cgroup = null;
         var pidFileWritten = false;
+        // Without a mount namespace of its own (none listed: the host's is inherited) the container's mounts
+        // land on the host; what the mount table gains under the rootfs is recorded, so delete can remove it.
+        var mountsBefore = vm is null && spec.Mounts is { Count: > 0 } && !(spec.Linux?.Namespaces?.Any(n => n?.Type == "mount") ?? false)
+            ? _syscalls.ReadMounts()
+            : null;
+        // The mount table names mount points by their real path, symlinks resolved.
+        var realRootfs = mountsBefore is null ? rootfs : SpecValidator.RealPath(rootfs) ?? rootfs;
         try
         {
             _store.Write(state);
@@ -67,16 +81,23 @@ public sealed partial class ContainerRuntime
                 {
                     cgroup!.Apply(pid);
                     // prestart is deprecated but still honoured; it runs where createRuntime does, first (runc's order).
-                    var creating = StateFor(state with { Pid = pid }, ContainerStatus.Creating);
-                    await _hooks.RunAsync("prestart", spec.Hooks?.Prestart, creating, ct);
-                    await _hooks.RunAsync("createRuntime", spec.Hooks?.CreateRuntime, creating, ct);
+                    // Their state says "created", as crun reads runtime.md: the container exists from the hooks' view.
+                    var created = StateFor(state with { Pid = pid }, ContainerStatus.Created);
+                    await _hooks.RunAsync("prestart", spec.Hooks?.Prestart, created, ct);
+                    await _hooks.RunAsync("createRuntime", spec.Hooks?.CreateRuntime, created, ct);
                 },
             }, cancellationToken);
 
             var stat = _syscalls.ReadProcessStat(launched.Pid);
             if (stat is null || stat.HasExited)
                 throw new RuntimeException("the container's init exited during create");
-            state = state with { Phase = StateFile.PhaseCreated, Pid = launched.Pid, PidStartTime = stat.StartTime };
+            state = state with
+            {
+                Phase = StateFile.PhaseCreated,
+                Pid = launched.Pid,
+                PidStartTime = stat.StartTime,
+                HostMounts = mountsBefore is null ? null : MountTable.AddedUnder(mountsBefore, _syscalls.ReadMounts(), realRootfs),
+            };
             _store.Write(state);
             if (options.PidFile is { } pidFile)
             {
@@ -87,7 +108,7 @@ public sealed partial class ContainerRuntime
         }
         catch (Exception e)
         {
-            var cleanupError = await CleanUpFailedCreateAsync(state, cgroup, pidFileWritten ? options.PidFile : null);
+            var cleanupError = await CleanUpFailedCreateAsync(state, cgroup, pidFileWritten ? options.PidFile : null, mountsBefore, realRootfs);
             if (cleanupError is not null)
             {
                 throw new RuntimeException(
@@ -104,13 +125,16 @@ public sealed partial class ContainerRuntime
     /// cgroup are gone: if they cannot be removed, it stays (with the cgroup path) so delete --force can retry,
     /// and the error is returned instead of leaking a process or cgroup nobody could find again.
     /// </summary>
-    private async Task<Exception?> CleanUpFailedCreateAsync(StateFile state, ICgroupHandle? cgroup, string? pidFile)
+    private async Task<Exception?> CleanUpFailedCreateAsync(StateFile state, ICgroupHandle? cgroup, string? pidFile, IReadOnlyList<HostMount>? mountsBefore, string realRootfs)
     {
         if (pidFile is not null)
             File.Delete(pidFile);
         try
         {
             await KillEverythingAsync(state.Phase == StateFile.PhaseCreated ? state : null, cgroup);
+            // The init may have failed halfway through the mounts: whatever it made on the host goes.
+            if (mountsBefore is not null)
+                UnmountHostMounts(MountTable.AddedUnder(mountsBefore, _syscalls.ReadMounts(), realRootfs));
             cgroup?.Destroy();
         }
         catch (Exception e) when (e is RuntimeException or IOException or UnauthorizedAccessException)

@@ -34,6 +34,8 @@ public sealed partial class ContainerRuntime
             await KillEverythingAsync(status == ContainerStatus.Stopped ? null : PhaseCreatedOrNull(state), cgroup);
             if (state is { Pid: > 0 })
                 CollectExitStatus(id, state);
+            if (state?.HostMounts is { } hostMounts)
+                UnmountHostMounts(hostMounts);
             cgroup?.Destroy();
             _store.Remove(id);
         }
@@ -56,4 +58,18 @@ public sealed partial class ContainerRuntime
 
     private static StateFile? PhaseCreatedOrNull(StateFile? state) =>
         state is { Phase: StateFile.PhaseCreated } ? state : null;
+
+    /// <summary>
+    /// Removes mounts a container made on the host, newest first (a mount on top of another goes before it), and
+    /// only those still in the table with the same ID: a path whose mount is already gone is not unmounted again.
+    /// </summary>
+    private void UnmountHostMounts(IReadOnlyList<HostMount> mounts)
+    {
+        var current = _syscalls.ReadMounts().ToHashSet();
+        foreach (var mount in mounts.Reverse())
+        {
+            if (current.Contains(mount))
+                _syscalls.Unmount(mount.Path);
+        }
+    }
 }

@@ -1,3 +1,4 @@
+using Platform.Runtime.Spec;
 using Platform.Runtime.State;
 using Platform.Runtime.Validation;
 
@@ -31,10 +32,20 @@ public sealed partial class ContainerRuntime
         {
             await _hooks.RunAsync("poststart", state.Hooks?.Poststart, StateFor(state, ContainerStatus.Running), cancellationToken);
         }
+        catch (RuntimeException e) when (!SpecVersion.AtLeast(state.OciVersion, 1, 3))
+        {
+            // runtime.md up to 1.2: a failing poststart hook is a warning; the container keeps running.
+            Warn(e.Message);
+        }
         catch (RuntimeException e)
         {
-            // runtime.md: a failing poststart hook is a warning; the container keeps running.
-            Warn(e.Message);
+            // runtime.md 1.3: an error, and the container is stopped; the lifecycle goes on at delete.
+            using (_store.Lock(id))
+            {
+                var cgroup = state.CgroupPath is { } path ? _cgroups.Open(path, id) : null;
+                await KillEverythingAsync(state, cgroup);
+            }
+            throw new RuntimeException($"start {id}: {e.Message}; the container was stopped", e);
         }
     }
 }

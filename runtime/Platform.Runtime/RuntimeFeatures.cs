@@ -30,6 +30,7 @@ public static class RuntimeFeatures
             w.WriteBoolean("v1", true);
             w.WriteBoolean("v2", true);
             w.WriteBoolean("systemd", false);
+            w.WriteBoolean("rdma", false);
             w.WriteEndObject();
             w.WriteStartObject("seccomp");
             w.WriteBoolean("enabled", true);
@@ -37,10 +38,23 @@ public static class RuntimeFeatures
             Array(w, "operators", Platform.Runtime.Seccomp.SeccompRules.OperatorNames.Order(StringComparer.Ordinal));
             Array(w, "archs", ["SCMP_ARCH_X86", "SCMP_ARCH_X86_64", "SCMP_ARCH_X32"]);
             w.WriteEndObject();
+            // What this host can apply: a config asking for a disabled one is refused (HostSupport).
+            var host = HostSupport.Probe();
+            Enabled(w, "apparmor", host.AppArmor);
+            Enabled(w, "selinux", host.SeLinux);
+            Enabled(w, "intelRdt", false);
+            Enabled(w, "netDevices", false);
             w.WriteEndObject();
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private static void Enabled(Utf8JsonWriter w, string name, bool enabled)
+    {
+        w.WriteStartObject(name);
+        w.WriteBoolean("enabled", enabled);
+        w.WriteEndObject();
     }
 
     private static void Array(Utf8JsonWriter w, string name, IEnumerable<string> values)

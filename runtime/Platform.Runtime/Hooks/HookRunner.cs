@@ -25,8 +25,22 @@ internal sealed class HookRunner : IHookRunner
         if (hooks is not { Count: > 0 })
             return;
         var stateJson = Compact(state);
+        // runtime.md: the remaining hooks run after a failure (for poststop and poststart that is the rule; for the
+        // others the stage fails anyway, and one failure should not hide the next), so all failures are reported.
+        var failures = new List<string>();
         for (var i = 0; i < hooks.Count; i++)
-            await RunOneAsync($"{stage}[{i}]", hooks[i], stateJson, cancellationToken);
+        {
+            try
+            {
+                await RunOneAsync($"{stage}[{i}]", hooks[i], stateJson, cancellationToken);
+            }
+            catch (RuntimeException e)
+            {
+                failures.Add(e.Message);
+            }
+        }
+        if (failures.Count > 0)
+            throw new RuntimeException(string.Join("; ", failures));
     }
 
     /// <summary>One line of JSON, so hooks can read the state with a line-oriented reader.</summary>

@@ -186,6 +186,13 @@ internal static class InitPlanCodec
             w.Write(p.OomScoreAdj.HasValue);
             if (p.OomScoreAdj is { } adj)
                 w.Write(adj);
+            String(p.ApparmorProfile);
+            String(p.SelinuxLabel);
+            Optional(p.IoPriority, (x, io) =>
+            {
+                x.String(io.Class);
+                x.W.Write(io.Priority);
+            });
         }
 
         private void Hooks(List<Hook>? hooks) => List(hooks, (x, hook) =>
@@ -338,6 +345,9 @@ internal static class InitPlanCodec
             Rlimits = List(x => new Rlimit { Type = x.String(), Hard = x.R.ReadUInt64(), Soft = x.R.ReadUInt64() }),
             NoNewPrivileges = r.ReadBoolean(),
             OomScoreAdj = r.ReadBoolean() ? r.ReadInt32() : null,
+            ApparmorProfile = String(),
+            SelinuxLabel = String(),
+            IoPriority = Optional(x => new IoPriority { Class = x.String(), Priority = x.R.ReadInt32() }),
         };
 
         private List<Hook>? Hooks() => List(x => new Hook

@@ -17,6 +17,11 @@ public sealed class Linux
     public List<string>? ReadonlyPaths { get; set; }
     public string? MountLabel { get; set; }
     public Personality? Personality { get; set; }
+    /// <summary>Kept only so that create can refuse them: this runtime does not apply them (never ignored silently).</summary>
+    public RefusedSection? IntelRdt { get; set; }
+    public RefusedSection? TimeOffsets { get; set; }
+    public RefusedSection? MemoryPolicy { get; set; }
+    public RefusedSection? NetDevices { get; set; }
 }
 
 public sealed class Namespace

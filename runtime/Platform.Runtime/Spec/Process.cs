@@ -15,6 +15,19 @@ public sealed class Process
     public string? ApparmorProfile { get; set; }
     public int? OomScoreAdj { get; set; }
     public string? SelinuxLabel { get; set; }
+    public IoPriority? IoPriority { get; set; }
+    /// <summary>Kept only so that create can refuse it: this runtime does not apply it (never ignored silently).</summary>
+    public RefusedSection? Scheduler { get; set; }
+    /// <summary>Kept only so that create can refuse it.</summary>
+    [System.Text.Json.Serialization.JsonPropertyName("execCPUAffinity")]
+    public RefusedSection? ExecCpuAffinity { get; set; }
+}
+
+public sealed class IoPriority
+{
+    /// <summary>IOPRIO_CLASS_RT, IOPRIO_CLASS_BE or IOPRIO_CLASS_IDLE.</summary>
+    public string? Class { get; set; }
+    public int Priority { get; set; }
 }
 
 public sealed class ConsoleSize

@@ -13,6 +13,9 @@ public sealed class Resources
     public List<HugepageLimit>? HugepageLimits { get; set; }
     /// <summary>cgroup v2 files written as they are (key = file name).</summary>
     public Dictionary<string, string>? Unified { get; set; }
+    /// <summary>Kept only so that create can refuse them: this runtime does not apply them (never ignored silently).</summary>
+    public RefusedSection? Network { get; set; }
+    public RefusedSection? Rdma { get; set; }
 }
 
 public sealed class DeviceCgroup

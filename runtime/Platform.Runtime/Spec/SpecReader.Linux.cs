@@ -25,6 +25,10 @@ internal static partial class SpecReader
             else if (Is(ref json, "readonlyPaths"u8)) linux.ReadonlyPaths = ReadStrings(ref Next(ref json));
             else if (Is(ref json, "mountLabel"u8)) linux.MountLabel = ReadString(ref Next(ref json));
             else if (Is(ref json, "personality"u8)) linux.Personality = ReadPersonality(ref Next(ref json));
+            else if (Is(ref json, "intelRdt"u8)) linux.IntelRdt = ReadRefused(ref Next(ref json));
+            else if (Is(ref json, "timeOffsets"u8)) linux.TimeOffsets = ReadRefused(ref Next(ref json));
+            else if (Is(ref json, "memoryPolicy"u8)) linux.MemoryPolicy = ReadRefused(ref Next(ref json));
+            else if (Is(ref json, "netDevices"u8)) linux.NetDevices = ReadRefused(ref Next(ref json));
             else json.Skip();
         }
         return linux;

@@ -25,9 +25,26 @@ internal static partial class SpecReader
             else if (Is(ref json, "apparmorProfile"u8)) process.ApparmorProfile = ReadString(ref Next(ref json));
             else if (Is(ref json, "oomScoreAdj"u8)) process.OomScoreAdj = ReadNullableInt32(ref Next(ref json));
             else if (Is(ref json, "selinuxLabel"u8)) process.SelinuxLabel = ReadString(ref Next(ref json));
+            else if (Is(ref json, "ioPriority"u8)) process.IoPriority = ReadIoPriority(ref Next(ref json));
+            else if (Is(ref json, "scheduler"u8)) process.Scheduler = ReadRefused(ref Next(ref json));
+            else if (Is(ref json, "execCPUAffinity"u8)) process.ExecCpuAffinity = ReadRefused(ref Next(ref json));
             else json.Skip();
         }
         return process;
+    }
+
+    private static IoPriority? ReadIoPriority(ref Utf8JsonReader json)
+    {
+        if (!AtObject(ref json))
+            return null;
+        var priority = new IoPriority();
+        while (NextProperty(ref json))
+        {
+            if (Is(ref json, "class"u8)) priority.Class = ReadString(ref Next(ref json));
+            else if (Is(ref json, "priority"u8)) priority.Priority = ReadInt32(ref Next(ref json));
+            else json.Skip();
+        }
+        return priority;
     }
 
     private static ConsoleSize? ReadConsoleSize(ref Utf8JsonReader json)

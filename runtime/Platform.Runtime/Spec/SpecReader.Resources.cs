@@ -19,6 +19,8 @@ internal static partial class SpecReader
             else if (Is(ref json, "blockIO"u8)) resources.BlockIo = ReadBlockIo(ref Next(ref json));
             else if (Is(ref json, "hugepageLimits"u8)) resources.HugepageLimits = ReadList(ref Next(ref json), ReadHugepageLimit);
             else if (Is(ref json, "unified"u8)) resources.Unified = ReadMap(ref Next(ref json));
+            else if (Is(ref json, "network"u8)) resources.Network = ReadRefused(ref Next(ref json));
+            else if (Is(ref json, "rdma"u8)) resources.Rdma = ReadRefused(ref Next(ref json));
             else json.Skip();
         }
         return resources;

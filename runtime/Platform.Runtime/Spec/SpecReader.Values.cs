@@ -98,8 +98,10 @@ internal static partial class SpecReader
         json.TokenType == JsonTokenType.Null ? null : ReadUInt32(ref json);
 
     private static int? ReadNullableInt32(ref Utf8JsonReader json) =>
-        json.TokenType == JsonTokenType.Null ? null
-        : json.TokenType == JsonTokenType.Number && json.TryGetInt32(out var value) ? value
+        json.TokenType == JsonTokenType.Null ? null : ReadInt32(ref json);
+
+    private static int ReadInt32(ref Utf8JsonReader json) =>
+        json.TokenType == JsonTokenType.Number && json.TryGetInt32(out var value) ? value
         : throw Mismatch(ref json, "an integer from -2147483648 to 2147483647");
 
     private static ulong ReadUInt64(ref Utf8JsonReader json) =>
@@ -134,4 +136,13 @@ internal static partial class SpecReader
         JsonTokenType.Number => "a number",
         _ => json.TokenType.ToString(),
     };
+
+    /// <summary>A section this runtime refuses rather than applies: an object whose contents are skipped; null for JSON null.</summary>
+    private static RefusedSection? ReadRefused(ref Utf8JsonReader json)
+    {
+        if (!AtObject(ref json))
+            return null;
+        json.Skip();
+        return new RefusedSection();
+    }
 }

@@ -22,6 +22,8 @@ internal sealed record StateFile
     public string? CgroupPath { get; init; }
     /// <summary>poststart and poststop hooks run from later CLI processes, after the bundle may have changed.</summary>
     public Spec.Hooks? Hooks { get; init; }
+    /// <summary>Mounts made in the host's mount namespace (config without a mount namespace): delete removes them.</summary>
+    public IReadOnlyList<HostMount>? HostMounts { get; init; }
 
     public const string PhaseCreating = "creating";
     public const string PhaseCreated = "created";

@@ -46,6 +46,8 @@ internal static class StateFileJson
                 WriteHooks(json, "poststop", hooks.Poststop);
                 json.WriteEndObject();
             }
+            if (state.HostMounts is { } hostMounts)
+                WriteHostMounts(json, hostMounts);
             json.WriteEndObject();
         }
         return buffer.WrittenSpan.ToArray();
@@ -62,6 +64,7 @@ internal static class StateFileJson
         DateTimeOffset created = default;
         Dictionary<string, string>? annotations = null;
         Spec.Hooks? hooks = null;
+        List<HostMount>? hostMounts = null;
         while (NextProperty(ref json) is { } name)
         {
             switch (name)
@@ -77,6 +80,7 @@ internal static class StateFileJson
                 case "annotations": annotations = ReadMap(ref json); break;
                 case "cgroupPath": cgroupPath = ReadString(ref json); break;
                 case "hooks": hooks = ReadHooks(ref json); break;
+                case "hostMounts": hostMounts = ReadHostMounts(ref json); break;
                 default: Skip(ref json); break;
             }
         }
@@ -93,6 +97,7 @@ internal static class StateFileJson
             Annotations = annotations,
             CgroupPath = cgroupPath,
             Hooks = hooks,
+            HostMounts = hostMounts,
         };
     }
 
@@ -175,6 +180,42 @@ internal static class StateFileJson
             hooks.Add(hook);
         }
         return hooks;
+    }
+
+    private static void WriteHostMounts(Utf8JsonWriter json, IReadOnlyList<HostMount> mounts)
+    {
+        json.WriteStartArray("hostMounts");
+        foreach (var mount in mounts)
+        {
+            json.WriteStartObject();
+            json.WriteNumber("id", mount.Id);
+            json.WriteString("path", mount.Path);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+    }
+
+    private static List<HostMount> ReadHostMounts(ref Utf8JsonReader json)
+    {
+        Read(ref json, JsonTokenType.StartArray);
+        var mounts = new List<HostMount>();
+        while (Read(ref json).TokenType != JsonTokenType.EndArray)
+        {
+            Expect(ref json, JsonTokenType.StartObject);
+            int? id = null;
+            string? path = null;
+            while (NextProperty(ref json) is { } name)
+            {
+                switch (name)
+                {
+                    case "id": id = Read(ref json, JsonTokenType.Number).GetInt32(); break;
+                    case "path": path = ReadString(ref json); break;
+                    default: Skip(ref json); break;
+                }
+            }
+            mounts.Add(new HostMount(id ?? throw Missing("hostMounts[].id"), path ?? throw Missing("hostMounts[].path")));
+        }
+        return mounts;
     }
 
     private static List<string> ReadStrings(ref Utf8JsonReader json)

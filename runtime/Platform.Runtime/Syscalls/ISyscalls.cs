@@ -44,4 +44,10 @@ internal interface ISyscalls
 
     /// <summary>renameat2(RENAME_NOREPLACE): atomically gives a directory its name; false when that name exists.</summary>
     bool TryRenameNoReplace(string from, string to);
+
+    /// <summary>This process's mount table (/proc/self/mountinfo), in mount order.</summary>
+    IReadOnlyList<State.HostMount> ReadMounts();
+
+    /// <summary>Detaches the mount at <paramref name="path"/> (umount2 MNT_DETACH); false when nothing is mounted there.</summary>
+    bool Unmount(string path);
 }

@@ -228,4 +228,16 @@ internal sealed unsafe class LinuxSyscalls : ISyscalls
             return false;
         throw new IOException($"rename {from} to {to}: {Libc.ErrorText(errno)}");
     }
+
+    public IReadOnlyList<State.HostMount> ReadMounts() => MountTable.Parse(File.ReadAllText("/proc/self/mountinfo"));
+
+    public bool Unmount(string path)
+    {
+        if (Libc.umount2(path, LinuxConstants.MNT_DETACH) == 0)
+            return true;
+        var errno = Libc.Errno;
+        if (errno is LinuxConstants.EINVAL or LinuxConstants.ENOENT)
+            return false;
+        throw new RuntimeException($"unmount {path}: {Libc.ErrorText(errno)}");
+    }
 }

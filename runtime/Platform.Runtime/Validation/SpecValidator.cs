@@ -12,7 +12,9 @@ internal static partial class SpecValidator
     [GeneratedRegex(@"^1\.[0-3]\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")]
     private static partial Regex SupportedVersion();
 
-    public static string Validate(RuntimeSpec spec, string bundle)
+    public static string Validate(RuntimeSpec spec, string bundle) => Validate(spec, bundle, HostSupport.Probe());
+
+    public static string Validate(RuntimeSpec spec, string bundle, HostSupport host)
     {
         var errors = new ValidationErrors();
         if (string.IsNullOrEmpty(spec.OciVersion))
@@ -27,6 +29,7 @@ internal static partial class SpecValidator
         if (spec.Annotations is { } annotations && annotations.Keys.Any(string.IsNullOrEmpty))
             errors.Add("annotations", "keys must not be empty");
         ValidateLinux(spec, errors);
+        host.Check(spec, errors);
         errors.ThrowIfAny();
         return rootfs!;
     }
@@ -266,8 +269,9 @@ internal static partial class SpecValidator
             }
         }
 
-        // As runc: without its own mount namespace a container is only chrooted, and masking, read-only
-        // paths, devices and mounts could not be applied without touching the host's mounts.
+        // As runc: without its own mount namespace a container is only chrooted, and masking, read-only paths and
+        // devices could not be applied without changing the host's files. Its mounts are made in the namespace it
+        // inherits or joins (config-linux.md), where delete removes them again.
         var privateMounts = namespaces.TryGetValue("mount", out var mountNs) && string.IsNullOrEmpty(mountNs.Path);
         if (!privateMounts)
         {
@@ -277,8 +281,6 @@ internal static partial class SpecValidator
                 errors.Add("linux.readonlyPaths", "needs a new \"mount\" entry in linux.namespaces");
             if (linux.Devices is { Count: > 0 })
                 errors.Add("linux.devices", "needs a new \"mount\" entry in linux.namespaces");
-            if (spec.Mounts is { Count: > 0 })
-                errors.Add("mounts", "needs a new \"mount\" entry in linux.namespaces");
             if (spec.Root?.Readonly == true)
                 errors.Add("root.readonly", "needs a new \"mount\" entry in linux.namespaces");
         }
@@ -381,7 +383,7 @@ internal static partial class SpecValidator
     private static bool IsInside(string path, string dir) =>
         path == dir || path.StartsWith(dir.TrimEnd('/') + "/", StringComparison.Ordinal);
 
-    private static string? RealPath(string path)
+    internal static string? RealPath(string path)
     {
         try
         {

@@ -6,53 +6,26 @@ namespace Platform.Runtime.Tests.Cli;
 /// <summary>The CLI binary end to end: commands, exit statuses and messages; real containers where root is available.</summary>
 public sealed class CliTests(BundleFixture rootfs) : IClassFixture<BundleFixture>, IAsyncLifetime
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("platform-cli-").FullName;
-    private readonly List<string> _ids = [];
-    private string StateRoot => Path.Combine(_dir, "state");
+    private readonly CliSession _session = new();
+    private string Dir => _session.Dir;
+    private string StateRoot => _session.StateRoot;
 
     public ValueTask InitializeAsync() => ValueTask.CompletedTask;
 
-    public async ValueTask DisposeAsync()
-    {
-        if (CliBinary.Path is { } exe)
-        {
-            foreach (var id in _ids)
-                await CliBinary.RunAsync(exe, ["--root", StateRoot, "delete", "--force", id]);
-        }
-        Directory.Delete(_dir, recursive: true);
-    }
+    public ValueTask DisposeAsync() => _session.DisposeAsync();
 
-    private async Task<CliBinary.Result> Cli(params string[] args) =>
-        await CliBinary.RunAsync(CliBinary.Require(), ["--root", StateRoot, .. args]);
+    private Task<CliBinary.Result> Cli(params string[] args) => _session.Cli(args);
 
-    private string NewId()
-    {
-        var id = "t" + Guid.NewGuid().ToString("N")[..10];
-        _ids.Add(id);
-        return id;
-    }
+    private string NewId() => _session.NewId();
 
-    private async Task<string> StatusOf(string id)
-    {
-        var r = await Cli("state", id);
-        Assert.True(r.ExitCode == 0, CliBinary.Describe(r));
-        return JsonDocument.Parse(r.Stdout).RootElement.GetProperty("status").GetString()!;
-    }
+    private Task<string> StatusOf(string id) => _session.StatusOf(id);
 
-    private async Task WaitForStatus(string id, string status)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (await StatusOf(id) != status)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"{id} never became {status}");
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-        }
-    }
+    private Task WaitForStatus(string id, string status) => _session.WaitForStatus(id, status);
 
     [Fact]
     public async Task Spec_writes_a_valid_default_config_and_refuses_to_overwrite_it()
     {
-        var bundle = Path.Combine(_dir, "b");
+        var bundle = Path.Combine(Dir, "b");
         Directory.CreateDirectory(Path.Combine(bundle, "rootfs"));
 
         var first = await Cli("spec", "--bundle", bundle);
@@ -88,7 +61,7 @@ public sealed class CliTests(BundleFixture rootfs) : IClassFixture<BundleFixture
     [Fact]
     public async Task State_of_an_unknown_container_is_an_error_on_stderr_and_in_the_json_log()
     {
-        var log = Path.Combine(_dir, "log.json");
+        var log = Path.Combine(Dir, "log.json");
 
         var r = await CliBinary.RunAsync(CliBinary.Require(), ["--root", StateRoot, "--log", log, "--log-format", "json", "state", "ghost"]);
 
@@ -113,7 +86,7 @@ public sealed class CliTests(BundleFixture rootfs) : IClassFixture<BundleFixture
     [MemberData(nameof(BadBundles))]
     public async Task Bad_bundles_fail_create_with_a_clear_message_and_leave_nothing(string kind, string expected)
     {
-        var bundle = rootfs.NewBundle(_dir, spec =>
+        var bundle = rootfs.NewBundle(Dir, spec =>
         {
             switch (kind)
             {
@@ -141,7 +114,7 @@ public sealed class CliTests(BundleFixture rootfs) : IClassFixture<BundleFixture
     [InlineData("..")]
     public async Task A_bad_id_fails_create_and_leaves_nothing(string id)
     {
-        var bundle = rootfs.NewBundle(_dir);
+        var bundle = rootfs.NewBundle(Dir);
 
         var r = await Cli("create", "--bundle", bundle, id);
 
@@ -154,9 +127,9 @@ public sealed class CliTests(BundleFixture rootfs) : IClassFixture<BundleFixture
     public async Task Create_start_kill_delete_go_through_every_status()
     {
         CliBinary.Require(root: true);
-        var bundle = rootfs.NewBundle(_dir, null, "/bin/sleep", "1000");
+        var bundle = rootfs.NewBundle(Dir, null, "/bin/sleep", "1000");
         var id = NewId();
-        var pidFile = Path.Combine(_dir, "pid");
+        var pidFile = Path.Combine(Dir, "pid");
 
         var create = await Cli("create", "--bundle", bundle, "--pid-file", pidFile, id);
         Assert.True(create.ExitCode == 0, CliBinary.Describe(create));
@@ -193,7 +166,7 @@ public sealed class CliTests(BundleFixture rootfs) : IClassFixture<BundleFixture
     public async Task Run_in_the_foreground_passes_output_and_exits_with_the_container_status()
     {
         CliBinary.Require(root: true);
-        var bundle = rootfs.NewBundle(_dir, null, "/bin/sh", "-c", "echo pid=$$ host=$(hostname); exit 7");
+        var bundle = rootfs.NewBundle(Dir, null, "/bin/sh", "-c", "echo pid=$$ host=$(hostname); exit 7");
         var id = NewId();
 
         var r = await Cli("run", "--bundle", bundle, id);
@@ -207,7 +180,7 @@ public sealed class CliTests(BundleFixture rootfs) : IClassFixture<BundleFixture
     public async Task Run_detached_leaves_a_running_container()
     {
         CliBinary.Require(root: true);
-        var bundle = rootfs.NewBundle(_dir, null, "/bin/sleep", "1000");
+        var bundle = rootfs.NewBundle(Dir, null, "/bin/sleep", "1000");
         var id = NewId();
 
         var r = await Cli("run", "-d", "--bundle", bundle, id);
@@ -222,7 +195,7 @@ public sealed class CliTests(BundleFixture rootfs) : IClassFixture<BundleFixture
     public async Task An_existing_id_fails_create_and_keeps_the_first_container()
     {
         CliBinary.Require(root: true);
-        var bundle = rootfs.NewBundle(_dir, null, "/bin/sleep", "1000");
+        var bundle = rootfs.NewBundle(Dir, null, "/bin/sleep", "1000");
         var id = NewId();
         Assert.Equal(0, (await Cli("create", "--bundle", bundle, id)).ExitCode);
 
@@ -239,7 +212,7 @@ public sealed class CliTests(BundleFixture rootfs) : IClassFixture<BundleFixture
     public async Task A_missing_executable_fails_create_and_leaves_nothing()
     {
         CliBinary.Require(root: true);
-        var bundle = rootfs.NewBundle(_dir, null, "/bin/nope");
+        var bundle = rootfs.NewBundle(Dir, null, "/bin/nope");
         var id = NewId();
 
         var r = await Cli("create", "--bundle", bundle, id);
@@ -253,9 +226,9 @@ public sealed class CliTests(BundleFixture rootfs) : IClassFixture<BundleFixture
     public async Task Host_hooks_run_in_order_with_the_state_on_stdin()
     {
         CliBinary.Require(root: true);
-        var log = Path.Combine(_dir, "hooks.log");
+        var log = Path.Combine(Dir, "hooks.log");
         Hook Record(string stage) => new() { Path = "/bin/sh", Args = ["sh", "-c", $"printf '{stage} %s\\n' \"$(cat)\" >> {log}"], Timeout = 30 };
-        var bundle = rootfs.NewBundle(_dir, spec => spec.Hooks = new Spec.Hooks
+        var bundle = rootfs.NewBundle(Dir, spec => spec.Hooks = new Spec.Hooks
         {
             Prestart = [Record("prestart")],
             CreateRuntime = [Record("createRuntime")],
@@ -273,7 +246,7 @@ public sealed class CliTests(BundleFixture rootfs) : IClassFixture<BundleFixture
         var states = lines.Select(l => JsonDocument.Parse(l[(l.IndexOf(' ') + 1)..]).RootElement).ToList();
         Assert.All(states, s => Assert.Equal(id, s.GetProperty("id").GetString()));
         Assert.All(states, s => Assert.Equal(bundle, s.GetProperty("bundle").GetString()));
-        Assert.Equal(["creating", "creating", "running", "stopped"], states.Select(s => s.GetProperty("status").GetString()));
+        Assert.Equal(["created", "created", "running", "stopped"], states.Select(s => s.GetProperty("status").GetString()));
         Leftovers.AssertNone(StateRoot, id, rootfs.Rootfs);
     }
 
@@ -281,7 +254,7 @@ public sealed class CliTests(BundleFixture rootfs) : IClassFixture<BundleFixture
     public async Task A_failing_create_runtime_hook_fails_create_and_leaves_nothing()
     {
         CliBinary.Require(root: true);
-        var bundle = rootfs.NewBundle(_dir, spec => spec.Hooks = new Spec.Hooks
+        var bundle = rootfs.NewBundle(Dir, spec => spec.Hooks = new Spec.Hooks
         {
             CreateRuntime = [new Hook { Path = "/bin/sh", Args = ["sh", "-c", "echo refused >&2; exit 3"] }],
         }, "/bin/sleep", "1000");
@@ -299,7 +272,7 @@ public sealed class CliTests(BundleFixture rootfs) : IClassFixture<BundleFixture
     public async Task A_hook_that_outlives_its_timeout_is_killed_and_fails_create()
     {
         CliBinary.Require(root: true);
-        var bundle = rootfs.NewBundle(_dir, spec => spec.Hooks = new Spec.Hooks
+        var bundle = rootfs.NewBundle(Dir, spec => spec.Hooks = new Spec.Hooks
         {
             Prestart = [new Hook { Path = "/bin/sleep", Args = ["sleep", "600"], Timeout = 1 }],
         }, "/bin/true");

@@ -55,6 +55,21 @@ public sealed class HookRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task Every_hook_of_the_stage_runs_after_one_fails_and_each_failure_is_reported()
+    {
+        RequireBusybox();
+        var file = Path.Combine(_dir, "out");
+
+        var e = await Assert.ThrowsAsync<RuntimeException>(() => _runner.RunAsync("poststop",
+            [Hook("sh", "-c", "exit 3"), Hook("sh", "-c", $"echo second >> {file}"), Hook("sh", "-c", "exit 4")],
+            State, TestContext.Current.CancellationToken));
+
+        Assert.Equal("second\n", File.ReadAllText(file));
+        Assert.Contains("hook poststop[0] (/bin/busybox): exited with status 3", e.Message);
+        Assert.Contains("hook poststop[2] (/bin/busybox): exited with status 4", e.Message);
+    }
+
+    [Fact]
     public async Task A_hook_past_its_timeout_is_killed_even_if_a_child_holds_its_output()
     {
         RequireBusybox();

@@ -135,4 +135,8 @@ internal sealed class FakeSyscalls : ISyscalls
     }
 
     public void BecomeChildSubreaper() => SubreaperCalls++;
+
+    public IReadOnlyList<Platform.Runtime.State.HostMount> ReadMounts() => [];
+
+    public bool Unmount(string path) => false;
 }

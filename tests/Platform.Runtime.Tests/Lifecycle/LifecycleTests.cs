@@ -328,7 +328,7 @@ public sealed class LifecycleTests : IDisposable
         await _f.Runtime.DeleteAsync("web", cancellationToken: Ct);
 
         Assert.Equal(["prestart", "createRuntime", "poststart", "poststop"], _f.Hooks.Runs.Select(r => r.Stage));
-        Assert.Equal([ContainerStatus.Creating, ContainerStatus.Creating, ContainerStatus.Running, ContainerStatus.Stopped], _f.Hooks.Runs.Select(r => r.State.Status));
+        Assert.Equal([ContainerStatus.Created, ContainerStatus.Created, ContainerStatus.Running, ContainerStatus.Stopped], _f.Hooks.Runs.Select(r => r.State.Status));
         Assert.All(_f.Hooks.Runs, r => Assert.Equal(state.Pid, r.State.Pid));
         Assert.All(_f.Hooks.Runs, r => Assert.Equal(_f.Bundle, r.State.Bundle));
     }
@@ -362,6 +362,22 @@ public sealed class LifecycleTests : IDisposable
 
         Assert.Equal(ContainerStatus.Running, (await _f.Runtime.GetStateAsync("web", Ct)).Status);
         Assert.Contains(_f.Warnings, w => w.Contains("poststart"));
+    }
+
+    [Fact]
+    public async Task From_1_3_a_failing_poststart_hook_fails_start_and_stops_the_container()
+    {
+        var spec = LifecycleFixture.MinimalSpec();
+        spec.OciVersion = "1.3.0";
+        spec.Hooks = LifecycleFixture.AllHooks();
+        _f.WriteSpec(spec);
+        _f.Hooks.FailingStages.Add("poststart");
+        var state = await _f.CreateAsync("web");
+
+        var e = await Assert.ThrowsAsync<RuntimeException>(() => _f.Runtime.StartAsync("web", Ct));
+
+        Assert.Contains("poststart", e.Message);
+        Assert.Equal(ContainerStatus.Stopped, (await _f.Runtime.GetStateAsync("web", Ct)).Status);
     }
 
     [Fact]

@@ -102,8 +102,6 @@ public sealed class InitPlanCodecTests
         copy.Linux.CgroupsPath = null;
         copy.Hooks = new SpecHooks { CreateContainer = copy.Hooks!.CreateContainer, StartContainer = copy.Hooks.StartContainer };
         copy.Process!.CommandLine = null;
-        copy.Process.ApparmorProfile = null;
-        copy.Process.SelinuxLabel = null;
         return copy;
     }
 
@@ -143,6 +141,7 @@ public sealed class InitPlanCodecTests
                 ApparmorProfile = "p",
                 OomScoreAdj = -17,
                 SelinuxLabel = "l",
+                IoPriority = new IoPriority { Class = "IOPRIO_CLASS_BE", Priority = 3 },
             },
             Hostname = "box",
             Domainname = "example.test",

@@ -32,6 +32,9 @@ internal static class MaximalSpec
             ApparmorProfile = "profile",
             OomScoreAdj = int.MinValue,
             SelinuxLabel = "system_u:system_r:container_t:s0",
+            IoPriority = new IoPriority { Class = "IOPRIO_CLASS_RT", Priority = int.MinValue },
+            Scheduler = new RefusedSection(),
+            ExecCpuAffinity = new RefusedSection(),
         },
         Hostname = "host",
         Domainname = "example.org",
@@ -69,6 +72,10 @@ internal static class MaximalSpec
             ReadonlyPaths = ["/proc/sys", "/proc/bus"],
             MountLabel = "system_u:object_r:container_file_t:s0",
             Personality = new Personality { Domain = "LINUX32", Flags = ["a", "b"] },
+            IntelRdt = new RefusedSection(),
+            TimeOffsets = new RefusedSection(),
+            MemoryPolicy = new RefusedSection(),
+            NetDevices = new RefusedSection(),
         },
         Vm = new Vm
         {
@@ -112,6 +119,8 @@ internal static class MaximalSpec
         },
         HugepageLimits = [new HugepageLimit { PageSize = "2MB", Limit = 1 }, new HugepageLimit { PageSize = "1GB", Limit = ulong.MaxValue }],
         Unified = new() { ["memory.high"] = "max", ["cpu.weight"] = "100" },
+        Network = new RefusedSection(),
+        Rdma = new RefusedSection(),
     };
 
     private static Mount MountAt(string destination) => new()

@@ -194,6 +194,47 @@ public sealed class SpecValidatorTests : IDisposable
             ErrorOf(s => s.Linux!.Sysctl = new() { ["kernel.shmmax"] = "1" }));
 
     [Fact]
+    public void Security_labels_are_accepted_only_where_the_host_has_the_module()
+    {
+        var spec = Valid();
+        spec.Process!.ApparmorProfile = "profile";
+        spec.Process.SelinuxLabel = "label";
+        spec.Linux!.MountLabel = "label";
+
+        var message = Assert.Throws<RuntimeException>(() => SpecValidator.Validate(spec, _bundle, new HostSupport(AppArmor: false, SeLinux: false))).Message;
+        SpecValidator.Validate(spec, _bundle, new HostSupport(AppArmor: true, SeLinux: true));
+
+        Assert.Contains("process.apparmorProfile: AppArmor is not enabled on this host", message);
+        Assert.Contains("process.selinuxLabel: SELinux is not enabled on this host", message);
+        Assert.Contains("linux.mountLabel: SELinux is not enabled on this host", message);
+    }
+
+    [Fact]
+    public void Fields_this_runtime_does_not_apply_are_refused_by_path()
+    {
+        var message = ErrorOf(s =>
+        {
+            var empty = new RefusedSection();
+            s.Process!.ExecCpuAffinity = empty;
+            s.Process.IoPriority = new IoPriority { Class = "IOPRIO_CLASS_NONE", Priority = 8 };
+            s.Linux!.TimeOffsets = empty;
+            s.Linux.MemoryPolicy = empty;
+            s.Linux.NetDevices = empty;
+            s.Linux.Personality = new Personality { Domain = "LINUX", Flags = ["x"] };
+            s.Linux.Resources = new Resources { Rdma = empty };
+        });
+
+        Assert.Contains("process.execCPUAffinity: is not supported", message);
+        Assert.Contains("process.ioPriority.class: unknown class", message);
+        Assert.Contains("process.ioPriority.priority: 8 is outside 0..7", message);
+        Assert.Contains("linux.timeOffsets: is not supported", message);
+        Assert.Contains("linux.memoryPolicy: is not supported", message);
+        Assert.Contains("linux.netDevices: is not supported", message);
+        Assert.Contains("linux.personality.flags: is not supported", message);
+        Assert.Contains("linux.resources.rdma: is not supported", message);
+    }
+
+    [Fact]
     public void Masking_without_a_private_mount_namespace_is_an_error()
     {
         var message = ErrorOf(s =>

@@ -16,6 +16,9 @@ internal static class CapabilityNames
 
     public static int Count => Names.Length;
 
+    /// <summary>The capability's number, or -1 for a name this runtime does not know.</summary>
+    public static int NumberOf(string? name) => Array.IndexOf(Names, name);
+
     /// <summary>The set as a bit mask; <paramref name="jsonPath"/> names the list in errors.</summary>
     public static ulong ToMask(IReadOnlyList<string>? names, string jsonPath)
     {

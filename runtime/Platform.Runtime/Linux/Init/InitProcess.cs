@@ -98,6 +98,8 @@ internal sealed unsafe class InitProcess(InitChannel channel)
         // Without no_new_privs installing a filter needs CAP_SYS_ADMIN, which the process may be about to lose.
         if (seccomp is not null && !process.NoNewPrivileges)
             seccomp.Install();
+        // Before the capabilities go: the real-time I/O class needs CAP_SYS_ADMIN or CAP_SYS_NICE.
+        ExecAttributes.Apply(spec);
         Credentials.Apply(process);
         Libc.umask(process.User?.Umask ?? 0x12);
         return Executable.Find(process.Args[0], process.Env ?? []);

@@ -20,7 +20,10 @@ internal sealed class RootfsSetup(InitPlan plan, NamespaceSet namespaces)
         var rootfs = plan.Rootfs;
         if (!namespaces.Creates(CLONE_NEWNS))
         {
-            // Without a mount namespace of its own the container must not touch the host's mounts.
+            // config-linux.md: a namespace not listed is inherited (or joined by path), and the mounts are made
+            // there, as runc and crun do; for the host's namespace the runtime records them and delete removes them.
+            // Nothing else (propagation, devices, masks) may change a namespace the container does not own.
+            MountAll(rootfs, devices: false);
             beforePivot();
             Sys.Check(Libc.chroot(rootfs), $"chroot {rootfs}");
             Sys.Check(Libc.chdir("/"), "chdir /");
@@ -29,23 +32,7 @@ internal sealed class RootfsSetup(InitPlan plan, NamespaceSet namespaces)
 
         Sys.Check(Libc.mount(null, "/", null, MS_SLAVE | MS_REC, null), "make / a recursive slave");
         Sys.Check(Libc.mount(rootfs, rootfs, null, MS_BIND | MS_REC, null), $"bind-mount the rootfs {rootfs}");
-        var rootFd = Sys.Check(Libc.open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC, 0), $"open {rootfs}");
-        try
-        {
-            var root = new RootPath(rootFd);
-            var mounts = Spec.Mounts ?? [];
-            for (var i = 0; i < mounts.Count; i++)
-                MountOne(root, mounts[i], $"mounts[{i}]");
-            var devFromHost = mounts.Any(m => m.Destination?.TrimEnd('/') == "/dev" &&
-                (m.Type == "bind" || MountOptions.Parse(m.Options, "mounts").IsBind));
-            if (!devFromHost)
-                DeviceSetup.Create(root, Spec.Linux?.Devices, InUserNamespace);
-        }
-        finally
-        {
-            Libc.close(rootFd);
-        }
-
+        MountAll(rootfs, devices: true);
         beforePivot();
 
         Sys.Check(Libc.chdir(rootfs), $"chdir {rootfs}");
@@ -54,6 +41,19 @@ internal sealed class RootfsSetup(InitPlan plan, NamespaceSet namespaces)
         Sys.Check(Libc.mount(null, ".", null, MS_SLAVE | MS_REC, null), "make the old root a slave");
         Sys.Check(Libc.umount2(".", MNT_DETACH), "detach the old root");
         Sys.Check(Libc.chdir("/"), "chdir /");
+    }
+
+    private void MountAll(string rootfs, bool devices)
+    {
+        using var rootFd = new FdHandle(Sys.Check(Libc.open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC, 0), $"open {rootfs}"));
+        var root = new RootPath(rootFd.Fd);
+        var mounts = Spec.Mounts ?? [];
+        for (var i = 0; i < mounts.Count; i++)
+            MountOne(root, mounts[i], $"mounts[{i}]");
+        var devFromHost = mounts.Any(m => m.Destination?.TrimEnd('/') == "/dev" &&
+            (m.Type == "bind" || MountOptions.Parse(m.Options, "mounts").IsBind));
+        if (devices && !devFromHost)
+            DeviceSetup.Create(root, Spec.Linux?.Devices, InUserNamespace);
     }
 
     /// <summary>What is done inside the new root: propagation, masked/read-only paths, read-only root.</summary>
@@ -116,7 +116,9 @@ internal sealed class RootfsSetup(InitPlan plan, NamespaceSet namespaces)
         {
             using var target = root.EnsureDirectory(destination);
             var flags = options.Flags & ~MS_REMOUNT;
-            if (Libc.mount(mount.Source ?? mount.Type, RootPath.ProcPath(target), mount.Type, flags, options.Data) < 0)
+            // As runc: proc and sysfs take no SELinux context option.
+            var data = mount.Type is "proc" or "sysfs" ? options.Data : ExecAttributes.WithMountLabel(options.Data, Spec.Linux?.MountLabel);
+            if (Libc.mount(mount.Source ?? mount.Type, RootPath.ProcPath(target), mount.Type, flags, data) < 0)
             {
                 // sysfs needs a network namespace owned by the user namespace; like runc, bind the host's /sys.
                 if (!(mount.Type == "sysfs" && Libc.Errno == EPERM && InUserNamespace))

@@ -41,7 +41,7 @@ internal static class LinuxConstants
     public const nuint TIOCSCTTY = 0x540E, TIOCSWINSZ = 0x5414, TIOCGPTN = 0x80045430, TIOCSPTLCK = 0x40045431;
 
     public const int SIGKILL = 9, WNOHANG = 1, EINTR = 4, ENOENT = 2, EEXIST = 17, EPERM = 1, EACCES = 13,
-        ENOTDIR = 20, ECHILD = 10, ESRCH = 3, ELOOP = 40, EXDEV = 18, EAGAIN = 11;
+        ENOTDIR = 20, ECHILD = 10, ESRCH = 3, ELOOP = 40, EXDEV = 18, EAGAIN = 11, EINVAL = 22;
 
     public const short POLLIN = 1, POLLOUT = 4, POLLHUP = 0x10;
     public const int MSG_DONTWAIT = 0x40, MSG_NOSIGNAL = 0x4000, ECONNRESET = 104, EPIPE = 32;
