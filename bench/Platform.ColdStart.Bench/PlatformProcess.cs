@@ -27,8 +27,11 @@ internal sealed partial class PlatformProcess : IAsyncDisposable
     public Uri Url { get; }
     public string AdminKey { get; }
 
-    /// <summary>"tenant/function" → the phases of its last start ("bundle 3 ms, disk 0 ms, ...").</summary>
+    /// <summary>"tenant/function" → the phases of its last start ("schedule 1 ms, bundle 3 ms, ...").</summary>
     public ConcurrentDictionary<string, string> Phases { get; } = new();
+
+    /// <summary>"tenant/function" → the host pid of its last started instance, to reach it without the gateway.</summary>
+    public ConcurrentDictionary<string, int> Pids { get; } = new();
 
     /// <summary>Its last lines of output, for a failure message.</summary>
     public string Tail => string.Join('\n', _tail);
@@ -37,7 +40,10 @@ internal sealed partial class PlatformProcess : IAsyncDisposable
 
     private readonly ConcurrentQueue<string> _tail = new();
 
-    public static PlatformProcess Start(string repo)
+    /// <summary>
+    /// Starts it; <paramref name="settings"/> adds or overrides configuration (Platform__X environment variables).
+    /// </summary>
+    public static PlatformProcess Start(string repo, IReadOnlyDictionary<string, string>? settings = null)
     {
         var api = new[] { "Release", "Debug" }
             .Select(c => Path.Combine(repo, "api", "bin", c, "net10.0", "Platform.Api.dll"))
@@ -45,6 +51,11 @@ internal sealed partial class PlatformProcess : IAsyncDisposable
             .OrderByDescending(File.GetLastWriteTimeUtc)
             .FirstOrDefault() ?? throw new InvalidOperationException("build the api first (dotnet build Platform.sln)");
         var temp = Directory.CreateTempSubdirectory("platform-coldstart-").FullName;
+        // Made 0700; an instance's mapped root must reach the bundle store below it (node-agent/README.md).
+        if (OperatingSystem.IsLinux())
+        {
+            File.SetUnixFileMode(temp, (UnixFileMode)0b111_101_101);
+        }
         var suffix = Guid.NewGuid().ToString("N")[..8];
         var adminKey = "pa_bench-" + suffix;
         int port;
@@ -68,9 +79,14 @@ internal sealed partial class PlatformProcess : IAsyncDisposable
                 ["Platform__Node__CgroupParent"] = "/platform-coldstart-" + suffix,
                 ["Platform__Node__HeartbeatInterval"] = "00:00:01",
                 ["Platform__Node__StartTimeout"] = "00:03:00",
-                ["Platform__Gateway__ColdStartTimeout"] = "00:03:00",
+                ["Platform__Gateway__ColdStartTimeout"] = "00:00:30",
             },
         };
+        foreach (var (name, value) in settings ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the platform");
         var platform = new PlatformProcess(process, temp, new Uri($"http://127.0.0.1:{port}/"), adminKey);
         process.OutputDataReceived += (_, e) => platform.Read(e.Data);
@@ -94,7 +110,8 @@ internal sealed partial class PlatformProcess : IAsyncDisposable
 
         if (RunningLine().Match(line) is { Success: true } match)
         {
-            Phases[match.Groups[1].Value] = match.Groups[2].Value;
+            Pids[match.Groups[1].Value] = int.Parse(match.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
+            Phases[match.Groups[1].Value] = match.Groups[3].Value;
         }
     }
 
@@ -119,6 +136,6 @@ internal sealed partial class PlatformProcess : IAsyncDisposable
         Directory.Delete(_temp, recursive: true);
     }
 
-    [GeneratedRegex(@" of (\S+/\S+) v\d+ is running in a \w+ \(pid \d+; (.+)\)")]
+    [GeneratedRegex(@" of (\S+/\S+) v\d+ is running in a \w+ \(pid (\d+); (.+)\)")]
     private static partial Regex RunningLine();
 }
