@@ -7,6 +7,8 @@ namespace Platform.ColdStart.Bench;
 /// </summary>
 internal static class CrunMode
 {
+    private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(500);
+
     public static async Task RunAsync(int rounds)
     {
         if (!CrunPeer.Available)
@@ -48,15 +50,12 @@ internal static class CrunMode
                 }
             }
 
-            if (round % 2 == 0)
+            // Each start begins on a settled machine: the previous round's teardown (a deleted function's instance
+            // stopping, the scheduler's bookkeeping) is not counted against the next one.
+            foreach (var variant in round % 2 == 0 ? [Platform, Crun] : new Func<Task>[] { Crun, Platform })
             {
-                await Platform();
-                await Crun();
-            }
-            else
-            {
-                await Crun();
-                await Platform();
+                await variant();
+                await Task.Delay(Settle);
             }
         }
 

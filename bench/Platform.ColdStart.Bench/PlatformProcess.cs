@@ -67,6 +67,8 @@ internal sealed partial class PlatformProcess : IAsyncDisposable
 
         var start = new ProcessStartInfo("dotnet", [api, "--urls", $"http://127.0.0.1:{port}"])
         {
+            // Its content root, as `dotnet run --project api` has it: appsettings.json's log levels apply.
+            WorkingDirectory = Path.Combine(repo, "api"),
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             Environment =
@@ -80,6 +82,7 @@ internal sealed partial class PlatformProcess : IAsyncDisposable
                 ["Platform__Node__HeartbeatInterval"] = "00:00:01",
                 ["Platform__Node__StartTimeout"] = "00:03:00",
                 ["Platform__Gateway__ColdStartTimeout"] = "00:00:30",
+                ["Logging__Console__TimestampFormat"] = "HH:mm:ss.fff ",
             },
         };
         foreach (var (name, value) in settings ?? new Dictionary<string, string>())
@@ -104,7 +107,7 @@ internal sealed partial class PlatformProcess : IAsyncDisposable
         }
 
         _tail.Enqueue(line);
-        while (_tail.Count > 40 && _tail.TryDequeue(out _))
+        while (_tail.Count > 400 && _tail.TryDequeue(out _))
         {
         }
 
