@@ -44,8 +44,8 @@ internal static class WarmMode
             Console.WriteLine($"| {path} | {P50(path + " c1"):0.000} | {P99(path + " c1"):0.000} | {Rps(path + " c16"):0} |");
         }
 
-        Console.WriteLine($"gateway overhead: +{P50("gateway c1") - P50("direct c1"):0.000} ms p50 ({P50("gateway c1") / P50("direct c1"):0.0}× direct), "
-            + $"+{P99("gateway c1") - P99("direct c1"):0.000} ms p99; throughput {Rps("gateway c16") / Rps("direct c16"):0%} of direct");
+        Console.WriteLine($"gateway overhead: {P50("gateway c1") - P50("direct c1"):+0.000;-0.000} ms p50 ({P50("gateway c1") / P50("direct c1"):0.0}× direct), "
+            + $"{P99("gateway c1") - P99("direct c1"):+0.000;-0.000} ms p99; throughput {Rps("gateway c16") / Rps("direct c16"):0%} of direct");
         await PlatformApi.DeleteAsync(http, key, "bench", "warm");
         Directory.Delete(work, recursive: true);
     }
