@@ -12,20 +12,12 @@ internal static class BurstMode
 {
     public static async Task RunAsync(int requests, int concurrency)
     {
-        var work = Directory.CreateTempSubdirectory("coldstart-burst-").FullName;
-        var bundle = await KeepaliveBundle.BuildAsync(work);
-        await using var platform = PlatformProcess.Start(Repo.Root());
-        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue })
-        {
-            BaseAddress = platform.Url,
-            Timeout = TimeSpan.FromMinutes(4),
-        };
-        await PlatformApi.WaitForNodeAsync(http, platform);
-        var key = await PlatformApi.CreateTenantAsync(http, platform.AdminKey, "bench", trusted: true);
+        await using var session = await KeepaliveSession.StartAsync("coldstart-burst");
+        var (http, key) = (session.Http, session.Key);
         // A warm-up cold start (JIT, page cache) on another function, not counted.
-        await new ColdStart(http, platform).OnceAsync(key, "bench", "warmup", new { memoryMiB = 64 }, bundle.Archive, "");
+        await new ColdStart(http, session.Platform).OnceAsync(key, KeepaliveSession.Tenant, "warmup", new { memoryMiB = 64 }, session.Bundle.Archive, "");
         var maxInstances = Math.Min(50, (requests + concurrency - 1) / concurrency + 5);
-        await PlatformApi.DeployAsync(http, key, "bench", "burst", new { memoryMiB = 64, concurrency, maxInstances }, bundle.Archive);
+        await PlatformApi.DeployAsync(http, key, KeepaliveSession.Tenant, "burst", new { memoryMiB = 64, concurrency, maxInstances }, session.Bundle.Archive);
 
         var started = Stopwatch.GetTimestamp();
         var answers = await Task.WhenAll(Enumerable.Range(0, requests).Select(async i =>
@@ -43,7 +35,7 @@ internal static class BurstMode
             }
         }));
         var all = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        var instances = await PlatformApi.InstancesAsync(http, key, "bench", "burst", "running");
+        var instances = await PlatformApi.InstancesAsync(http, key, KeepaliveSession.Tenant, "burst", "running");
 
         var ok = answers.Count(a => a.Status == HttpStatusCode.OK);
         var others = string.Join(", ", answers.Where(a => a.Status != HttpStatusCode.OK).GroupBy(a => (int)a.Status).Select(g => $"{g.Count()}× {g.Key}"));
@@ -51,7 +43,6 @@ internal static class BurstMode
         Console.WriteLine($"burst of {requests} concurrent cold requests, concurrency {concurrency} per instance (maxInstances {maxInstances})");
         Console.WriteLine("| answered 200 | instances running after | all answered after ms | p50 ms | p99 ms |\n|---:|---:|---:|---:|---:|");
         Console.WriteLine($"| {ok}/{requests}{(others.Length > 0 ? $" ({others})" : "")} | {instances} | {all:0} | {Stats.Median(latencies):0} | {Stats.Percentile(latencies, 99):0} |");
-        await PlatformApi.DeleteAsync(http, key, "bench", "burst");
-        Directory.Delete(work, recursive: true);
+        await PlatformApi.DeleteAsync(http, key, KeepaliveSession.Tenant, "burst");
     }
 }

@@ -16,14 +16,9 @@ internal static class CrunMode
             throw new InvalidOperationException("crun is missing (scripts/setup installs it)");
         }
 
-        var work = Directory.CreateTempSubdirectory("coldstart-crun-").FullName;
-        var bundle = await KeepaliveBundle.BuildAsync(work);
-        var crun = new CrunPeer(bundle.Directory, Path.Combine(work, "crun"));
-        await using var platform = PlatformProcess.Start(Repo.Root());
-        using var http = new HttpClient { BaseAddress = platform.Url, Timeout = TimeSpan.FromMinutes(4) };
-        await PlatformApi.WaitForNodeAsync(http, platform);
-        var key = await PlatformApi.CreateTenantAsync(http, platform.AdminKey, "bench", trusted: true);
-        var cold = new ColdStart(http, platform);
+        await using var session = await KeepaliveSession.StartAsync("coldstart-crun");
+        var crun = new CrunPeer(session.Bundle.Directory, Path.Combine(session.Work, "crun"));
+        var cold = new ColdStart(session.Http, session.Platform);
 
         var platformMs = new List<double>();
         var phases = new List<Dictionary<string, double>>();
@@ -33,7 +28,7 @@ internal static class CrunMode
         {
             async Task Platform()
             {
-                var (ms, phase) = await cold.OnceAsync(key, "bench", $"ka{round}", new { memoryMiB = 64 }, bundle.Archive, "");
+                var (ms, phase) = await cold.OnceAsync(session.Key, KeepaliveSession.Tenant, $"ka{round}", new { memoryMiB = 64 }, session.Bundle.Archive, "");
                 if (round > 0)
                 {
                     platformMs.Add(ms);
@@ -68,6 +63,5 @@ internal static class CrunMode
         Console.WriteLine("the platform's cold starts by phase, medians, ms");
         Console.WriteLine(ColdStart.Header("variant"));
         Console.WriteLine(ColdStart.Row("keepalive, container", platformMs, phases));
-        Directory.Delete(work, recursive: true);
     }
 }

@@ -9,17 +9,13 @@ internal static class WarmMode
 {
     public static async Task RunAsync(int rounds, TimeSpan duration)
     {
-        var work = Directory.CreateTempSubdirectory("coldstart-warm-").FullName;
-        var bundle = await KeepaliveBundle.BuildAsync(work);
-        await using var platform = PlatformProcess.Start(Repo.Root());
-        using var http = new HttpClient { BaseAddress = platform.Url, Timeout = TimeSpan.FromMinutes(4) };
-        await PlatformApi.WaitForNodeAsync(http, platform);
-        var key = await PlatformApi.CreateTenantAsync(http, platform.AdminKey, "bench", trusted: true);
+        await using var session = await KeepaliveSession.StartAsync("coldstart-warm");
+        var (http, key, platform) = (session.Http, session.Key, session.Platform);
         // One instance that takes every connection wrk opens.
-        await PlatformApi.DeployAsync(http, key, "bench", "warm", new { memoryMiB = 64, concurrency = 1000, minInstances = 1, maxInstances = 1 }, bundle.Archive);
-        (await http.GetAsync("fn/bench/warm/")).EnsureSuccessStatusCode();
-        var pid = platform.Pids["bench/warm"];
-        var gateway = new Uri(platform.Url, "fn/bench/warm/").ToString();
+        await PlatformApi.DeployAsync(http, key, KeepaliveSession.Tenant, "warm", new { memoryMiB = 64, concurrency = 1000, minInstances = 1, maxInstances = 1 }, session.Bundle.Archive);
+        (await http.GetAsync($"fn/{KeepaliveSession.Tenant}/warm/")).EnsureSuccessStatusCode();
+        var pid = platform.Pids[$"{KeepaliveSession.Tenant}/warm"];
+        var gateway = new Uri(platform.Url, $"fn/{KeepaliveSession.Tenant}/warm/").ToString();
         var direct = $"http://127.0.0.1:{KeepaliveBundle.Port}/";
 
         var results = new Dictionary<string, List<Wrk>> { ["gateway c1"] = [], ["direct c1"] = [], ["gateway c16"] = [], ["direct c16"] = [] };
@@ -46,7 +42,6 @@ internal static class WarmMode
 
         Console.WriteLine($"gateway overhead: {P50("gateway c1") - P50("direct c1"):+0.000;-0.000} ms p50 ({P50("gateway c1") / P50("direct c1"):0.0}× direct), "
             + $"{P99("gateway c1") - P99("direct c1"):+0.000;-0.000} ms p99; throughput {Rps("gateway c16") / Rps("direct c16"):0%} of direct");
-        await PlatformApi.DeleteAsync(http, key, "bench", "warm");
-        Directory.Delete(work, recursive: true);
+        await PlatformApi.DeleteAsync(http, key, KeepaliveSession.Tenant, "warm");
     }
 }
