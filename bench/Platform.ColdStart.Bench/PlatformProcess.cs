@@ -40,10 +40,7 @@ internal sealed partial class PlatformProcess : IAsyncDisposable
 
     private readonly ConcurrentQueue<string> _tail = new();
 
-    /// <summary>
-    /// Starts it; <paramref name="settings"/> adds or overrides configuration (Platform__X environment variables).
-    /// </summary>
-    public static PlatformProcess Start(string repo, IReadOnlyDictionary<string, string>? settings = null)
+    public static PlatformProcess Start(string repo)
     {
         var api = new[] { "Release", "Debug" }
             .Select(c => Path.Combine(repo, "api", "bin", c, "net10.0", "Platform.Api.dll"))
@@ -81,15 +78,10 @@ internal sealed partial class PlatformProcess : IAsyncDisposable
                 ["Platform__Node__CgroupParent"] = "/platform-coldstart-" + suffix,
                 ["Platform__Node__HeartbeatInterval"] = "00:00:01",
                 ["Platform__Node__StartTimeout"] = "00:03:00",
-                ["Platform__Gateway__ColdStartTimeout"] = "00:00:30",
+                ["Platform__Gateway__ColdStartTimeout"] = "00:01:00",
                 ["Logging__Console__TimestampFormat"] = "HH:mm:ss.fff ",
             },
         };
-        foreach (var (name, value) in settings ?? new Dictionary<string, string>())
-        {
-            start.Environment[name] = value;
-        }
-
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the platform");
         var platform = new PlatformProcess(process, temp, new Uri($"http://127.0.0.1:{port}/"), adminKey);
         process.OutputDataReceived += (_, e) => platform.Read(e.Data);
@@ -107,7 +99,7 @@ internal sealed partial class PlatformProcess : IAsyncDisposable
         }
 
         _tail.Enqueue(line);
-        while (_tail.Count > 400 && _tail.TryDequeue(out _))
+        while (_tail.Count > 40 && _tail.TryDequeue(out _))
         {
         }
 

@@ -45,7 +45,7 @@ internal sealed partial class InstanceManager(
     /// </summary>
     public void Start(StartInstance command, DateTime? sent = null)
     {
-        var scheduled = sent is { } at ? time.GetUtcNow().UtcDateTime - at : TimeSpan.Zero;
+        var scheduled = sent is { } at && time.GetUtcNow().UtcDateTime - at is { Ticks: > 0 } late ? late : TimeSpan.Zero;
         var directory = Path.Combine(NodeDirectories.Instances(_options), command.InstanceId.ToString());
         var instance = new LocalInstance(command, directory);
         if (!instances.TryAdd(instance))
@@ -54,7 +54,7 @@ internal sealed partial class InstanceManager(
             return;
         }
 
-        instance.StartTask = Task.Run(() => RunAsync(instance, scheduled < TimeSpan.Zero ? TimeSpan.Zero : scheduled));
+        instance.StartTask = Task.Run(() => RunAsync(instance, scheduled));
     }
 
     public async Task StopAsync(Guid instanceId)
