@@ -5,7 +5,7 @@ namespace Platform.ColdStart.Bench;
 
 /// <summary>
 /// The peer: crun's `run -d` of the same unpacked bundle until its first HTTP answer (probed inside the
-/// container's network namespace), then kill and delete (not timed). crun 1.8.1 refuses this hybrid cgroup host
+/// container's network namespace), then `delete --force` (not timed). crun 1.8.1 refuses this hybrid cgroup host
 /// while cgroup2 is mounted at /sys/fs/cgroup/unified, so modes with crun run inside `unshare -m` with it
 /// unmounted (<see cref="ReexecWithoutUnifiedAsync"/>): the platform's own process then sees the same cgroups.
 /// </summary>
