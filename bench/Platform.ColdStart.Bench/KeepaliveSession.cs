@@ -4,23 +4,15 @@ namespace Platform.ColdStart.Bench;
 /// What the keepalive modes share: the sample built into a temporary folder, the embedded platform with its node
 /// registered, a trusted tenant "bench" and its key. Disposing stops the platform and removes the folder.
 /// </summary>
-internal sealed class KeepaliveSession : IAsyncDisposable
+internal sealed class KeepaliveSession(string work, KeepaliveBundle bundle, PlatformProcess platform, HttpClient http, string key) : IAsyncDisposable
 {
     public const string Tenant = "bench";
 
-    private KeepaliveSession(string work, KeepaliveBundle bundle, PlatformProcess platform, HttpClient http)
-    {
-        Work = work;
-        Bundle = bundle;
-        Platform = platform;
-        Http = http;
-    }
-
-    public string Work { get; }
-    public KeepaliveBundle Bundle { get; }
-    public PlatformProcess Platform { get; }
-    public HttpClient Http { get; }
-    public string Key { get; private set; } = "";
+    public string Work => work;
+    public KeepaliveBundle Bundle => bundle;
+    public PlatformProcess Platform => platform;
+    public HttpClient Http => http;
+    public string Key => key;
 
     public static async Task<KeepaliveSession> StartAsync(string name)
     {
@@ -33,16 +25,15 @@ internal sealed class KeepaliveSession : IAsyncDisposable
             BaseAddress = platform.Url,
             Timeout = TimeSpan.FromMinutes(4),
         };
-        var session = new KeepaliveSession(work, bundle, platform, http);
         await PlatformApi.WaitForNodeAsync(http, platform);
-        session.Key = await PlatformApi.CreateTenantAsync(http, platform.AdminKey, Tenant, trusted: true);
-        return session;
+        var key = await PlatformApi.CreateTenantAsync(http, platform.AdminKey, Tenant, trusted: true);
+        return new KeepaliveSession(work, bundle, platform, http, key);
     }
 
     public async ValueTask DisposeAsync()
     {
-        Http.Dispose();
-        await Platform.DisposeAsync();
-        Directory.Delete(Work, recursive: true);
+        http.Dispose();
+        await platform.DisposeAsync();
+        Directory.Delete(work, recursive: true);
     }
 }
