@@ -15,11 +15,13 @@ internal sealed partial class PlatformProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly string _temp;
+    private readonly string _cgroupParent;
 
-    private PlatformProcess(Process process, string temp, Uri url, string adminKey)
+    private PlatformProcess(Process process, string temp, string cgroupParent, Uri url, string adminKey)
     {
         _process = process;
         _temp = temp;
+        _cgroupParent = cgroupParent;
         Url = url;
         AdminKey = adminKey;
     }
@@ -55,6 +57,7 @@ internal sealed partial class PlatformProcess : IAsyncDisposable
         }
         var suffix = Guid.NewGuid().ToString("N")[..8];
         var adminKey = "pa_bench-" + suffix;
+        var cgroupParent = "platform-coldstart-" + suffix;
         int port;
         using (var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
         {
@@ -75,7 +78,7 @@ internal sealed partial class PlatformProcess : IAsyncDisposable
                 // Not the host name, which may be no valid node id (the KVM lab's is "(none)").
                 ["Platform__Node__Id"] = "coldstart-" + suffix,
                 ["Platform__Node__RuntimeRoot"] = Path.Combine(temp, "run"),
-                ["Platform__Node__CgroupParent"] = "/platform-coldstart-" + suffix,
+                ["Platform__Node__CgroupParent"] = "/" + cgroupParent,
                 ["Platform__Node__HeartbeatInterval"] = "00:00:01",
                 ["Platform__Node__StartTimeout"] = "00:03:00",
                 ["Platform__Gateway__ColdStartTimeout"] = "00:01:00",
@@ -83,7 +86,7 @@ internal sealed partial class PlatformProcess : IAsyncDisposable
             },
         };
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the platform");
-        var platform = new PlatformProcess(process, temp, new Uri($"http://127.0.0.1:{port}/"), adminKey);
+        var platform = new PlatformProcess(process, temp, cgroupParent, new Uri($"http://127.0.0.1:{port}/"), adminKey);
         process.OutputDataReceived += (_, e) => platform.Read(e.Data);
         process.ErrorDataReceived += (_, e) => platform.Read(e.Data);
         process.BeginOutputReadLine();
@@ -129,6 +132,18 @@ internal sealed partial class PlatformProcess : IAsyncDisposable
 
         _process.Dispose();
         Directory.Delete(_temp, recursive: true);
+        // The node agent leaves its cgroup parent (empty once its instances are gone) in every hierarchy.
+        foreach (var parent in Directory.EnumerateDirectories("/sys/fs/cgroup").Select(h => Path.Combine(h, _cgroupParent)).Where(Directory.Exists))
+        {
+            try
+            {
+                Directory.Delete(parent);
+            }
+            catch (IOException)
+            {
+                // Still in use, or already removed through another name of the same hierarchy (cpu and cpu,cpuacct).
+            }
+        }
     }
 
     [GeneratedRegex(@" of (\S+/\S+) v\d+ is running in a \w+ \(pid (\d+); (.+)\)")]
