@@ -79,9 +79,11 @@ internal static partial class GatewayEndpoint
 
         // Instances that failed this request (a broken connection): a retry goes elsewhere.
         List<Guid>? failed = null;
+        long arrived = measured.Started;
         for (int attempt = 1; ; attempt++)
         {
-            InstanceLoad.Lease? lease = await AcquireAsync(route, target, directory, load, bus, options.Value, figures, logger, failed, aborted);
+            InstanceLoad.Lease? lease = await AcquireAsync(route, target, directory, load, bus, options.Value, figures, logger, failed, aborted,
+                coldStartEnded: waited => ColdStartFirstByte.ObserveOnce(context, route, waited, arrived, logger));
             if (lease is null)
             {
                 if (!aborted.IsCancellationRequested)
@@ -210,7 +212,7 @@ internal static partial class GatewayEndpoint
     /// </summary>
     internal static async Task<InstanceLoad.Lease?> AcquireAsync(
         FunctionRoute route, RouteTarget target, InstanceDirectory directory, InstanceLoad load, IPublishEndpoint bus, GatewayOptions options, GatewayFigures figures,
-        ILogger logger, IReadOnlyCollection<Guid>? exclude, CancellationToken aborted)
+        ILogger logger, IReadOnlyCollection<Guid>? exclude, CancellationToken aborted, Action<TimeSpan>? coldStartEnded = null)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         deadline.CancelAfter(options.ColdStartTimeout);
@@ -228,7 +230,10 @@ internal static partial class GatewayEndpoint
                 }
                 if (load.TryAcquire(candidates, target.Settings.Concurrency) is { } lease)
                 {
-                    ColdStartEnded(route, coldSince);
+                    if (ColdStartEnded(route, coldSince) is { } waited)
+                    {
+                        coldStartEnded?.Invoke(waited);
+                    }
                     return lease;
                 }
                 if (waiting is null)
@@ -266,12 +271,15 @@ internal static partial class GatewayEndpoint
         }
     }
 
-    private static void ColdStartEnded(FunctionRoute route, long? coldSince)
+    private static TimeSpan? ColdStartEnded(FunctionRoute route, long? coldSince)
     {
-        if (coldSince is { } since)
+        if (coldSince is not { } since)
         {
-            GatewayMetrics.ColdStartWaited(route, Stopwatch.GetElapsedTime(since));
+            return null;
         }
+        TimeSpan waited = Stopwatch.GetElapsedTime(since);
+        GatewayMetrics.ColdStartWaited(route, waited);
+        return waited;
     }
 
     private static Task WriteAsync(HttpContext context, IResult result) => result.ExecuteAsync(context);

@@ -20,7 +20,7 @@ internal sealed class NodeCommandsConsumer(InstanceManager manager, RootDiskCach
     {
         if (context.Message.NodeId == _nodeId)
         {
-            manager.Start(context.Message);
+            manager.Start(context.Message, context.SentTime);
         }
 
         return Task.CompletedTask;

@@ -39,9 +39,14 @@ internal sealed partial class InstanceManager(
     private readonly NodeAgentOptions _options = options.Value;
     private readonly CancellationTokenSource _shutdown = new();
 
-    /// <summary>Starts the instance in the background (the bus consumer returns at once); duplicates are ignored.</summary>
-    public void Start(StartInstance command)
+    /// <summary>
+    /// Starts the instance in the background (the bus consumer returns at once); duplicates are ignored.
+    /// <paramref name="sent"/>: when the scheduler sent the command, for the start's "schedule" phase (the bus's
+    /// delivery; clocks of other hosts may differ, so a negative difference counts as none).
+    /// </summary>
+    public void Start(StartInstance command, DateTime? sent = null)
     {
+        var scheduled = sent is { } at && time.GetUtcNow().UtcDateTime - at is { Ticks: > 0 } late ? late : TimeSpan.Zero;
         var directory = Path.Combine(NodeDirectories.Instances(_options), command.InstanceId.ToString());
         var instance = new LocalInstance(command, directory);
         if (!instances.TryAdd(instance))
@@ -50,7 +55,7 @@ internal sealed partial class InstanceManager(
             return;
         }
 
-        instance.StartTask = Task.Run(() => RunAsync(instance));
+        instance.StartTask = Task.Run(() => RunAsync(instance, scheduled));
     }
 
     public async Task StopAsync(Guid instanceId)
@@ -154,7 +159,7 @@ internal sealed partial class InstanceManager(
         }));
     }
 
-    private async Task RunAsync(LocalInstance instance)
+    private async Task RunAsync(LocalInstance instance, TimeSpan scheduled)
     {
         var command = instance.Command;
         NodeMetrics.StartBegan();
@@ -171,6 +176,7 @@ internal sealed partial class InstanceManager(
 
             // Where a start's time goes (a microVM's create is its boot until the guest agent answers).
             var phases = new StartPhases(time);
+            phases.Add("schedule", scheduled);
             // Fetched only for a function that has secrets: the common cold start makes no extra call.
             var secretValues = command.Spec.Secrets is { Count: > 0 } names ? await secrets.GetAsync(command.FunctionId, names, token) : null;
             var bundle = await bundles.GetAsync(command.Digest, token);

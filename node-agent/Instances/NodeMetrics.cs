@@ -20,7 +20,7 @@ internal static class NodeMetrics
 
     private static readonly Histogram StartPhase = Metrics.CreateHistogram(
         "platform_node_instance_start_phase_duration_seconds",
-        "Each step of an instance start: bundle (fetch and unpack), disk (a microVM's root disk), create, start, ready (until it answers HTTP).",
+        "Each step of an instance start: schedule (the scheduler's command on the bus until this node took it), bundle (fetch and unpack), disk (a microVM's root disk), create, start, ready (until it answers HTTP).",
         new HistogramConfiguration { LabelNames = ["phase"], Buckets = Histogram.ExponentialBuckets(0.001, 2, 16) });
 
     private static readonly Gauge Memory = Metrics.CreateGauge(

@@ -4,11 +4,11 @@ namespace Platform.NodeAgent.Instances;
 
 /// <summary>
 /// Waits until a new instance answers HTTP on its port (any status counts: the function is serving), through
-/// the same connector invocations use, so "running" means reachable the way invocations will reach it.
+/// the same connector invocations use, so "running" means reachable the way invocations will reach it. Attempts
+/// follow <see cref="ProbeBackoff"/>: the first retry comes 1 ms after a refused connect.
 /// </summary>
 internal sealed class ReadinessProbe(LocalInstanceConnector connector, TimeProvider time)
 {
-    private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(5);
 
     public async Task WaitReadyAsync(LocalInstance instance, Task<int> exited, TimeSpan timeout, CancellationToken cancellationToken)
@@ -23,6 +23,7 @@ internal sealed class ReadinessProbe(LocalInstanceConnector connector, TimeProvi
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         var url = new Uri($"http://127.0.0.1:{instance.Port}/");
+        var backoff = new ProbeBackoff();
 
         while (true)
         {
@@ -47,7 +48,7 @@ internal sealed class ReadinessProbe(LocalInstanceConnector connector, TimeProvi
                 }
             }
 
-            await Task.WhenAny(exited, Task.Delay(RetryDelay, time, deadline.Token).ContinueWith(_ => { }, TaskScheduler.Default));
+            await Task.WhenAny(exited, Task.Delay(backoff.Next(), time, deadline.Token).ContinueWith(_ => { }, TaskScheduler.Default));
         }
     }
 }

@@ -16,14 +16,19 @@ internal sealed class StartPhases(TimeProvider time)
     /// <summary>From the first step's start to the last step's end.</summary>
     public TimeSpan Total => time.GetElapsedTime(_began, _since);
 
-    public void End(string phase)
+    /// <summary>A step measured elsewhere (the schedule, before this node took the command): not in <see cref="Total"/>.</summary>
+    public void Add(string phase, TimeSpan took)
     {
-        var now = time.GetTimestamp();
-        TimeSpan took = time.GetElapsedTime(_since, now);
         _text.Append(_text.Length == 0 ? "" : ", ")
             .Append(phase).Append(' ')
             .Append(took.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture)).Append(" ms");
         NodeMetrics.PhaseEnded(phase, took);
+    }
+
+    public void End(string phase)
+    {
+        var now = time.GetTimestamp();
+        Add(phase, time.GetElapsedTime(_since, now));
         _since = now;
     }
 

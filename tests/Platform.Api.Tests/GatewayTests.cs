@@ -170,6 +170,8 @@ public sealed class GatewayTests
         Assert.Equal(2, metrics.Value($"platform_gateway_request_duration_seconds_count{{{labels}}}"));
         Assert.Equal(1, metrics.Value($"platform_gateway_cold_starts_total{{{labels}}}"));
         Assert.Equal(1, metrics.Value($"platform_gateway_cold_start_wait_seconds_count{{{labels}}}"));
+        // The cold start's first byte as its client saw it; the warm second request adds nothing to it.
+        Assert.Equal(1, metrics.Value($"platform_gateway_cold_start_first_byte_seconds_count{{{labels}}}"));
         Assert.Equal(0, metrics.Value($"platform_gateway_requests_in_flight{{{labels}}}"));
         // The api's own request series name the route template, never a function's paths.
         Assert.Contains("endpoint=\"/fn/{tenant}/{function}/{**path}\"", metrics.Text);

@@ -45,10 +45,12 @@ public sealed class ScalingTests : IAsyncLifetime
             {
                 "platform_gateway_requests_total{tenant=\"scale\",function=\"echo\",code=\"200\"}",
                 "platform_gateway_cold_starts_total{tenant=\"scale\",function=\"echo\"}",
+                "platform_gateway_cold_start_first_byte_seconds_count{tenant=\"scale\",function=\"echo\"}",
                 "platform_gateway_request_duration_seconds_count{tenant=\"scale\",function=\"echo\"}",
                 "platform_scheduler_placements_total{tenant=\"scale\",function=\"echo\"}",
                 "platform_node_instances{state=\"running\"}",
                 "platform_node_instance_start_duration_seconds_count{isolation=\"container\"}",
+                "platform_node_instance_start_phase_duration_seconds_count{phase=\"schedule\"}",
                 "platform_node_instance_start_phase_duration_seconds_count{phase=\"ready\"}",
                 "platform_node_instance_memory_bytes",
             })
