@@ -108,8 +108,9 @@ internal sealed partial class FunctionConverger(
             }
             else if (waiting == 0)
             {
-                // Rows still waiting for a node or for quota that nothing wants any more (a burst that passed) go.
-                foreach (var unwanted in current.Where(i => i.NodeId is null).Take(Math.Max(0, current.Count - wanted)).ToList())
+                // A row waiting for quota that nothing wants any more (the burst passed) goes; one waiting for a node
+                // stays, with its reason, for whoever looks at the instances.
+                foreach (var unwanted in current.Where(WaitsForQuota).Take(Math.Max(0, current.Count - wanted)).ToList())
                 {
                     await StopAsync(unwanted, nodes, "no longer needed", cancellationToken);
                     current.Remove(unwanted);

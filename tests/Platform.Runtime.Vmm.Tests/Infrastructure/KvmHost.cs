@@ -24,7 +24,8 @@ internal static class KvmHost
     /// </summary>
     public static void Require()
     {
-        if (Unavailable.Value is { } reason)
+        // scripts/test's verdict on a /dev/kvm that opens but does not run a guest (it tried to boot one).
+        if ((Environment.GetEnvironmentVariable("PLATFORM_NO_KVM") is { Length: > 0 } verdict ? verdict : Unavailable.Value) is { } reason)
         {
             Assert.False(Required, $"PLATFORM_REQUIRE_KVM=1 but KVM is unavailable: {reason}");
             Console.WriteLine($"SKIP: KVM unavailable: {reason}");
