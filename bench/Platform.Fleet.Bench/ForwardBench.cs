@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using Platform.ColdStart.Bench;
 using Platform.EndToEnd.Tests.Fleet;
 
 namespace Platform.Fleet.Bench;
@@ -20,7 +21,7 @@ internal static class ForwardBench
         await using var fleet = await Fleet.StartAsync(ct);
         var suffix = Guid.NewGuid().ToString("N")[..6];
         var bundle = Path.Combine(fleet.Temp.FullName, "echo.tar.gz");
-        await Processes.RunAsync(Path.Combine(RepoRoot(), "samples", "echo", "build"), ["1", bundle], ct);
+        await Repo.RunScriptAsync("samples/echo/build", "1", bundle);
 
         var embedded = await fleet.StartAsync("embedded", "api,scheduler,node", ct, new()
         {
@@ -101,17 +102,5 @@ internal static class ForwardBench
             using var response = await http.GetAsync("/fn/bench/echo/not-here", ct);
             return response.StatusCode == HttpStatusCode.NotFound;
         }, "the function never answered", fleet, ct);
-    }
-
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Platform.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException("Platform.sln not found above " + AppContext.BaseDirectory);
     }
 }
