@@ -129,9 +129,12 @@ internal sealed partial class FunctionConverger(
                 else
                 {
                     capacities ??= await GetCapacitiesAsync(nodes.Values, cancellationToken);
-                    room ??= await TenantRoom.ForAsync(db, function,
-                        live.SelectMany(i => targets.Where(t => Serves(i, t.Version, IsolationOf(t.Version), nodes)).Take(1).Select(t => (i, t.Version.Settings.MemoryMiB))),
-                        cancellationToken);
+                    // What the function's serving instances hold counts against the quota; those being replaced do not.
+                    var serving = live
+                        .Select(i => (Instance: i, Target: targets.FirstOrDefault(t => Serves(i, t.Version, IsolationOf(t.Version), nodes)).Version))
+                        .Where(s => s.Target is not null)
+                        .Select(s => (s.Instance, s.Target.Settings.MemoryMiB));
+                    room ??= await TenantRoom.ForAsync(db, function, serving, cancellationToken);
                     foreach (var pending in unplaced)
                     {
                         await PlaceAsync(pending, function, version, capacities, room, cancellationToken);
@@ -292,11 +295,12 @@ internal sealed partial class FunctionConverger(
     private async Task PlaceAsync(Instance instance, Function function, FunctionVersion version, List<NodeCapacity> capacities, TenantRoom? room, CancellationToken cancellationToken)
     {
         var settings = version.Settings;
-        var node = room?.Fits(settings.MemoryMiB) == false ? null : placement.Choose(capacities, settings.MemoryMiB, instance.Isolation);
+        var overQuota = room?.Fits(settings.MemoryMiB) == false;
+        var node = overQuota ? null : placement.Choose(capacities, settings.MemoryMiB, instance.Isolation);
         if (node is null)
         {
-            var (kind, reason) = room?.Fits(settings.MemoryMiB) == false
-                ? (SchedulerMetrics.PlacementFailure.Quota, room.Reason(settings.MemoryMiB))
+            var (kind, reason) = overQuota
+                ? (SchedulerMetrics.PlacementFailure.Quota, room!.Reason(settings.MemoryMiB))
                 : WhyNoNode(capacities, instance.Isolation, settings.MemoryMiB, function.Tenant);
             if (instance.Error != reason)
             {
@@ -314,12 +318,12 @@ internal sealed partial class FunctionConverger(
         instance.NodeId = node.NodeId;
         instance.Error = null;
         instance.UpdatedAt = time.GetUtcNow();
+        // The command commits with the placement (the caller saves once for the whole pass) and goes out after
+        // it, so a heartbeat reporting the instance always finds its row.
         var spec = InstanceSpecs.From(settings, instance.Isolation);
         await commands.StartAsync(
             new StartInstance(instance.Id, node.NodeId, function.Id, function.Tenant?.Name ?? "", function.Name, version.Number, version.Digest, spec),
             cancellationToken);
-        // The command commits with the placement (the caller saves once for the whole pass) and goes out after
-        // it, so a heartbeat reporting the instance always finds its row.
 
         capacities[capacities.IndexOf(node)] = node with { AllocatedMemoryMiB = node.AllocatedMemoryMiB + settings.MemoryMiB };
         LogPlaced(logger, instance.Id, function.Id, version.Number, node.NodeId);
