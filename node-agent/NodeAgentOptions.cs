@@ -86,6 +86,21 @@ public sealed class NodeAgentOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan AdoptTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Containers created ahead of need per recently started version (created, not started), so that its next
+    /// cold start skips the create; 0 turns the pool off. Containers only, and only for functions without secrets.
+    /// </summary>
+    [Range(0, 16)]
+    public int PoolSize { get; set; } = 1;
+
+    /// <summary>Most versions that keep spares; the least recently started one gives its spares up first.</summary>
+    [Range(1, 1024)]
+    public int PoolVersions { get; set; } = 16;
+
+    /// <summary>A version not started for this long loses its spares.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan PoolIdle { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Log lines kept in memory per function for the logs endpoint.</summary>
     [Range(1, 1_000_000)]
     public int LogTailLines { get; set; } = 1000;

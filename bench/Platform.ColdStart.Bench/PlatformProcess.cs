@@ -146,6 +146,6 @@ internal sealed partial class PlatformProcess : IAsyncDisposable
         }
     }
 
-    [GeneratedRegex(@" of (\S+/\S+) v\d+ is running in a \w+ \(pid (\d+); (.+)\)")]
+    [GeneratedRegex(@" of (\S+/\S+) v\d+ is running in a \w+ \(pid (\d+), [^;]+; (.+)\)")]
     private static partial Regex RunningLine();
 }

@@ -9,7 +9,7 @@ namespace Platform.NodeAgent.Consumers;
 
 /// <summary>
 /// Start and stop commands from the scheduler (every node receives them and acts on its own only), and the
-/// api's function deletions, after which this node's microVM root disks and log tail of that function go.
+/// api's function deletions, after which this node's microVM root disks, spare containers and log tail of that function go.
 /// </summary>
 internal sealed class NodeCommandsConsumer(InstanceManager manager, RootDiskCache disks, InstanceLogStore logs, IOptions<NodeAgentOptions> options)
     : IConsumer<StartInstance>, IConsumer<StopInstance>, IConsumer<FunctionRemoved>
@@ -33,6 +33,6 @@ internal sealed class NodeCommandsConsumer(InstanceManager manager, RootDiskCach
     {
         disks.Release(context.Message.FunctionId);
         logs.Remove(context.Message.FunctionId);
-        return Task.CompletedTask;
+        return manager.RemoveSparesAsync(context.Message.FunctionId);
     }
 }

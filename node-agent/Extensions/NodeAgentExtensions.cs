@@ -42,6 +42,7 @@ public static class NodeAgentExtensions
         services.AddSingleton<BundleCache>();
         services.AddSingleton<FunctionSecretsClient>();
         services.AddSingleton<HostIdRanges>();
+        services.AddSingleton<ContainerPool>();
         services.AddSingleton<RootDiskCache>();
         services.AddSingleton<NodeBackends>();
         services.AddSingleton<LocalInstances>();

@@ -30,6 +30,7 @@ internal sealed partial class InstanceManager(
     InstanceLogStore logs,
     ReadinessProbe probe,
     HostIdRanges hostIds,
+    ContainerPool pool,
     IBus bus,
     IOptions<NodeAgentOptions> options,
     TimeProvider time,
@@ -87,16 +88,15 @@ internal sealed partial class InstanceManager(
             await ForceDeleteAsync(leftover.Id, cancellationToken);
         }
 
-        foreach (var directory in Directory.EnumerateDirectories(NodeDirectories.Instances(_options)))
+        var adopted = instances.Snapshot().Select(i => i.Directory).ToHashSet(StringComparer.Ordinal);
+        foreach (var directory in Directory.EnumerateDirectories(NodeDirectories.Instances(_options)).Where(d => !adopted.Contains(d)))
         {
-            if (!Guid.TryParse(Path.GetFileName(directory), out var id) || !instances.TryGet(id, out _))
-            {
-                Directory.Delete(directory, recursive: true);
-            }
+            Directory.Delete(directory, recursive: true);
         }
 
         // Root disks are only used by microVMs, which are never adopted.
         disks.Clear();
+        _ = SweepPoolAsync();
     }
 
     // An instance a previous run of this agent started and that still serves: its container is running, its
@@ -105,15 +105,21 @@ internal sealed partial class InstanceManager(
     private async Task<bool> TryAdoptAsync(ContainerState state, CancellationToken cancellationToken)
     {
         var directory = Path.Combine(NodeDirectories.Instances(_options), state.Id);
+        // The record sits in the container's own directory (named by the container, which may have been a spare).
         if (state.Status != "running" || InstanceRecord.TryLoad(directory) is not { } record
-            || record.Command.InstanceId.ToString() != state.Id || record.Command.Spec.Isolation != Isolation.Container
+            || record.Command.Spec.Isolation != Isolation.Container
             || backends.WhyUnavailable(Isolation.Container) is not null)
         {
             return false;
         }
 
-        var instance = new LocalInstance(record.Command, directory) { Created = true, Pid = state.Pid, HostId = record.HostId };
-        instances.TryAdd(instance); // the probe reaches it through the connector, which looks it up there
+        var instance = new LocalInstance(record.Command, directory);
+        instance.Adopt(state.Id, state.Pid, record.HostId);
+        if (!instances.TryAdd(instance)) // the probe reaches it through the connector, which looks it up there
+        {
+            instance.Dispose();
+            return false;
+        }
         try
         {
             instance.Netns = NetnsSocketFactory.OpenNamespace($"/proc/{state.Pid}/ns/net");
@@ -157,6 +163,7 @@ internal sealed partial class InstanceManager(
             await StopCoreAsync(instance);
             await ReportAsync(instance.Id, "Stopped", "the node agent shut down");
         }));
+        await DeleteSparesAsync(pool.TakeAll());
     }
 
     private async Task RunAsync(LocalInstance instance, TimeSpan scheduled)
@@ -185,37 +192,26 @@ internal sealed partial class InstanceManager(
                 ? new InstanceSpecBuilder.MicroVm(backends.GuestKernel!, await disks.GetAsync(command.Digest, command.FunctionId, bundle, token))
                 : null;
             phases.End("disk");
-            Directory.CreateDirectory(instance.Directory);
-            // The probe speaks for this host's kernel; a microVM's guest runs ours, which always has user namespaces.
-            if (vm is not null || backends.UserNamespaces)
+            var poolKey = pool.IsPoolable(command) ? ContainerPool.KeyOf(command) : null;
+            var spare = poolKey is null ? null : await TakeSpareAsync(poolKey, token);
+            if (spare is not null)
             {
-                instance.HostId = hostIds.Rent();
+                instance.Claim(spare);
+                // Written before the start: from here on the container is this instance's to adopt or remove.
+                new InstanceRecord(command, instance.HostId).Save(instance.Directory);
+                StartLogPumps(instance, spare.Stdout!, spare.Stderr!);
+                spare.Release();
+                phases.End("create");
             }
-
-            // Written first: an agent that dies from here on leaves what the next one needs to adopt or remove it.
-            new InstanceRecord(command, instance.HostId).Save(instance.Directory);
-            var (stdout, stdoutEnd) = OutputFifo.Create(Path.Combine(instance.Directory, "stdout"));
-            var (stderr, stderrEnd) = OutputFifo.Create(Path.Combine(instance.Directory, "stderr"));
-            using (stdoutEnd)
-            using (stderrEnd)
+            else
             {
-                StartLogPumps(instance, stdout, stderr);
-                var created = await runtime.CreateAsync(instance.ContainerId, bundle, new CreateOptions
+                await CreateContainerAsync(instance, bundle, vm, secretValues, token);
+                phases.End("create");
+                if (!instance.IsMicroVm)
                 {
-                    Stdout = stdoutEnd,
-                    Stderr = stderrEnd,
-                    Customize = spec => InstanceSpecBuilder.Apply(spec, command, _options, vm, instance.HostId, secretValues),
-                }, token);
-                instance.Created = true;
-                instance.Pid = created.Pid;
-            }
-
-            phases.End("create");
-
-            if (!instance.IsMicroVm)
-            {
-                // A VM is reached over its vsock device; a container through its network namespace.
-                instance.Netns = NetnsSocketFactory.OpenNamespace($"/proc/{instance.Pid}/ns/net");
+                    // A VM is reached over its vsock device; a container through its network namespace.
+                    instance.Netns = NetnsSocketFactory.OpenNamespace($"/proc/{instance.Pid}/ns/net");
+                }
             }
 
             await runtime.StartAsync(instance.ContainerId, token);
@@ -226,9 +222,15 @@ internal sealed partial class InstanceManager(
 
             instance.Running = true;
             NodeMetrics.Started(command.Spec.Isolation, phases.Total);
-            LogRunning(logger, instance.Id, command.Tenant, command.Function, command.Version, command.Spec.Isolation, instance.Pid, phases.ToString());
+            LogRunning(logger, instance.Id, command.Tenant, command.Function, command.Version, command.Spec.Isolation, instance.Pid,
+                spare is null ? "created now" : "created ahead", phases.ToString());
             await ReportAsync(instance.Id, "Running", null);
             _ = WatchAsync(instance);
+            if (poolKey is not null)
+            {
+                // After the start has answered, so a spare's create never competes with the cold start it serves.
+                _ = FillPoolAsync(poolKey, command, bundle);
+            }
         }
         catch (Exception ex) when (!instance.StopRequested)
         {
@@ -249,6 +251,35 @@ internal sealed partial class InstanceManager(
             {
                 NodeMetrics.StartAbandoned();
             }
+        }
+    }
+
+    private async Task CreateContainerAsync(LocalInstance instance, string bundle, InstanceSpecBuilder.MicroVm? vm,
+        IReadOnlyDictionary<string, string>? secretValues, CancellationToken token)
+    {
+        Directory.CreateDirectory(instance.Directory);
+        // The probe speaks for this host's kernel; a microVM's guest runs ours, which always has user namespaces.
+        if (vm is not null || backends.UserNamespaces)
+        {
+            instance.HostId = hostIds.Rent();
+        }
+
+        // Written first: an agent that dies from here on leaves what the next one needs to adopt or remove it.
+        new InstanceRecord(instance.Command, instance.HostId).Save(instance.Directory);
+        var (stdout, stdoutEnd) = OutputFifo.Create(Path.Combine(instance.Directory, "stdout"));
+        var (stderr, stderrEnd) = OutputFifo.Create(Path.Combine(instance.Directory, "stderr"));
+        using (stdoutEnd)
+        using (stderrEnd)
+        {
+            StartLogPumps(instance, stdout, stderr);
+            var created = await runtime.CreateAsync(instance.ContainerId, bundle, new CreateOptions
+            {
+                Stdout = stdoutEnd,
+                Stderr = stderrEnd,
+                Customize = spec => InstanceSpecBuilder.Apply(spec, instance.Command, _options, vm, instance.HostId, secretValues),
+            }, token);
+            instance.Created = true;
+            instance.Pid = created.Pid;
         }
     }
 
@@ -420,8 +451,8 @@ internal sealed partial class InstanceManager(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Instance {InstanceId} of {Tenant}/{Function} v{Version} is running in a {Isolation} (pid {Pid}; {Phases})")]
-    private static partial void LogRunning(ILogger logger, Guid instanceId, string tenant, string function, int version, string isolation, int pid, string phases);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Instance {InstanceId} of {Tenant}/{Function} v{Version} is running in a {Isolation} (pid {Pid}, {Source}; {Phases})")]
+    private static partial void LogRunning(ILogger logger, Guid instanceId, string tenant, string function, int version, string isolation, int pid, string source, string phases);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Instance {InstanceId} failed to start: {Reason}")]
     private static partial void LogStartFailed(ILogger logger, Exception exception, Guid instanceId, string reason);

@@ -108,7 +108,6 @@ internal static class InstanceSpecBuilder
         };
 
         spec.Annotations ??= [];
-        spec.Annotations["platform.instance"] = command.InstanceId.ToString();
         spec.Annotations["platform.function"] = $"{command.Tenant}/{command.Function}";
         spec.Annotations["platform.version"] = command.Version.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }

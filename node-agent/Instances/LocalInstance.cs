@@ -20,11 +20,11 @@ internal sealed class LocalInstance(StartInstance command, string directory) : I
     public int MemoryMiB => Command.Spec.MemoryMiB;
     public bool IsMicroVm => Command.Spec.Isolation == Isolation.MicroVm;
 
-    /// <summary>The runtime's container id.</summary>
-    public string ContainerId => Command.InstanceId.ToString();
+    /// <summary>The runtime's container id: the instance's id, or the spare's it was started from (<see cref="ContainerPool"/>).</summary>
+    public string ContainerId { get; private set; } = command.InstanceId.ToString();
 
-    /// <summary>Per-instance files (stdout/stderr logs); removed when the instance goes.</summary>
-    public string Directory { get; } = directory;
+    /// <summary>Per-instance files (stdout/stderr logs, its record); named after its container; removed when the instance goes.</summary>
+    public string Directory { get; private set; } = directory;
 
     /// <summary>Set once the runtime has created the container: from then on it must be deleted.</summary>
     public bool Created { get; set; }
@@ -62,6 +62,26 @@ internal sealed class LocalInstance(StartInstance command, string directory) : I
     public bool StopRequested { get; private set; }
 
     public CancellationToken StartCancellation => _starting.Token;
+
+    /// <summary>Takes over a spare container (created, not started): its id, files, process, id range and network namespace.</summary>
+    public void Claim(SpareContainer spare)
+    {
+        ContainerId = spare.ContainerId;
+        Directory = spare.Directory;
+        Pid = spare.Pid;
+        HostId = spare.HostId;
+        Netns = spare.Netns;
+        Created = true;
+    }
+
+    /// <summary>An instance a previous run of the agent left running in <paramref name="containerId"/>.</summary>
+    public void Adopt(string containerId, int pid, uint? hostId)
+    {
+        ContainerId = containerId;
+        Pid = pid;
+        HostId = hostId;
+        Created = true;
+    }
 
     public void RequestStop()
     {

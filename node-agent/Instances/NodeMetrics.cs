@@ -31,6 +31,19 @@ internal static class NodeMetrics
         "platform_node_instances_oom_killed_total",
         "Instances ended because the kernel's OOM killer killed one of their processes.");
 
+    private static readonly Gauge PoolSpares = Metrics.CreateGauge(
+        "platform_node_pool_spares",
+        "Containers created ahead of need (created, not started) waiting for a cold start of their version.");
+
+    private static readonly Counter PoolTakes = Metrics.CreateCounter(
+        "platform_node_pool_takes_total",
+        "Container starts of a pooled kind (a container without secrets): hit when a spare was waiting, miss when it had to be created.",
+        "result");
+
+    public static void PoolChanged(int change) => PoolSpares.Inc(change);
+
+    public static void PoolTaken(bool hit) => PoolTakes.WithLabels(hit ? "hit" : "miss").Inc();
+
     public static void StartBegan() => Instances.WithLabels("starting").Inc();
 
     /// <summary>A start that ended without the instance running (it failed, or was stopped).</summary>

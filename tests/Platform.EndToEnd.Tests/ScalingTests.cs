@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Platform.Runtime;
 
 namespace Platform.EndToEnd.Tests;
 
@@ -63,9 +64,20 @@ public sealed class ScalingTests : IAsyncLifetime
         await EmbeddedPlatform.EventuallyAsync(async () => (await InstancesAsync(platform, key))
             .All(i => i.GetProperty("state").GetString() is "stopped"), "idle instances never scaled to zero", TimeSpan.FromSeconds(60));
 
-        // From zero, the next request starts one again.
+        // What stays is one spare: a container of the version created ahead and not started (the pool, one per version).
+        var runtime = platform.Get<IContainerRuntime>();
+        await EmbeddedPlatform.EventuallyAsync(async () => (await runtime.ListAsync(Ct)) is [{ Status: "created" }],
+            "no single spare container waits once the instances are gone");
+        var spare = Assert.Single(await runtime.ListAsync(Ct));
+
+        // From zero, the next request starts one again: the spare, started, and another spare is made behind it.
         var again = await platform.InvokeEchoUntilVersionAsync("scale", "echo", 1);
         Assert.Contains("body=ping from e2e", again);
+        var serving = Assert.Single(await InstancesAsync(platform, key), i => i.GetProperty("state").GetString() is "running");
+        Assert.NotEqual(spare.Id, serving.GetProperty("id").GetString());
+        Assert.Equal("running", (await runtime.GetStateAsync(spare.Id, Ct)).Status);
+        await EmbeddedPlatform.EventuallyAsync(async () => (await runtime.ListAsync(Ct)).Count(c => c.Status == "created") == 1,
+            "no new spare was made after the spare was taken");
     }
 
     [Fact]
