@@ -125,6 +125,15 @@ internal sealed partial class InstanceManager(
             instance.Netns = NetnsSocketFactory.OpenNamespace($"/proc/{state.Pid}/ns/net");
             instance.Exited = runtime.WaitAsync(instance.ContainerId, _shutdown.Token);
             await probe.WaitReadyAsync(instance, instance.Exited, _options.AdoptTimeout, cancellationToken);
+            // The tail died with the previous agent: its files give the newest lines back, in their order, before
+            // the pumps add what the instance wrote since.
+            foreach (var line in new[] { "stdout", "stderr" }
+                .SelectMany(stream => LogFile.ReadTail(Path.Combine(directory, stream + ".log"), instance.Id, stream, _options.LogTailLines))
+                .OrderBy(line => line.At))
+            {
+                logs.Append(instance.FunctionId, line);
+            }
+
             StartLogPumps(instance, OutputFifo.OpenReader(Path.Combine(directory, "stdout")), OutputFifo.OpenReader(Path.Combine(directory, "stderr")));
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)

@@ -6,7 +6,8 @@ namespace Platform.NodeAgent.Logs;
 
 /// <summary>
 /// Reads one output stream of an instance (its FIFO, <see cref="Native.OutputFifo"/>) until the container closes
-/// it, splitting it into lines for the log store and appending them to the instance's log file. Very long lines
+/// it, splitting it into lines for the log store and appending them, with their time, to the instance's log file
+/// (<see cref="LogFile"/>). Very long lines
 /// are cut, so a function that never writes a newline cannot grow the agent's memory; the file rotates once at
 /// <c>maxFileBytes</c> (to <c>.1</c>), so a chatty one cannot fill the node's disk. A FIFO has no async read that
 /// does not block a thread, so each pump has a dedicated thread of its own (never a pool thread).
@@ -14,6 +15,9 @@ namespace Platform.NodeAgent.Logs;
 internal static class LogPump
 {
     private const int MaxLineBytes = 16 * 1024;
+
+    // What LogFile adds to a line: its time, a space and the newline.
+    private const int StampBytes = 30;
 
     public static Task RunAsync(SafeFileHandle source, string filePath, long maxFileBytes, Guid functionId, Guid instanceId, string stream, InstanceLogStore store, TimeProvider time) =>
         Task.Factory.StartNew(
@@ -80,17 +84,17 @@ internal static class LogPump
 
         void Emit(ReadOnlySpan<byte> line)
         {
-            if (file.Length + line.Length + 1 > maxFileBytes)
+            if (file.Length + line.Length + StampBytes > maxFileBytes)
             {
                 file.Dispose();
                 File.Move(filePath, filePath + ".1", overwrite: true);
                 file = Open(filePath);
             }
 
-            file.Write(line);
-            file.WriteByte((byte)'\n');
+            var at = time.GetUtcNow();
+            LogFile.WriteLine(file, at, line);
             var text = Encoding.UTF8.GetString(line);
-            store.Append(functionId, new LogLine(time.GetUtcNow(), instanceId, stream, text.EndsWith('\r') ? text[..^1] : text));
+            store.Append(functionId, new LogLine(at, instanceId, stream, text.EndsWith('\r') ? text[..^1] : text));
         }
     }
 

@@ -10,7 +10,7 @@ namespace Platform.EndToEnd.Tests;
 /// <summary>
 /// The platform as `dotnet run --project api` runs it, as its own OS process: killed with -9 and started again
 /// on the same data directory and runtime root, its node agent adopts the instance that kept running (same
-/// instance, same process, no cold start) and its output reaches the logs again.
+/// instance, same process, no cold start) and its output reaches the logs again, after its earlier lines.
 /// </summary>
 public sealed class NodeAgentRestartTests : IAsyncLifetime
 {
@@ -68,12 +68,16 @@ public sealed class NodeAgentRestartTests : IAsyncLifetime
         Assert.Equal([instance], await InstancesAsync());
         Assert.Equal(pid, (await runtime.GetStateAsync(instance, Ct)).Pid);
         Assert.Contains("Adopted instance " + instance, _platform.LogTail);
-        // Its output reaches the logs endpoint through the FIFO the new agent opened.
+        // Its output reaches the logs endpoint through the FIFO the new agent opened, after what it wrote before
+        // the restart (read back from its log files, as the tail died with the agent).
+        string text = "";
         await EmbeddedPlatform.EventuallyAsync(async () =>
         {
             using var logs = await SendAsync(HttpMethod.Get, "/v1/tenants/acme/functions/echo/logs?tail=100", null);
-            return (await logs.Content.ReadAsStringAsync(Ct)).Contains("echo: GET /after");
+            return (text = await logs.Content.ReadAsStringAsync(Ct)).Contains("echo: GET /after");
         }, "the adopted instance's output never reached the logs endpoint");
+        var before = text.IndexOf("echo: GET /before", StringComparison.Ordinal);
+        Assert.True(before >= 0 && before < text.IndexOf("echo: GET /after", StringComparison.Ordinal), $"the line from before the restart is not before the new one:\n{text}");
     }
 
     private async Task<HttpStatusCode> InvokeAsync(string path)

@@ -36,7 +36,16 @@ public sealed class LogPumpTests
             }
 
             Assert.Equal(["hello", "world", "no newline at end"], lines);
-            Assert.Equal("hello\r\nworld\nno newline at end\n", await File.ReadAllTextAsync(file, TestContext.Current.CancellationToken));
+            Assert.Matches(@"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}Z (hello\r|world|no newline at end)\n){3}$", await File.ReadAllTextAsync(file, TestContext.Current.CancellationToken));
+            // What a restarted agent reads back for an adopted instance: the same lines, times and order.
+            var reread = LogFile.ReadTail(file, instance, "stdout", 2);
+            Assert.Equal(["world", "no newline at end"], reread.Select(l => l.Text));
+            var stored = new List<Platform.Contracts.LogLine>();
+            await foreach (var line in store.ReadAsync(function, 2, follow: false, TestContext.Current.CancellationToken))
+            {
+                stored.Add(line!);
+            }
+            Assert.Equal(stored.Select(l => l.At), reread.Select(l => l.At));
         }
         finally
         {

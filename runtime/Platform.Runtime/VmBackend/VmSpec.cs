@@ -15,6 +15,13 @@ internal static class VmSpec
     /// <summary>Host memory the VMM process needs beyond the guest's RAM (its own heap, device buffers, the image).</summary>
     public const long VmmOverheadBytes = 64L << 20;
 
+    /// <summary>
+    /// Guest RAM beyond the memory limit, for the guest kernel, the guest agent and the root disk's page cache: the
+    /// limit applies to the function's cgroup inside the guest, so the function runs out of memory there (an OOM
+    /// kill the agent reports), never the whole guest (which would end the VM mid-answer).
+    /// </summary>
+    public const int GuestHeadroomMiB = 64;
+
     /// <summary>The machine to build; <paramref name="GuestConfig"/> is the config.json for the guest agent (<see cref="VmBackend.GuestConfig"/>).</summary>
     public sealed record Resolved(string Kernel, string? KernelParameters, string? Image, int MemoryMiB, int Vcpus, byte[] GuestConfig);
 
@@ -48,8 +55,8 @@ internal static class VmSpec
     }
 
     /// <summary>
-    /// The host cgroup holds the VMM process, not the function: a memory limit meant for the function became the
-    /// guest's size, so the host limit grows by <see cref="VmmOverheadBytes"/> for the VMM's own memory, and the
+    /// The host cgroup holds the VMM process, not the function: a memory limit meant for the function sized the
+    /// guest, so the host limit grows by the guest's headroom and <see cref="VmmOverheadBytes"/> for the VMM's own memory, and the
     /// device rules (which the guest applies to the function) give way to what a VMM opens: /dev/kvm and the
     /// harmless character devices. Call after <see cref="Validate"/>, which reads the function's own values.
     /// </summary>
@@ -64,22 +71,23 @@ internal static class VmSpec
         ];
         if (resources.Memory is not { } memory)
             return;
+        const long overhead = ((long)GuestHeadroomMiB << 20) + VmmOverheadBytes;
         if (memory.Limit is > 0 and var limit)
-            memory.Limit = limit + VmmOverheadBytes;
+            memory.Limit = limit + overhead;
         if (memory.Swap is > 0 and var swap)
-            memory.Swap = swap + VmmOverheadBytes;
+            memory.Swap = swap + overhead;
         if (memory.Reservation is > 0 and var reservation)
-            memory.Reservation = reservation + VmmOverheadBytes;
+            memory.Reservation = reservation + overhead;
     }
 
     private static DeviceCgroup Char(long major, long minor) => new() { Allow = true, Type = "c", Major = major, Minor = minor, Access = "rwm" };
 
-    /// <summary>Guest RAM: the memory limit rounded up to whole MiB, at least <see cref="MinimumMemoryMiB"/>.</summary>
+    /// <summary>Guest RAM: the memory limit rounded up to whole MiB plus <see cref="GuestHeadroomMiB"/>, at least <see cref="MinimumMemoryMiB"/>.</summary>
     internal static int MemoryMiB(Resources? resources)
     {
         if (resources?.Memory?.Limit is not { } limit || limit <= 0)
             return DefaultMemoryMiB;
-        return (int)Math.Clamp((limit + (1 << 20) - 1) >> 20, MinimumMemoryMiB, 1024 * 1024);
+        return (int)Math.Clamp(((limit + (1 << 20) - 1) >> 20) + GuestHeadroomMiB, MinimumMemoryMiB, 1024 * 1024);
     }
 
     /// <summary>vCPUs: the CPU quota in whole CPUs, rounded up (1 without a quota).</summary>

@@ -54,7 +54,7 @@ public sealed class VmSpecTests : IDisposable
     }
 
     [Fact]
-    public void Memory_limit_and_cpu_quota_size_the_machine_and_the_host_limit_grows_by_the_vmm_overhead()
+    public void Memory_limit_and_cpu_quota_size_the_machine_with_headroom_and_the_host_limit_grows_by_it_and_the_vmm_overhead()
     {
         var spec = Spec(Minimal);
         spec.Linux = new Spec.Linux { Resources = new Resources { Memory = new MemoryResources { Limit = (200L << 20) + 1 }, Cpu = new CpuResources { Quota = 150_000, Period = 100_000 } } };
@@ -62,9 +62,9 @@ public sealed class VmSpecTests : IDisposable
         var resolved = VmSpec.Validate(spec, _bundle);
         VmSpec.ConfineHostCgroup(spec);
 
-        Assert.Equal(201, resolved.MemoryMiB);
+        Assert.Equal(201 + VmSpec.GuestHeadroomMiB, resolved.MemoryMiB);
         Assert.Equal(2, resolved.Vcpus);
-        Assert.Equal((200L << 20) + 1 + VmSpec.VmmOverheadBytes, spec.Linux.Resources!.Memory!.Limit);
+        Assert.Equal((200L << 20) + 1 + ((long)VmSpec.GuestHeadroomMiB << 20) + VmSpec.VmmOverheadBytes, spec.Linux.Resources!.Memory!.Limit);
         Assert.Contains(spec.Linux.Resources.Devices!, d => d is { Allow: true, Type: "c", Major: 10, Minor: 232 });
     }
 
