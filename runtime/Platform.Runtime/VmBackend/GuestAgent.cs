@@ -47,7 +47,7 @@ public static partial class GuestAgent
         {
             Console.Error.WriteLine($"platform-runtime guest agent: {e.Message}");
             if (control is not null)
-                await TrySendErrorAsync(control, e.Message);
+                await TrySendErrorAsync(control, ErrorReport.Encode(e));
         }
         if (commands is not null)
             await Task.WhenAny(commands.Closed, Task.Delay(HostCloseTimeout));

@@ -12,5 +12,9 @@ internal static class Sys
 
     public static RuntimeException Error(string what) => Error(what, Libc.Errno);
 
-    public static RuntimeException Error(string what, int errno) => new($"{what}: {Libc.ErrorText(errno).ToLowerInvariant()}");
+    public static RuntimeException Error(string what, int errno) => new(KindOf(errno), $"{what}: {Libc.ErrorText(errno).ToLowerInvariant()}");
+
+    /// <summary>A refusal for lack of privilege is the user's to fix (run as root, grant a capability); any other errno is the host's.</summary>
+    public static RuntimeErrorKind KindOf(int errno) =>
+        errno is LinuxConstants.EPERM or LinuxConstants.EACCES ? RuntimeErrorKind.Permission : RuntimeErrorKind.HostFailure;
 }
