@@ -16,7 +16,7 @@ internal static unsafe class Executable
         if (name.Contains('/'))
         {
             if (Libc.access(name, X_OK) < 0)
-                throw Sys.Error($"exec: {name}");
+                throw Sys.Error(RuntimeErrorKind.InvalidConfig, $"exec: {name}");
             if (Directory.Exists(name))
                 throw new RuntimeException(RuntimeErrorKind.InvalidConfig, $"exec: {name}: is a directory");
             return name;
