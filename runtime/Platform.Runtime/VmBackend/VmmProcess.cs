@@ -204,7 +204,7 @@ public static class VmmProcess
                 case { Type: AgentMessage.Exit } exit:
                     return AgentChannel.ReadInt32(exit.Payload) is var status and >= 0 and < 256 ? status : 1;
                 case { Type: AgentMessage.Error } error:
-                    await WriteQuietlyAsync(stderr, $"platform-runtime: microVM: {Encoding.UTF8.GetString(error.Payload)}\n");
+                    await WriteQuietlyAsync(stderr, $"platform-runtime: microVM: {ErrorReport.Decode(Encoding.UTF8.GetString(error.Payload)).Message}\n");
                     return 1;
                 default:
                     await WriteQuietlyAsync(stderr, $"platform-runtime: microVM: unexpected {frame.Value.Type} from the guest agent\n");
