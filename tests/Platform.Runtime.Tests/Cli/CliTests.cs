@@ -78,6 +78,19 @@ public sealed class CliTests(BundleFixture rootfs) : IClassFixture<BundleFixture
         Assert.Equal("container-not-found", line.GetProperty("kind").GetString());
     }
 
+    [Theory]
+    [InlineData("start")]
+    [InlineData("kill")]
+    [InlineData("delete")]
+    [InlineData("ps")]
+    public async Task Every_command_on_a_missing_container_logs_container_not_found(string command)
+    {
+        var (r, kind) = await CliWithKind(command, "ghost");
+
+        Assert.Equal(1, r.ExitCode);
+        Assert.Equal("container-not-found", kind);
+    }
+
     [Fact]
     public async Task A_text_log_line_carries_the_kind_as_a_logrus_field()
     {
