@@ -1,3 +1,5 @@
+using Platform.Runtime.Tests.Cli;
+
 namespace Platform.Runtime.Tests.Errors;
 
 /// <summary>An error crossing from the init, the VMM or the guest agent to the host keeps its kind and message.</summary>
@@ -29,6 +31,15 @@ public sealed class ErrorReportTests
 
         Assert.Equal(RuntimeErrorKind.InvalidConfig, received.Kind);
         Assert.Equal("in the guest: exec: /bin/nope: no such file or directory", received.Message);
+    }
+
+    [Fact]
+    public void The_kinds_the_init_s_C_stage_sends_are_numbered_as_the_enum()
+    {
+        var source = File.ReadAllText(Path.Combine(CliBinary.RepoRoot, "runtime", "native", "nsexec.c"));
+
+        Assert.Contains($"KIND_PERMISSION = {(int)RuntimeErrorKind.Permission},", source);
+        Assert.Contains($"KIND_HOST_FAILURE = {(int)RuntimeErrorKind.HostFailure},", source);
     }
 
     [Theory]
