@@ -26,9 +26,14 @@ internal sealed partial class InstanceManager
                     return spare;
                 }
             }
-            catch (RuntimeException)
+            catch (RuntimeException e) when (e.Kind == RuntimeErrorKind.ContainerNotFound)
             {
                 // Gone: deleted below like one that stopped.
+            }
+            catch (RuntimeException e)
+            {
+                // Unreadable (a corrupt state, a host failure): not to be trusted with an instance either.
+                LogSpareUnreadable(logger, e, spare.ContainerId);
             }
 
             await DeleteSpareAsync(spare);
@@ -141,6 +146,9 @@ internal sealed partial class InstanceManager
             // Shut down: StopAsync deletes what is left.
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading the state of spare container {ContainerId} failed; it is deleted")]
+    private static partial void LogSpareUnreadable(ILogger logger, Exception exception, string containerId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Creating a spare container for {Tenant}/{Function} v{Version} failed")]
     private static partial void LogSpareFailed(ILogger logger, Exception exception, string tenant, string function, int version);

@@ -347,8 +347,15 @@ internal sealed partial class InstanceManager(
             NodeMetrics.MemorySampled(instance, stats.MemoryUsageBytes);
             return stats.OomKills;
         }
-        catch (RuntimeException)
+        catch (RuntimeException e) when (e.Kind == RuntimeErrorKind.ContainerNotFound || instance.StopRequested)
         {
+            // Deleted, or being deleted by a stop: its cgroup and the count went with it.
+            return 0;
+        }
+        catch (RuntimeException e)
+        {
+            // Not a reason to end the instance: the next check may read the count.
+            LogStatsFailed(logger, e, instance.Id);
             return 0;
         }
     }
@@ -429,9 +436,14 @@ internal sealed partial class InstanceManager(
         {
             await runtime.KillAsync(containerId, signal, all);
         }
-        catch (RuntimeException)
+        catch (RuntimeException e) when (e.Kind is RuntimeErrorKind.AlreadyStopped or RuntimeErrorKind.ContainerNotFound)
         {
-            // Already stopped: nothing to signal.
+            // Already stopped or deleted: nothing to signal.
+        }
+        catch (RuntimeException e)
+        {
+            // The teardown goes on: the forced delete kills whatever is left in the container's cgroup.
+            LogKillFailed(logger, e, containerId, signal);
         }
     }
 
@@ -471,6 +483,12 @@ internal sealed partial class InstanceManager(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Instance {InstanceId}: waiting for its process failed")]
     private static partial void LogWatchFailed(ILogger logger, Exception exception, Guid instanceId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading the cgroup counters of instance {InstanceId} failed")]
+    private static partial void LogStatsFailed(ILogger logger, Exception exception, Guid instanceId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sending signal {Signal} to container {ContainerId} failed")]
+    private static partial void LogKillFailed(ILogger logger, Exception exception, string containerId, int signal);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Deleting container {ContainerId} failed")]
     private static partial void LogDeleteFailed(ILogger logger, Exception exception, string containerId);

@@ -26,7 +26,7 @@ internal sealed class LocalInstanceConnector(LocalInstances instances, NetnsSock
             {
                 return await runtime.ConnectAsync(instance.ContainerId, (uint)instance.Port, cancellationToken);
             }
-            catch (RuntimeException e)
+            catch (RuntimeException e) when (e.Kind is RuntimeErrorKind.ContainerNotFound or RuntimeErrorKind.AlreadyStopped or RuntimeErrorKind.HostFailure)
             {
                 // The forwarder and the readiness probe treat an IOException as "not reachable (yet)".
                 throw new IOException(e.Message, e);

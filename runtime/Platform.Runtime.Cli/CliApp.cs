@@ -46,8 +46,8 @@ internal static class CliApp
         {
             var log = CliContext.LogFrom(parse);
             foreach (var error in parse.Errors)
-                log.Error(error.Message);
-            return 1;
+                log.Error(RuntimeErrorKind.InvalidArgument, error.Message);
+            return CliErrors.For(RuntimeErrorKind.InvalidArgument).ExitCode;
         }
         // `run` forwards SIGINT/SIGTERM to the container itself, so the parser must not turn them into cancellation.
         return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

@@ -33,7 +33,7 @@ internal sealed class CliContext
     public static CliLog LogFrom(ParseResult parse) =>
         new(parse.GetValue(GlobalOptions.Log), parse.GetValue(GlobalOptions.LogFormat) == "json");
 
-    /// <summary>Runs a command body: a <see cref="RuntimeException"/> (or any failure) becomes a message and exit status 1.</summary>
+    /// <summary>Runs a command body: a <see cref="RuntimeException"/> (or an I/O failure) becomes a message and its kind's exit status (<see cref="CliErrors"/>).</summary>
     public static async Task<int> RunAsync(ParseResult parse, Func<CliContext, Task<int>> body)
     {
         var log = LogFrom(parse);
@@ -41,15 +41,11 @@ internal sealed class CliContext
         {
             return await body(From(parse));
         }
-        catch (RuntimeException e)
+        catch (Exception e) when (e is RuntimeException or IOException or UnauthorizedAccessException)
         {
-            log.Error(e.Message);
-            return 1;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            log.Error(e.Message);
-            return 1;
+            var kind = RuntimeException.KindOf(e);
+            log.Error(kind, e.Message);
+            return CliErrors.For(kind).ExitCode;
         }
     }
 }

@@ -30,10 +30,10 @@ public sealed partial class ContainerRuntime
             HeldCapabilities.LeaveOutUnheld(spec, HeldCapabilities.Read(newUserNs), Warn);
         }
         if (spec.Process!.Terminal && options.ConsoleSocket is null)
-            throw new RuntimeException("process.terminal: a terminal container needs --console-socket");
+            throw new RuntimeException(RuntimeErrorKind.InvalidArgument, "process.terminal: a terminal container needs --console-socket");
         var cgroupPath = _cgroups.ResolvePath(id, spec.Linux);
         // The folder appears already locked: from here to the end of the cleanup nobody else touches it.
-        using var held = _store.TryCreate(id) ?? throw new RuntimeException($"container \"{id}\" already exists");
+        using var held = _store.TryCreate(id) ?? throw new RuntimeException(RuntimeErrorKind.ContainerExists, $"container \"{id}\" already exists");
 
         var state = new StateFile
         {
@@ -90,7 +90,7 @@ public sealed partial class ContainerRuntime
 
             var stat = _syscalls.ReadProcessStat(launched.Pid);
             if (stat is null || stat.HasExited)
-                throw new RuntimeException("the container's init exited during create");
+                throw new RuntimeException(RuntimeErrorKind.HostFailure, "the container's init exited during create");
             state = state with
             {
                 Phase = StateFile.PhaseCreated,
@@ -111,12 +111,12 @@ public sealed partial class ContainerRuntime
             var cleanupError = await CleanUpFailedCreateAsync(state, cgroup, pidFileWritten ? options.PidFile : null, mountsBefore, realRootfs);
             if (cleanupError is not null)
             {
-                throw new RuntimeException(
+                throw new RuntimeException(RuntimeException.KindOf(e),
                     $"create {id}: {e.Message}; cleaning up failed too ({cleanupError.Message}), so its state is kept: `delete --force {id}` retries", e);
             }
             if (e is RuntimeException or OperationCanceledException)
                 throw;
-            throw new RuntimeException($"create {id}: {e.Message}", e);
+            throw new RuntimeException(RuntimeException.KindOf(e), $"create {id}: {e.Message}", e);
         }
     }
 

@@ -24,9 +24,9 @@ public sealed partial class ContainerRuntime
             state = _store.Read(id);
             var status = _store.Resolve(id, state).Status;
             if (!force && status == ContainerStatus.Running)
-                throw new RuntimeException($"cannot delete container \"{id}\": it is running (kill it first, or use --force)");
+                throw new RuntimeException(RuntimeErrorKind.InvalidState, $"cannot delete container \"{id}\": it is running (kill it first, or use --force)");
             if (!force && status == ContainerStatus.Creating)
-                throw new RuntimeException($"cannot delete container \"{id}\": it is being created (a crashed create is removed with --force)");
+                throw new RuntimeException(RuntimeErrorKind.InvalidState, $"cannot delete container \"{id}\": it is being created (a crashed create is removed with --force)");
 
             // A created container is deleted like runc does it: its waiting init is killed.
             var cgroup = state?.CgroupPath is { } path ? _cgroups.Open(path, id) : null;

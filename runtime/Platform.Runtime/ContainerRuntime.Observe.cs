@@ -23,7 +23,7 @@ public sealed partial class ContainerRuntime
     public Task<CgroupStats> GetStatsAsync(string id, CancellationToken cancellationToken = default)
     {
         ContainerId.Validate(id);
-        var state = _store.Read(id) ?? throw new RuntimeException($"container \"{id}\" is still being created");
+        var state = _store.Read(id) ?? throw new RuntimeException(RuntimeErrorKind.InvalidState, $"container \"{id}\" is still being created");
         return Task.FromResult(state.CgroupPath is { } path ? _cgroups.Open(path, id).GetStats() : new CgroupStats());
     }
 }

@@ -12,10 +12,10 @@ public sealed partial class ContainerRuntime
         StateFile state;
         using (_store.Lock(id))
         {
-            state = _store.Read(id) ?? throw new RuntimeException($"cannot start container \"{id}\": it is still being created");
+            state = _store.Read(id) ?? throw new RuntimeException(RuntimeErrorKind.InvalidState, $"cannot start container \"{id}\": it is still being created");
             var status = _store.Resolve(id, state).Status;
             if (status != ContainerStatus.Created)
-                throw new RuntimeException(status switch
+                throw new RuntimeException(RuntimeErrorKind.InvalidState, status switch
                 {
                     ContainerStatus.Running => $"cannot start container \"{id}\": it is already running",
                     ContainerStatus.Stopped => $"cannot start container \"{id}\": it has stopped (start runs a created container once)",
@@ -45,7 +45,7 @@ public sealed partial class ContainerRuntime
                 var cgroup = state.CgroupPath is { } path ? _cgroups.Open(path, id) : null;
                 await KillEverythingAsync(state, cgroup);
             }
-            throw new RuntimeException($"start {id}: {e.Message}; the container was stopped", e);
+            throw new RuntimeException(e.Kind, $"start {id}: {e.Message}; the container was stopped", e);
         }
     }
 }

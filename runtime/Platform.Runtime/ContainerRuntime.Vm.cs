@@ -20,7 +20,10 @@ public sealed partial class ContainerRuntime
         }
         catch (VmmException e)
         {
-            throw new RuntimeException($"container \"{id}\": {e.Message}", e);
+            var kind = !_store.Exists(id) ? RuntimeErrorKind.ContainerNotFound
+                : e.Error == VmmError.VsockUnreachable ? RuntimeErrorKind.AlreadyStopped
+                : RuntimeException.KindOf(e);
+            throw new RuntimeException(kind, $"container \"{id}\": {e.Message}", e);
         }
     }
 
@@ -37,7 +40,7 @@ public sealed partial class ContainerRuntime
         }
         catch (IOException e)
         {
-            throw new RuntimeException($"building the root disk of {rootfs}: {e.Message}", e);
+            throw new RuntimeException(RuntimeException.KindOf(e), $"building the root disk of {rootfs}: {e.Message}", e);
         }
     }
 

@@ -40,7 +40,7 @@ public sealed partial class ContainerRuntime : IContainerRuntime
     {
         ArgumentNullException.ThrowIfNull(options);
         if (string.IsNullOrWhiteSpace(options.Root))
-            throw new RuntimeException("root: the state directory path must not be empty");
+            throw new RuntimeException(RuntimeErrorKind.InvalidArgument, "root: the state directory path must not be empty");
         _options = options;
         _syscalls = syscalls;
         _hooks = hooks;
@@ -89,9 +89,9 @@ public sealed partial class ContainerRuntime : IContainerRuntime
     public async Task<int> WaitAsync(string id, CancellationToken cancellationToken = default)
     {
         ContainerId.Validate(id);
-        var state = _store.Read(id) ?? throw new RuntimeException($"container \"{id}\" is still being created");
+        var state = _store.Read(id) ?? throw new RuntimeException(RuntimeErrorKind.InvalidState, $"container \"{id}\" is still being created");
         if (state.Phase == StateFile.PhaseCreating)
-            throw new RuntimeException($"container \"{id}\" is still being created");
+            throw new RuntimeException(RuntimeErrorKind.InvalidState, $"container \"{id}\" is still being created");
         await _syscalls.WaitForExitAsync(state.Pid, state.PidStartTime, cancellationToken);
         return CollectExitStatus(id, state);
     }
@@ -153,7 +153,7 @@ public sealed partial class ContainerRuntime : IContainerRuntime
         }
         catch (OperationCanceledException)
         {
-            throw new RuntimeException($"container \"{state.Id}\": process {state.Pid} did not exit within {KillGrace.TotalSeconds} s of SIGKILL");
+            throw new RuntimeException(RuntimeErrorKind.HostFailure, $"container \"{state.Id}\": process {state.Pid} did not exit within {KillGrace.TotalSeconds} s of SIGKILL");
         }
         CollectExitStatus(state.Id, state);
     }

@@ -2,7 +2,8 @@ namespace Platform.Runtime;
 
 /// <summary>
 /// The OCI operations (runtime.md) as a library: what the CLI exposes as commands and what a node agent
-/// calls in-process. Errors are <see cref="RuntimeException"/> with a message fit for a user.
+/// calls in-process. Errors are <see cref="RuntimeException"/>: its <see cref="RuntimeException.Kind"/> for the
+/// caller to branch on, its message fit for a user.
 /// </summary>
 public interface IContainerRuntime
 {

@@ -44,7 +44,7 @@ public sealed class RuntimeOptions
             if (File.Exists(built))
                 return built;
         }
-        throw new RuntimeException(
+        throw new RuntimeException(RuntimeErrorKind.Internal,
             $"cannot find the {BinaryName} init binary: set {InitBinaryEnvironmentVariable} or RuntimeOptions.InitBinary, or build it with scripts/build (it lands in artifacts/bin)");
     }
 }

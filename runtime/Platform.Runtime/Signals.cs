@@ -24,7 +24,7 @@ public static class Signals
     {
         if (TryParse(value, out var signal))
             return signal;
-        throw new RuntimeException($"invalid signal \"{value}\" (use a name like TERM or SIGKILL, or a number 1-64)");
+        throw new RuntimeException(RuntimeErrorKind.InvalidArgument, $"invalid signal \"{value}\" (use a name like TERM or SIGKILL, or a number 1-64)");
     }
 
     public static bool TryParse(string? value, out int signal)

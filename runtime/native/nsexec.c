@@ -47,6 +47,12 @@ enum {
 	MSG_ERROR = 8,
 };
 
+/* Must match RuntimeErrorKind.cs: an ERROR's text is "kind:message" (ErrorReport.cs). */
+enum {
+	KIND_PERMISSION = 8,
+	KIND_HOST_FAILURE = 9,
+};
+
 /* Large enough for a join path per namespace type; anything bigger is not a bootstrap we sent. */
 #define MAX_BOOTSTRAP 65536
 #define MAX_JOINS 16
@@ -101,17 +107,18 @@ static int send_message(uint32_t type, const void *payload, uint32_t length)
 	return length ? write_all(payload, length) : 0;
 }
 
-/* Reports "what: strerror" to the host and exits; the host turns it into a RuntimeException. */
+/* Reports "what: strerror" to the host and exits; the host turns it into a RuntimeException of that kind. */
 static void __attribute__((noreturn, format(printf, 1, 2))) bail(const char *format, ...)
 {
 	int saved = errno;
 	char text[1024];
+	int n = snprintf(text, sizeof(text), "%d:", saved == EPERM || saved == EACCES ? KIND_PERMISSION : KIND_HOST_FAILURE);
 	va_list args;
 	va_start(args, format);
-	int n = vsnprintf(text, sizeof(text), format, args);
+	int written = vsnprintf(text + n, sizeof(text) - (size_t)n, format, args);
 	va_end(args);
-	if (n < 0)
-		n = 0;
+	if (written > 0)
+		n += written;
 	if ((size_t)n >= sizeof(text))
 		n = sizeof(text) - 1;
 	if (saved != 0)

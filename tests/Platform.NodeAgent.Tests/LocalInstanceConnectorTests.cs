@@ -67,6 +67,31 @@ public sealed class LocalInstanceConnectorTests
         }
     }
 
+    [Fact]
+    public async Task A_microvm_whose_container_is_gone_is_unreachable_not_an_error()
+    {
+        var dir = Directory.CreateTempSubdirectory("h5-vm-gone-");
+        try
+        {
+            var instances = new LocalInstances();
+            var command = new StartInstance(Guid.NewGuid(), "n1", Guid.NewGuid(), "t", "f", 1, "sha256:" + new string('0', 64),
+                new InstanceSpec(64, 100, 30, 1, Port, new Dictionary<string, string>(), Isolation.MicroVm));
+            using var instance = new LocalInstance(command, dir.FullName) { Created = true };
+            instances.TryAdd(instance);
+            using var sockets = new NetnsSocketFactory();
+            var runtime = new Platform.Runtime.ContainerRuntime(new Platform.Runtime.RuntimeOptions { Root = Path.Combine(dir.FullName, "run") });
+            var connector = new LocalInstanceConnector(instances, sockets, runtime);
+
+            // The runtime says ContainerNotFound; the forwarder and the probe expect an IOException for "not reachable".
+            var e = await Assert.ThrowsAsync<IOException>(async () => await connector.ConnectAsync(instance.Id, TestContext.Current.CancellationToken));
+            Assert.Equal(Platform.Runtime.RuntimeErrorKind.ContainerNotFound, Assert.IsType<Platform.Runtime.RuntimeException>(e.InnerException).Kind);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
     // unshare(1) creates the namespace only after it starts: opening /proc/<pid>/ns/net earlier yields the host's.
     private static async Task WaitForOwnNamespaceAsync(int pid)
     {

@@ -82,6 +82,10 @@ internal static class RunCommand
             {
                 await runtime.KillAsync(id, signal);
             }
+            catch (RuntimeException e) when (e.Kind == RuntimeErrorKind.AlreadyStopped)
+            {
+                // It exited meanwhile: run reports its status, a warning would only be noise.
+            }
             catch (RuntimeException e)
             {
                 log.Warning($"forwarding signal {signal}: {e.Message}");

@@ -15,7 +15,7 @@ internal static class SpecCommand
         {
             var dir = Path.GetFullPath(parse.GetRequiredValue(bundle));
             if (!Directory.Exists(dir))
-                throw new RuntimeException($"bundle {dir}: no such directory");
+                throw new RuntimeException(RuntimeErrorKind.InvalidArgument, $"bundle {dir}: no such directory");
             var path = Path.Combine(dir, "config.json");
             var (uid, gid) = CurrentIds();
             var json = JsonSerializer.SerializeToUtf8Bytes(DefaultSpec.Create(parse.GetValue(rootless), uid, gid), SpecJsonContext.Default.RuntimeSpec);
@@ -27,7 +27,7 @@ internal static class SpecCommand
             }
             catch (IOException) when (File.Exists(path))
             {
-                throw new RuntimeException($"{path} already exists; remove it first");
+                throw new RuntimeException(RuntimeErrorKind.InvalidArgument, $"{path} already exists; remove it first");
             }
             return Task.FromResult(0);
         }));

@@ -17,7 +17,7 @@ internal sealed record CgroupHost(CgroupVersion Version, string Root, IReadOnlyL
         root = root.TrimEnd('/');
         if (root.Length == 0)
         {
-            throw new RuntimeException("cgroup: the cgroup root cannot be /");
+            throw new RuntimeException(RuntimeErrorKind.InvalidArgument, "cgroup: the cgroup root cannot be /");
         }
         if (fs.FileExists(System.IO.Path.Combine(root, "cgroup.controllers")))
         {
@@ -55,7 +55,7 @@ internal sealed record CgroupHost(CgroupVersion Version, string Root, IReadOnlyL
         }
         if (hierarchies.Count == 0)
         {
-            throw new RuntimeException($"cgroup: no cgroup v1 or v2 filesystem is mounted at {root}");
+            throw new RuntimeException(RuntimeErrorKind.Unsupported, $"cgroup: no cgroup v1 or v2 filesystem is mounted at {root}");
         }
         return new CgroupHost(CgroupVersion.V1, root, hierarchies, unified);
     }

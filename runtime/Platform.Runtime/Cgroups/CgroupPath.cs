@@ -15,7 +15,7 @@ internal static class CgroupPath
         {
             if (string.IsNullOrEmpty(id) || id.Contains('/') || id is "." or "..")
             {
-                throw new RuntimeException($"cgroup: container id \"{id}\" cannot name a cgroup");
+                throw new RuntimeException(RuntimeErrorKind.InvalidArgument, $"cgroup: container id \"{id}\" cannot name a cgroup");
             }
             return $"{DefaultParent}/{id}";
         }
@@ -28,20 +28,20 @@ internal static class CgroupPath
     {
         if (!path.StartsWith('/'))
         {
-            throw new RuntimeException($"{jsonPath}: \"{path}\" must be absolute");
+            throw new RuntimeException(RuntimeErrorKind.InvalidConfig, $"{jsonPath}: \"{path}\" must be absolute");
         }
         if (path.Contains('\0'))
         {
-            throw new RuntimeException($"{jsonPath}: contains a NUL character");
+            throw new RuntimeException(RuntimeErrorKind.InvalidConfig, $"{jsonPath}: contains a NUL character");
         }
         var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
         if (segments.Any(s => s is ".." or "."))
         {
-            throw new RuntimeException($"{jsonPath}: \"{path}\" may not contain \".\" or \"..\" (it would escape its parent)");
+            throw new RuntimeException(RuntimeErrorKind.InvalidConfig, $"{jsonPath}: \"{path}\" may not contain \".\" or \"..\" (it would escape its parent)");
         }
         if (segments.Length == 0)
         {
-            throw new RuntimeException($"{jsonPath}: \"{path}\" is the root cgroup; a container needs its own");
+            throw new RuntimeException(RuntimeErrorKind.InvalidConfig, $"{jsonPath}: \"{path}\" is the root cgroup; a container needs its own");
         }
         return "/" + string.Join('/', segments);
     }

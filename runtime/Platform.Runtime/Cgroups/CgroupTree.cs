@@ -49,7 +49,7 @@ internal static class CgroupTree
             if (DateTime.UtcNow > deadline)
             {
                 var pids = ReadPids(fs, dir);
-                throw new RuntimeException(
+                throw new RuntimeException(RuntimeErrorKind.HostFailure,
                     $"cgroup: {dir} is still busy after {RemoveTimeout.TotalSeconds:0} s (processes: {string.Join(", ", pids)})");
             }
             Thread.Sleep(10);
@@ -64,7 +64,7 @@ internal static class CgroupTree
         {
             if (DateTime.UtcNow > deadline)
             {
-                throw new RuntimeException($"cgroup: timed out waiting for {what}");
+                throw new RuntimeException(RuntimeErrorKind.HostFailure, $"cgroup: timed out waiting for {what}");
             }
             Thread.Sleep(1);
         }

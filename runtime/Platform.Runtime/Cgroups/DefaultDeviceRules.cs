@@ -35,15 +35,15 @@ internal static class DefaultDeviceRules
             string path = $"linux.resources.devices[{i}]";
             if (rule.Type is not (null or "a" or "c" or "b"))
             {
-                throw new RuntimeException($"{path}.type: must be a, c or b, not \"{rule.Type}\"");
+                throw new RuntimeException(RuntimeErrorKind.InvalidConfig, $"{path}.type: must be a, c or b, not \"{rule.Type}\"");
             }
             if (rule.Access is { } access && (access.Length == 0 || access.Any(c => c is not ('r' or 'w' or 'm'))))
             {
-                throw new RuntimeException($"{path}.access: must combine r, w and m, not \"{access}\"");
+                throw new RuntimeException(RuntimeErrorKind.InvalidConfig, $"{path}.access: must combine r, w and m, not \"{access}\"");
             }
             if (rule.Major < 0 || rule.Minor < 0)
             {
-                throw new RuntimeException($"{path}: major and minor cannot be negative");
+                throw new RuntimeException(RuntimeErrorKind.InvalidConfig, $"{path}: major and minor cannot be negative");
             }
         }
         return [.. rules, .. All];

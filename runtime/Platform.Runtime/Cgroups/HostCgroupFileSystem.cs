@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using Platform.Runtime.Linux.Interop;
 
 namespace Platform.Runtime.Cgroups;
 
@@ -24,7 +25,7 @@ internal sealed partial class HostCgroupFileSystem : ICgroupFileSystem
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new RuntimeException($"cgroup: reading {path}: {e.Message}", e);
+            throw new RuntimeException(RuntimeException.KindOf(e), $"cgroup: reading {path}: {e.Message}", e);
         }
     }
 
@@ -38,7 +39,7 @@ internal sealed partial class HostCgroupFileSystem : ICgroupFileSystem
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             string reason = e is FileNotFoundException ? "no such file (controller not available?)" : e.Message;
-            throw new RuntimeException($"cgroup: writing \"{value}\" to {path}: {reason}", e);
+            throw new RuntimeException(RuntimeException.KindOf(e), $"cgroup: writing \"{value}\" to {path}: {reason}", e);
         }
     }
 
@@ -50,7 +51,7 @@ internal sealed partial class HostCgroupFileSystem : ICgroupFileSystem
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new RuntimeException($"cgroup: creating {path}: {e.Message}", e);
+            throw new RuntimeException(RuntimeException.KindOf(e), $"cgroup: creating {path}: {e.Message}", e);
         }
     }
 
@@ -65,7 +66,7 @@ internal sealed partial class HostCgroupFileSystem : ICgroupFileSystem
         {
             ENOENT => true,
             EBUSY => false,
-            _ => throw new RuntimeException($"cgroup: removing {path}: {Marshal.GetPInvokeErrorMessage(errno)}"),
+            _ => throw new RuntimeException(Sys.KindOf(errno), $"cgroup: removing {path}: {Marshal.GetPInvokeErrorMessage(errno)}"),
         };
     }
 
@@ -80,7 +81,7 @@ internal sealed partial class HostCgroupFileSystem : ICgroupFileSystem
             if (SetXattr(path, CreatedMarker, p, (nuint)value.Length, 0) != 0)
             {
                 int errno = Marshal.GetLastPInvokeError();
-                throw new RuntimeException($"cgroup: marking {path} as created for {owner} ({CreatedMarker}): {Marshal.GetPInvokeErrorMessage(errno)}");
+                throw new RuntimeException(Sys.KindOf(errno), $"cgroup: marking {path} as created for {owner} ({CreatedMarker}): {Marshal.GetPInvokeErrorMessage(errno)}");
             }
         }
     }

@@ -8,7 +8,7 @@ internal static class Hugepages
         if (size is null || size.Length < 3 || !size.EndsWith('B') || size[^2] is not ('K' or 'M' or 'G')
             || !size[..^2].All(char.IsAsciiDigit))
         {
-            throw new RuntimeException($"{jsonPath}: \"{size}\" is not a page size like 2MB or 1GB");
+            throw new RuntimeException(RuntimeErrorKind.InvalidConfig, $"{jsonPath}: \"{size}\" is not a page size like 2MB or 1GB");
         }
         return size;
     }

@@ -105,7 +105,7 @@ internal sealed class V1Cgroup(CgroupHost host, ICgroupFileSystem fs, string pat
         }
         else
         {
-            throw new RuntimeException("cgroup: this host has neither the v1 freezer nor cgroup.freeze");
+            throw new RuntimeException(RuntimeErrorKind.Unsupported, "cgroup: this host has neither the v1 freezer nor cgroup.freeze");
         }
     }
 
@@ -123,7 +123,7 @@ internal sealed class V1Cgroup(CgroupHost host, ICgroupFileSystem fs, string pat
         }
         else
         {
-            throw new RuntimeException("cgroup: this host has neither the v1 freezer nor cgroup.freeze");
+            throw new RuntimeException(RuntimeErrorKind.Unsupported, "cgroup: this host has neither the v1 freezer nor cgroup.freeze");
         }
     }
 

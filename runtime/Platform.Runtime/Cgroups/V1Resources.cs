@@ -9,7 +9,7 @@ internal static class V1Resources
     {
         if (resources.Unified is { Count: > 0 })
         {
-            throw new RuntimeException("linux.resources.unified: needs cgroup v2, but this host's controllers are on cgroup v1");
+            throw new RuntimeException(RuntimeErrorKind.Unsupported, "linux.resources.unified: needs cgroup v2, but this host's controllers are on cgroup v1");
         }
         if (resources.Memory is { } memory)
         {
@@ -45,7 +45,7 @@ internal static class V1Resources
 
     private static string Controller(V1Cgroup cgroup, string controller, string jsonPath) =>
         cgroup.DirectoryOf(controller)
-        ?? throw new RuntimeException($"{jsonPath}: the {controller} cgroup controller is not mounted on this host");
+        ?? throw new RuntimeException(RuntimeErrorKind.Unsupported, $"{jsonPath}: the {controller} cgroup controller is not mounted on this host");
 
     private static void Write(ICgroupFileSystem fs, string dir, string file, string value) =>
         fs.WriteFile(Path.Combine(dir, file), value);
@@ -59,14 +59,14 @@ internal static class V1Resources
             // Without swap accounting there is no swap to limit: only "unlimited" or "none beyond memory" fit.
             if (swap != -1 && swap != memory.Limit)
             {
-                throw new RuntimeException("linux.resources.memory.swap: this host has no swap accounting (memory.memsw.*)");
+                throw new RuntimeException(RuntimeErrorKind.Unsupported, "linux.resources.memory.swap: this host has no swap accounting (memory.memsw.*)");
             }
         }
         else if (memory.Swap is { } memsw && memsw != 0)
         {
             if (memory.Limit is { } l && l > 0 && memsw > 0 && memsw < l)
             {
-                throw new RuntimeException($"linux.resources.memory.swap: {memsw} is below memory.limit {l} (swap is memory+swap)");
+                throw new RuntimeException(RuntimeErrorKind.InvalidConfig, $"linux.resources.memory.swap: {memsw} is below memory.limit {l} (swap is memory+swap)");
             }
             // memory ≤ memory+swap must hold after every single write: raise memsw first when it grows.
             ulong current = CgroupTree.ReadUInt64(fs, Path.Combine(dir, Swap));
@@ -95,7 +95,7 @@ internal static class V1Resources
         {
             if (swappiness > 100)
             {
-                throw new RuntimeException($"linux.resources.memory.swappiness: {swappiness} is out of range (0-100)");
+                throw new RuntimeException(RuntimeErrorKind.InvalidConfig, $"linux.resources.memory.swappiness: {swappiness} is out of range (0-100)");
             }
             Write(fs, dir, "memory.swappiness", CgroupTree.Format(swappiness));
         }

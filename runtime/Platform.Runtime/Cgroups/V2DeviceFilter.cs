@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Platform.Runtime.Linux.Interop;
 using Platform.Runtime.Spec;
 
 namespace Platform.Runtime.Cgroups;
@@ -149,15 +150,18 @@ internal static unsafe partial class V2DeviceFilter
             {
                 int errno = Marshal.GetLastPInvokeError();
                 string verifier = System.Text.Encoding.ASCII.GetString(log).TrimEnd('\0').Trim();
-                throw new RuntimeException(
+                throw new RuntimeException(Sys.KindOf(errno),
                     $"cgroup: loading the v2 device filter: {Marshal.GetPInvokeErrorMessage(errno)}{(verifier.Length > 0 ? $" ({verifier})" : "")}");
             }
             return fd;
         }
     }
 
-    private static RuntimeException Error(string what) =>
-        new($"cgroup: {what}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+    private static RuntimeException Error(string what)
+    {
+        var errno = Marshal.GetLastPInvokeError();
+        return new(Sys.KindOf(errno), $"cgroup: {what}: {Marshal.GetPInvokeErrorMessage(errno)}");
+    }
 
     private static long Bpf(int command, void* attr, uint size) => Syscall(321, command, (nint)attr, (nint)size);
 

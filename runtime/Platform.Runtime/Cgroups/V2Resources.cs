@@ -40,7 +40,7 @@ internal static class V2Resources
             string file = Path.Combine(dir, ValidateUnifiedKey(key));
             if (!fs.FileExists(file))
             {
-                throw new RuntimeException($"linux.resources.unified[\"{key}\"]: no such cgroup v2 file (is its controller available?)");
+                throw new RuntimeException(RuntimeErrorKind.Unsupported, $"linux.resources.unified[\"{key}\"]: no such cgroup v2 file (is its controller available?)");
             }
             fs.WriteFile(file, value);
         }
@@ -107,7 +107,7 @@ internal static class V2Resources
         {
             if (!available.Contains(controller))
             {
-                throw new RuntimeException($"cgroup: the {controller} controller is not available in this host's cgroup v2 ({cgroup.Root}/cgroup.controllers)");
+                throw new RuntimeException(RuntimeErrorKind.Unsupported, $"cgroup: the {controller} controller is not available in this host's cgroup v2 ({cgroup.Root}/cgroup.controllers)");
             }
         }
         string dir = cgroup.Root;
@@ -144,11 +144,11 @@ internal static class V2Resources
             }
             else if (memory.Limit is not { } l || l <= 0)
             {
-                throw new RuntimeException("linux.resources.memory.swap: on cgroup v2 a swap limit needs a positive memory.limit");
+                throw new RuntimeException(RuntimeErrorKind.InvalidConfig, "linux.resources.memory.swap: on cgroup v2 a swap limit needs a positive memory.limit");
             }
             else if (swap < l)
             {
-                throw new RuntimeException($"linux.resources.memory.swap: {swap} is below memory.limit {l} (swap is memory+swap)");
+                throw new RuntimeException(RuntimeErrorKind.InvalidConfig, $"linux.resources.memory.swap: {swap} is below memory.limit {l} (swap is memory+swap)");
             }
             else
             {
@@ -161,12 +161,12 @@ internal static class V2Resources
             }
             else if (value is not ("max" or "0"))
             {
-                throw new RuntimeException("linux.resources.memory.swap: this host has no swap accounting (memory.swap.max)");
+                throw new RuntimeException(RuntimeErrorKind.Unsupported, "linux.resources.memory.swap: this host has no swap accounting (memory.swap.max)");
             }
         }
         if (memory.DisableOomKiller == true)
         {
-            throw new RuntimeException("linux.resources.memory.disableOOMKiller: cgroup v2 cannot disable the OOM killer");
+            throw new RuntimeException(RuntimeErrorKind.Unsupported, "linux.resources.memory.disableOOMKiller: cgroup v2 cannot disable the OOM killer");
         }
         // swappiness, kernel and kernelTCP have no v2 equivalent; crun ignores them too.
     }
@@ -193,7 +193,7 @@ internal static class V2Resources
         }
         if ((cpu.RealtimePeriod ?? 0) != 0 || (cpu.RealtimeRuntime ?? 0) != 0)
         {
-            throw new RuntimeException("linux.resources.cpu.realtimeRuntime: cgroup v2 has no realtime scheduling limits");
+            throw new RuntimeException(RuntimeErrorKind.Unsupported, "linux.resources.cpu.realtimeRuntime: cgroup v2 has no realtime scheduling limits");
         }
         if (!string.IsNullOrEmpty(cpu.Cpus))
         {
@@ -246,7 +246,7 @@ internal static class V2Resources
     {
         if (key.Length == 0 || key.Contains('/') || key.Contains('\0') || key is "." or ".." || !key.Contains('.'))
         {
-            throw new RuntimeException($"linux.resources.unified[\"{key}\"]: not a cgroup v2 file name");
+            throw new RuntimeException(RuntimeErrorKind.InvalidConfig, $"linux.resources.unified[\"{key}\"]: not a cgroup v2 file name");
         }
         return key;
     }

@@ -40,7 +40,7 @@ internal sealed class HookRunner : IHookRunner
             }
         }
         if (failures.Count > 0)
-            throw new RuntimeException(string.Join("; ", failures));
+            throw new RuntimeException(RuntimeErrorKind.HookFailed, string.Join("; ", failures));
     }
 
     /// <summary>One line of JSON, so hooks can read the state with a line-oriented reader.</summary>
@@ -54,7 +54,7 @@ internal sealed class HookRunner : IHookRunner
 
     private static async Task RunOneAsync(string name, Hook hook, byte[] stateJson, CancellationToken cancellationToken)
     {
-        var path = hook.Path ?? throw new RuntimeException($"hook {name}: path is required");
+        var path = hook.Path ?? throw new RuntimeException(RuntimeErrorKind.InvalidConfig, $"hook {name}: path is required");
         var (stdinRead, stdinWrite) = Pipe();
         var (outputRead, outputWrite) = Pipe();
         int pid;
@@ -67,7 +67,7 @@ internal sealed class HookRunner : IHookRunner
         {
             Libc.close(stdinWrite);
             Libc.close(outputRead);
-            throw new RuntimeException($"hook {name} ({path}): cannot run it: {e.Message}", e);
+            throw new RuntimeException(RuntimeErrorKind.HookFailed, $"hook {name} ({path}): cannot run it: {e.Message}", e);
         }
         finally
         {
@@ -89,7 +89,7 @@ internal sealed class HookRunner : IHookRunner
             ProcessSpawner.Wait(pid);
             drain.Cancel();
             await output;
-            throw new RuntimeException($"hook {name} ({path}): pidfd_open: {error}");
+            throw new RuntimeException(RuntimeErrorKind.HookFailed, $"hook {name} ({path}): pidfd_open: {error}");
         }
         try
         {
@@ -108,7 +108,7 @@ internal sealed class HookRunner : IHookRunner
             drain.Cancel();
             await output;
             if (timeout.IsCancellationRequested)
-                throw new RuntimeException($"hook {name} ({path}): timed out after {hook.Timeout} s and was killed");
+                throw new RuntimeException(RuntimeErrorKind.HookFailed, $"hook {name} ({path}): timed out after {hook.Timeout} s and was killed");
             throw;
         }
 
@@ -116,7 +116,7 @@ internal sealed class HookRunner : IHookRunner
         drain.CancelAfter(OutputDrainGrace);
         var text = (await output).Trim();
         if (status != 0)
-            throw new RuntimeException($"hook {name} ({path}): exited with status {status}{(text.Length > 0 ? $": {text}" : "")}");
+            throw new RuntimeException(RuntimeErrorKind.HookFailed, $"hook {name} ({path}): exited with status {status}{(text.Length > 0 ? $": {text}" : "")}");
     }
 
     /// <summary>
@@ -197,7 +197,7 @@ internal sealed class HookRunner : IHookRunner
     {
         var fds = stackalloc int[2];
         if (Libc.pipe2(fds, O_CLOEXEC) != 0)
-            throw new RuntimeException($"hook: pipe: {Libc.ErrorText(Libc.Errno)}");
+            throw new RuntimeException(RuntimeErrorKind.HostFailure, $"hook: pipe: {Libc.ErrorText(Libc.Errno)}");
         return (fds[0], fds[1]);
     }
 }

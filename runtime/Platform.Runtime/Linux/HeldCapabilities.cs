@@ -23,7 +23,7 @@ internal static class HeldCapabilities
             if (line.StartsWith(field, StringComparison.Ordinal))
                 return ulong.Parse(line.AsSpan(field.Length).Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
         }
-        throw new RuntimeException($"/proc/self/status has no {field} line");
+        throw new RuntimeException(RuntimeErrorKind.HostFailure, $"/proc/self/status has no {field} line");
     }
 
     /// <summary>Removes from every set of process.capabilities what <paramref name="held"/> lacks.</summary>
@@ -53,6 +53,6 @@ internal static class HeldCapabilities
             }
         }
         if (errors.Count > 0)
-            throw new RuntimeException(string.Join("; ", errors) + " (runtime-spec 1.0 makes this an error; from 1.1 it is a warning)");
+            throw new RuntimeException(RuntimeErrorKind.Permission, string.Join("; ", errors) + " (runtime-spec 1.0 makes this an error; from 1.1 it is a warning)");
     }
 }

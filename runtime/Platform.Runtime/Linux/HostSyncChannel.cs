@@ -38,7 +38,7 @@ internal sealed class HostSyncChannel(int fd, bool blocking) : IDisposable
             if (errno == EINTR)
                 continue;
             if (errno != EAGAIN)
-                throw new RuntimeException($"container init: sync socket: {Libc.ErrorText(errno)} (did it exit?)");
+                throw new RuntimeException(RuntimeErrorKind.HostFailure, $"container init: sync socket: {Libc.ErrorText(errno)} (did it exit?)");
             await WaitForAsync(POLLOUT, EPOLLOUT, cancellationToken);
         }
     }
@@ -52,7 +52,7 @@ internal sealed class HostSyncChannel(int fd, bool blocking) : IDisposable
         var type = (SyncMessageType)BinaryPrimitives.ReadUInt32LittleEndian(header);
         var length = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(4));
         if (length > MaxReceive)
-            throw new RuntimeException($"container init sent a {length}-byte message");
+            throw new RuntimeException(RuntimeErrorKind.Internal, $"container init sent a {length}-byte message");
         var payload = new byte[length];
         if (!await ReadExactlyAsync(payload, cancellationToken))
             return null;
@@ -79,7 +79,7 @@ internal sealed class HostSyncChannel(int fd, bool blocking) : IDisposable
             if (errno == EINTR)
                 continue;
             if (errno != EAGAIN)
-                throw new RuntimeException($"container init: sync socket: {Libc.ErrorText(errno)}");
+                throw new RuntimeException(RuntimeErrorKind.HostFailure, $"container init: sync socket: {Libc.ErrorText(errno)}");
             await WaitForAsync(POLLIN, EPOLLIN, cancellationToken);
         }
         return true;
@@ -111,7 +111,7 @@ internal sealed class HostSyncChannel(int fd, bool blocking) : IDisposable
             if (ready > 0)
                 return ValueTask.CompletedTask;
             if (ready < 0 && Libc.Errno != EINTR)
-                throw new RuntimeException($"container init: poll on the sync socket: {Libc.ErrorText(Libc.Errno)}");
+                throw new RuntimeException(RuntimeErrorKind.HostFailure, $"container init: poll on the sync socket: {Libc.ErrorText(Libc.Errno)}");
         }
     }
 

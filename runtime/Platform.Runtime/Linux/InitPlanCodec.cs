@@ -66,7 +66,7 @@ internal static class InitPlanCodec
         }
         catch (Exception e) when (e is EndOfStreamException or InvalidDataException or IOException or ArgumentException or FormatException)
         {
-            throw new RuntimeException($"init: malformed plan ({e.Message}); is the init binary built from this version?", e);
+            throw new RuntimeException(RuntimeErrorKind.Internal, $"init: malformed plan ({e.Message}); is the init binary built from this version?", e);
         }
     }
 

@@ -28,7 +28,7 @@ internal sealed class NamespaceSet
         {
             var ns = namespaces[i];
             var flag = FlagOf(ns.Type)
-                ?? throw new RuntimeException($"linux.namespaces[{i}].type: unknown namespace type \"{ns.Type}\"");
+                ?? throw new RuntimeException(RuntimeErrorKind.InvalidConfig, $"linux.namespaces[{i}].type: unknown namespace type \"{ns.Type}\"");
             if (string.IsNullOrEmpty(ns.Path))
                 flags |= flag;
             else

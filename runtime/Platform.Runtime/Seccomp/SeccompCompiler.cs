@@ -21,7 +21,7 @@ public static class SeccompCompiler
     {
         ArgumentNullException.ThrowIfNull(seccomp);
         // The same checks the config validator reports; past them, every name below is known to parse.
-        SeccompRules.Check(seccomp, path, static (p, m) => throw new RuntimeException($"{p}: {m}"));
+        SeccompRules.Check(seccomp, path, static (p, m) => throw new RuntimeException(RuntimeErrorKind.InvalidConfig, $"{p}: {m}"));
         uint defaultReturn = SeccompReturn.Parse(seccomp.DefaultAction, seccomp.DefaultErrnoRet,
             $"{path}.defaultAction", $"{path}.defaultErrnoRet");
 
@@ -93,7 +93,7 @@ public static class SeccompCompiler
         var program = b.Build();
         if (program.Length > Bpf.MaxInstructions)
         {
-            throw new RuntimeException(
+            throw new RuntimeException(RuntimeErrorKind.InvalidConfig,
                 $"{path}: the filter needs {program.Length} BPF instructions, more than the kernel's limit of {Bpf.MaxInstructions}");
         }
         return new SeccompProgram(program, flags, seccomp.ListenerPath);

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
+using Platform.Runtime.Linux.Interop;
 
 namespace Platform.Runtime.Seccomp;
 
@@ -82,7 +83,7 @@ public sealed class SeccompProgram
                 }
                 errno = Marshal.GetLastPInvokeError();
             }
-            throw new RuntimeException(
+            throw new RuntimeException(Sys.KindOf(errno),
                 $"seccomp: installing the filter ({_instructions.Length} instructions, flags {Flags}) failed: {Marshal.GetPInvokeErrorMessage(errno)}");
         }
     }

@@ -26,7 +26,7 @@ internal static class SeccompReturn
     /// <param name="path">JSON path of the action field, for error messages.</param>
     /// <param name="errnoPath">JSON path of the errno field, for error messages.</param>
     public static uint Parse(string? action, uint? errno, string path, string errnoPath) =>
-        TryParse(action, errno, path, errnoPath, static (p, m) => throw new RuntimeException($"{p}: {m}"))!.Value;
+        TryParse(action, errno, path, errnoPath, static (p, m) => throw new RuntimeException(RuntimeErrorKind.InvalidConfig, $"{p}: {m}"))!.Value;
 
     /// <summary>The filter's return value, or null after reporting (JSON path, message) why there is none.</summary>
     public static uint? TryParse(string? action, uint? errno, string path, string errnoPath, Action<string, string> report)

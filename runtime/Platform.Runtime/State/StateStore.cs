@@ -133,7 +133,7 @@ internal sealed class StateStore(string root, ISyscalls syscalls)
         }
         catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException)
         {
-            throw new RuntimeException($"container {id}: corrupt {path} ({e.Message}); `delete --force {id}` removes it", e);
+            throw new RuntimeException(RuntimeErrorKind.Internal, $"container {id}: corrupt {path} ({e.Message}); `delete --force {id}` removes it", e);
         }
     }
 
@@ -191,5 +191,5 @@ internal sealed class StateStore(string root, ISyscalls syscalls)
     public bool IsAlive(StateFile state) =>
         state.Pid > 0 && syscalls.ReadProcessStat(state.Pid) is { HasExited: false } stat && stat.StartTime == state.PidStartTime;
 
-    public static RuntimeException NotFound(string id) => new($"container \"{id}\" does not exist");
+    public static RuntimeException NotFound(string id) => new(RuntimeErrorKind.ContainerNotFound, $"container \"{id}\" does not exist");
 }

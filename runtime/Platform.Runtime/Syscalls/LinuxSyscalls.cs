@@ -33,7 +33,7 @@ internal sealed unsafe class LinuxSyscalls : ISyscalls
             var errno = Libc.Errno;
             if (errno == LinuxConstants.ESRCH)
                 return false;
-            throw new RuntimeException($"signal {signal} to pid {pid}: {Libc.ErrorText(errno)}");
+            throw new RuntimeException(Sys.KindOf(errno), $"signal {signal} to pid {pid}: {Libc.ErrorText(errno)}");
         }
         finally
         {
@@ -56,7 +56,7 @@ internal sealed unsafe class LinuxSyscalls : ISyscalls
             var errno = Libc.Errno;
             if (errno == LinuxConstants.ESRCH)
                 return -1;
-            throw new RuntimeException($"pidfd_open({pid}): {Libc.ErrorText(errno)}");
+            throw new RuntimeException(Sys.KindOf(errno), $"pidfd_open({pid}): {Libc.ErrorText(errno)}");
         }
         var stat = ReadProcessStat(pid);
         if (stat is null || stat.StartTime != startTime)
@@ -109,7 +109,7 @@ internal sealed unsafe class LinuxSyscalls : ISyscalls
         // Non-blocking open: a blocking one would hang forever if the init died before opening its end.
         var fd = Libc.open(path, LinuxConstants.O_RDONLY | LinuxConstants.O_NONBLOCK | LinuxConstants.O_CLOEXEC, 0);
         if (fd < 0)
-            throw new RuntimeException($"open {path}: {Libc.ErrorText(Libc.Errno)}");
+            throw new RuntimeException(Sys.KindOf(Libc.Errno), $"open {path}: {Libc.ErrorText(Libc.Errno)}");
         try
         {
             var pollFd = new Libc.PollFd { Fd = fd, Events = LinuxConstants.POLLIN };
@@ -119,7 +119,7 @@ internal sealed unsafe class LinuxSyscalls : ISyscalls
                 pollFd.Revents = 0;
                 var ready = Libc.poll(&pollFd, 1, 100);
                 if (ready < 0 && Libc.Errno != LinuxConstants.EINTR)
-                    throw new RuntimeException($"poll {path}: {Libc.ErrorText(Libc.Errno)}");
+                    throw new RuntimeException(Sys.KindOf(Libc.Errno), $"poll {path}: {Libc.ErrorText(Libc.Errno)}");
                 if (ready > 0 && (pollFd.Revents & LinuxConstants.POLLIN) != 0)
                 {
                     byte b;
@@ -127,17 +127,17 @@ internal sealed unsafe class LinuxSyscalls : ISyscalls
                     if (n == 1)
                         return;
                     if (n == 0)
-                        throw new RuntimeException("the container's init exited before it could be started");
+                        throw new RuntimeException(RuntimeErrorKind.InvalidState, "the container's init exited before it could be started");
                     if (Libc.Errno is not (LinuxConstants.EAGAIN or LinuxConstants.EINTR))
-                        throw new RuntimeException($"read {path}: {Libc.ErrorText(Libc.Errno)}");
+                        throw new RuntimeException(Sys.KindOf(Libc.Errno), $"read {path}: {Libc.ErrorText(Libc.Errno)}");
                 }
                 else if (ready > 0 && (pollFd.Revents & LinuxConstants.POLLHUP) != 0)
                 {
-                    throw new RuntimeException("the container's init exited before it could be started");
+                    throw new RuntimeException(RuntimeErrorKind.InvalidState, "the container's init exited before it could be started");
                 }
                 else if (!isAlive())
                 {
-                    throw new RuntimeException("the container's init exited before it could be started");
+                    throw new RuntimeException(RuntimeErrorKind.InvalidState, "the container's init exited before it could be started");
                 }
             }
         }
@@ -183,7 +183,7 @@ internal sealed unsafe class LinuxSyscalls : ISyscalls
     public void BecomeChildSubreaper()
     {
         if (Libc.prctl(LinuxConstants.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
-            throw new RuntimeException($"prctl(PR_SET_CHILD_SUBREAPER): {Libc.ErrorText(Libc.Errno)}");
+            throw new RuntimeException(Sys.KindOf(Libc.Errno), $"prctl(PR_SET_CHILD_SUBREAPER): {Libc.ErrorText(Libc.Errno)}");
     }
 
     private sealed class FdLock(int fd) : IDisposable
@@ -238,6 +238,6 @@ internal sealed unsafe class LinuxSyscalls : ISyscalls
         var errno = Libc.Errno;
         if (errno is LinuxConstants.EINVAL or LinuxConstants.ENOENT)
             return false;
-        throw new RuntimeException($"unmount {path}: {Libc.ErrorText(errno)}");
+        throw new RuntimeException(Sys.KindOf(errno), $"unmount {path}: {Libc.ErrorText(errno)}");
     }
 }

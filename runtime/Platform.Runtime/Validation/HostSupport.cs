@@ -21,13 +21,13 @@ internal sealed record HostSupport(bool AppArmor, bool SeLinux)
         if (spec.Process is { } process)
         {
             if (!string.IsNullOrEmpty(process.ApparmorProfile) && !AppArmor)
-                errors.Add("process.apparmorProfile", "AppArmor is not enabled on this host");
+                errors.AddUnsupported("process.apparmorProfile", "AppArmor is not enabled on this host");
             if (!string.IsNullOrEmpty(process.SelinuxLabel) && !SeLinux)
-                errors.Add("process.selinuxLabel", "SELinux is not enabled on this host");
+                errors.AddUnsupported("process.selinuxLabel", "SELinux is not enabled on this host");
             if (process.Scheduler is not null)
-                errors.Add("process.scheduler", NotImplemented);
+                errors.AddUnsupported("process.scheduler", NotImplemented);
             if (process.ExecCpuAffinity is not null)
-                errors.Add("process.execCPUAffinity", NotImplemented);
+                errors.AddUnsupported("process.execCPUAffinity", NotImplemented);
             if (process.IoPriority is { } io)
             {
                 if (IoPriorityClass(io.Class) is null)
@@ -39,21 +39,21 @@ internal sealed record HostSupport(bool AppArmor, bool SeLinux)
         if (spec.Linux is not { } linux)
             return;
         if (!string.IsNullOrEmpty(linux.MountLabel) && !SeLinux)
-            errors.Add("linux.mountLabel", "SELinux is not enabled on this host");
+            errors.AddUnsupported("linux.mountLabel", "SELinux is not enabled on this host");
         if (linux.Personality?.Flags is { Count: > 0 })
-            errors.Add("linux.personality.flags", NotImplemented + " (only the domain is applied)");
+            errors.AddUnsupported("linux.personality.flags", NotImplemented + " (only the domain is applied)");
         if (linux.IntelRdt is not null)
-            errors.Add("linux.intelRdt", NotImplemented);
+            errors.AddUnsupported("linux.intelRdt", NotImplemented);
         if (linux.TimeOffsets is not null)
-            errors.Add("linux.timeOffsets", NotImplemented);
+            errors.AddUnsupported("linux.timeOffsets", NotImplemented);
         if (linux.MemoryPolicy is not null)
-            errors.Add("linux.memoryPolicy", NotImplemented);
+            errors.AddUnsupported("linux.memoryPolicy", NotImplemented);
         if (linux.NetDevices is not null)
-            errors.Add("linux.netDevices", NotImplemented);
+            errors.AddUnsupported("linux.netDevices", NotImplemented);
         if (linux.Resources?.Network is not null)
-            errors.Add("linux.resources.network", NotImplemented + " (cgroup v2 has no network controller; v1 net_cls/net_prio is not implemented)");
+            errors.AddUnsupported("linux.resources.network", NotImplemented + " (cgroup v2 has no network controller; v1 net_cls/net_prio is not implemented)");
         if (linux.Resources?.Rdma is not null)
-            errors.Add("linux.resources.rdma", NotImplemented);
+            errors.AddUnsupported("linux.resources.rdma", NotImplemented);
     }
 
     /// <summary>ioprio_set(2)'s class number, or null for an unknown name.</summary>

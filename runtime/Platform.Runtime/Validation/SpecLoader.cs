@@ -11,10 +11,10 @@ internal static class SpecLoader
     public static string ResolveBundle(string bundlePath)
     {
         if (string.IsNullOrWhiteSpace(bundlePath))
-            throw new RuntimeException("bundle: path must not be empty");
+            throw new RuntimeException(RuntimeErrorKind.InvalidArgument, "bundle: path must not be empty");
         var full = Path.GetFullPath(bundlePath);
         if (!Directory.Exists(full))
-            throw new RuntimeException($"bundle {full}: no such directory");
+            throw new RuntimeException(RuntimeErrorKind.InvalidArgument, $"bundle {full}: no such directory");
         return full;
     }
 
@@ -28,11 +28,11 @@ internal static class SpecLoader
         }
         catch (FileNotFoundException)
         {
-            throw new RuntimeException($"bundle {bundle}: {ConfigFileName} not found");
+            throw new RuntimeException(RuntimeErrorKind.InvalidConfig, $"bundle {bundle}: {ConfigFileName} not found");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new RuntimeException($"{configPath}: {e.Message}", e);
+            throw new RuntimeException(RuntimeException.KindOf(e), $"{configPath}: {e.Message}", e);
         }
         return Parse(json);
     }
@@ -46,9 +46,9 @@ internal static class SpecLoader
         }
         catch (SpecReadException e)
         {
-            throw new RuntimeException($"{ConfigFileName}: {Describe(e)}", e);
+            throw new RuntimeException(RuntimeErrorKind.InvalidConfig, $"{ConfigFileName}: {Describe(e)}", e);
         }
-        return spec ?? throw new RuntimeException($"{ConfigFileName}: must be a JSON object");
+        return spec ?? throw new RuntimeException(RuntimeErrorKind.InvalidConfig, $"{ConfigFileName}: must be a JSON object");
     }
 
     /// <summary>"process.args[1]: expected a string, found 1 (line 4)"; "invalid JSON: ..." where no property is being read.</summary>

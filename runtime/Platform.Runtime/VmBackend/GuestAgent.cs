@@ -47,7 +47,7 @@ public static partial class GuestAgent
         {
             Console.Error.WriteLine($"platform-runtime guest agent: {e.Message}");
             if (control is not null)
-                await TrySendErrorAsync(control, e.Message);
+                await TrySendErrorAsync(control, e);
         }
         if (commands is not null)
             await Task.WhenAny(commands.Closed, Task.Delay(HostCloseTimeout));
@@ -184,11 +184,11 @@ public static partial class GuestAgent
             await control.SendAsync(type, buffer.AsMemory(0, n), CancellationToken.None);
     }
 
-    private static async Task TrySendErrorAsync(AgentChannel control, string message)
+    private static async Task TrySendErrorAsync(AgentChannel control, Exception error)
     {
         try
         {
-            await control.SendAsync(AgentMessage.Error, Encoding.UTF8.GetBytes(message), CancellationToken.None);
+            await control.SendAsync(AgentMessage.Error, Encoding.UTF8.GetBytes(ErrorReport.Encode(error)), CancellationToken.None);
         }
         catch (IOException)
         {

@@ -38,7 +38,7 @@ internal sealed class HostCommands
         {
             // A broken channel is a closed one.
         }
-        _started.TrySetException(new RuntimeException("the host closed the control channel before start"));
+        _started.TrySetException(new RuntimeException(RuntimeErrorKind.HostFailure, "the host closed the control channel before start"));
     }
 
     private async Task SignalAsync(ContainerRuntime runtime, int signal)

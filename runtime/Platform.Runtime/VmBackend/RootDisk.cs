@@ -90,7 +90,7 @@ internal sealed class RootDisk(string cacheDir)
                     var name = relative.Length == 0 ? names[i] : relative + "/" + names[i];
                     var path = Path.Combine(rootfs, name);
                     var stat = Libc.StatAt(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW)
-                        ?? throw new RuntimeException($"root.path: cannot read {path}: {Libc.ErrorText(Libc.Errno)}");
+                        ?? throw new RuntimeException(Sys.KindOf(Libc.Errno), $"root.path: cannot read {path}: {Libc.ErrorText(Libc.Errno)}");
                     entries++;
                     sha.Append(Encoding.UTF8.GetBytes($"{name}\0{stat.Mode:x}:{stat.Uid}:{stat.Gid}:"));
                     switch (stat.Mode & 0xf000)
@@ -145,7 +145,7 @@ internal sealed class RootDisk(string cacheDir)
         }
         catch (System.ComponentModel.Win32Exception e)
         {
-            throw new RuntimeException($"vm: building the root disk needs mkfs.ext4 (e2fsprogs): {e.Message}");
+            throw new RuntimeException(RuntimeErrorKind.Unsupported, $"vm: building the root disk needs mkfs.ext4 (e2fsprogs): {e.Message}");
         }
         using (process)
         {
@@ -153,7 +153,7 @@ internal sealed class RootDisk(string cacheDir)
             process.StandardOutput.ReadToEnd();
             process.WaitForExit();
             if (process.ExitCode != 0)
-                throw new RuntimeException($"vm: mkfs.ext4 could not build the root disk from {rootfs}: {error.Trim()}");
+                throw new RuntimeException(RuntimeErrorKind.HostFailure, $"vm: mkfs.ext4 could not build the root disk from {rootfs}: {error.Trim()}");
         }
     }
 }

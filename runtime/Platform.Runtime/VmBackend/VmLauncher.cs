@@ -28,7 +28,7 @@ internal sealed class VmLauncher(string binary, RootDisk disks, bool blockingWai
     {
         var vm = request.Vm ?? throw new InvalidOperationException("not a microVM container");
         if (!File.Exists(binary))
-            throw new RuntimeException($"VMM binary {binary} does not exist (build it: dotnet publish runtime/Platform.Runtime.Cli -c Release -o artifacts/bin)");
+            throw new RuntimeException(RuntimeErrorKind.Internal, $"VMM binary {binary} does not exist (build it: dotnet publish runtime/Platform.Runtime.Cli -c Release -o artifacts/bin)");
         string disk;
         if (vm.Image is { } image)
         {
@@ -83,11 +83,11 @@ internal sealed class VmLauncher(string binary, RootDisk disks, bool blockingWai
             await request.OnNamespacesCreated(pid, cancellationToken);
             await sync.SendAsync(SyncMessageType.Plan, JsonSerializer.SerializeToUtf8Bytes(plan, VmmPlanJsonContext.Default.VmmPlan), cancellationToken);
             var message = await sync.ReceiveAsync(cancellationToken)
-                ?? throw new RuntimeException("the VMM exited before the microVM was ready");
+                ?? throw new RuntimeException(RuntimeErrorKind.HostFailure, "the VMM exited before the microVM was ready");
             if (message.Type == SyncMessageType.Error)
-                throw new RuntimeException(Encoding.UTF8.GetString(message.Payload));
+                throw ErrorReport.Decode(Encoding.UTF8.GetString(message.Payload));
             if (message.Type != SyncMessageType.Ready)
-                throw new RuntimeException($"the VMM sent {message.Type} where Ready was expected");
+                throw new RuntimeException(RuntimeErrorKind.Internal, $"the VMM sent {message.Type} where Ready was expected");
             return new LaunchedContainer(pid);
         }
         catch

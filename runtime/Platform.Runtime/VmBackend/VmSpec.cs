@@ -29,26 +29,26 @@ internal static class VmSpec
     {
         var vm = spec.Vm!;
         if (vm.Hypervisor?.Path is { Length: > 0 } hypervisor && Path.GetFileName(hypervisor) != RuntimeOptions.BinaryName)
-            throw new RuntimeException($"vm.hypervisor.path: this runtime's VMM is built in; {hypervisor} is not platform-runtime");
+            throw new RuntimeException(RuntimeErrorKind.Unsupported, $"vm.hypervisor.path: this runtime's VMM is built in; {hypervisor} is not platform-runtime");
         if (vm.Hypervisor?.Parameters is { Count: > 0 })
-            throw new RuntimeException("vm.hypervisor.parameters: the built-in VMM takes no parameters");
+            throw new RuntimeException(RuntimeErrorKind.Unsupported, "vm.hypervisor.parameters: the built-in VMM takes no parameters");
         var kernel = ResolveFile(vm.Kernel?.Path, bundle, "vm.kernel.path");
         if (vm.Kernel?.Initrd is { Length: > 0 })
-            throw new RuntimeException("vm.kernel.initrd: the runtime builds the guest's initramfs itself (it holds the guest agent); a custom one is not supported");
+            throw new RuntimeException(RuntimeErrorKind.Unsupported, "vm.kernel.initrd: the runtime builds the guest's initramfs itself (it holds the guest agent); a custom one is not supported");
         string? image = null;
         if (vm.Image is { } disk)
         {
             if (disk.Format is not (null or "raw"))
-                throw new RuntimeException($"vm.image.format: only raw images are supported, not {disk.Format}");
+                throw new RuntimeException(RuntimeErrorKind.Unsupported, $"vm.image.format: only raw images are supported, not {disk.Format}");
             image = ResolveFile(disk.Path, bundle, "vm.image.path");
         }
         if (spec.Process?.Terminal == true)
-            throw new RuntimeException("process.terminal: a microVM container has no terminal yet; run it without one");
+            throw new RuntimeException(RuntimeErrorKind.Unsupported, "process.terminal: a microVM container has no terminal yet; run it without one");
         for (var i = 0; i < (spec.Mounts?.Count ?? 0); i++)
         {
             var mount = spec.Mounts![i];
             if (mount.Type == "bind" || mount.Options?.Any(o => o is "bind" or "rbind") == true)
-                throw new RuntimeException($"mounts[{i}]: a microVM cannot bind-mount host paths ({mount.Source} on {mount.Destination})");
+                throw new RuntimeException(RuntimeErrorKind.Unsupported, $"mounts[{i}]: a microVM cannot bind-mount host paths ({mount.Source} on {mount.Destination})");
         }
         var parameters = vm.Kernel?.Parameters is { Count: > 0 } list ? string.Join(' ', list) : null;
         return new Resolved(kernel, parameters, image, MemoryMiB(spec.Linux?.Resources), Vcpus(spec.Linux?.Resources), GuestConfig.Build(spec));
@@ -102,10 +102,10 @@ internal static class VmSpec
     private static string ResolveFile(string? path, string bundle, string jsonPath)
     {
         if (string.IsNullOrEmpty(path))
-            throw new RuntimeException($"{jsonPath}: required for a microVM container");
+            throw new RuntimeException(RuntimeErrorKind.InvalidConfig, $"{jsonPath}: required for a microVM container");
         var full = Path.GetFullPath(path, bundle);
         if (!File.Exists(full))
-            throw new RuntimeException($"{jsonPath}: {full} does not exist");
+            throw new RuntimeException(RuntimeErrorKind.InvalidConfig, $"{jsonPath}: {full} does not exist");
         return full;
     }
 }

@@ -38,12 +38,12 @@ public static class VmmProcess
         {
             var (type, payload) = sync.Receive();
             if (type != SyncMessageType.Plan)
-                throw new RuntimeException($"vmm: expected the plan, got {type}");
-            plan = JsonSerializer.Deserialize(payload, VmmPlanJsonContext.Default.VmmPlan) ?? throw new RuntimeException("vmm: empty plan");
+                throw new RuntimeException(RuntimeErrorKind.Internal, $"vmm: expected the plan, got {type}");
+            plan = JsonSerializer.Deserialize(payload, VmmPlanJsonContext.Default.VmmPlan) ?? throw new RuntimeException(RuntimeErrorKind.Internal, "vmm: empty plan");
         }
         catch (Exception e)
         {
-            TrySend(sync, SyncMessageType.Error, e.Message);
+            TrySend(sync, SyncMessageType.Error, ErrorReport.Encode(e));
             return 1;
         }
 
@@ -58,7 +58,7 @@ public static class VmmProcess
         }
         catch (Exception e)
         {
-            TrySend(sync, SyncMessageType.Error, $"microVM {plan.Id}: {e.Message}{ConsoleTail(console)}");
+            TrySend(sync, SyncMessageType.Error, ErrorReport.Encode(RuntimeException.KindOf(e), $"microVM {plan.Id}: {e.Message}{ConsoleTail(console)}"));
             stop.Cancel();
             if (running is not null)
                 await running.ConfigureAwait(false);
@@ -124,7 +124,7 @@ public static class VmmProcess
             bounded.CancelAfter(plan.BootTimeoutMs);
             var accept = listener.AcceptAsync(bounded.Token).AsTask();
             if (await Task.WhenAny(accept, running) == running)
-                throw new RuntimeException($"the guest ended before its agent was ready ({(await running).Reason})");
+                throw new RuntimeException(RuntimeErrorKind.HostFailure, $"the guest ended before its agent was ready ({(await running).Reason})");
             Socket connection;
             try
             {
@@ -132,7 +132,7 @@ public static class VmmProcess
             }
             catch (OperationCanceledException)
             {
-                throw new RuntimeException($"the guest agent was not ready within {plan.BootTimeoutMs / 1000} s");
+                throw new RuntimeException(RuntimeErrorKind.HostFailure, $"the guest agent was not ready within {plan.BootTimeoutMs / 1000} s");
             }
             var agent = new AgentChannel(new NetworkStream(connection, ownsSocket: true));
             var ready = await agent.ReceiveAsync(bounded.Token);
@@ -142,10 +142,10 @@ public static class VmmProcess
                     return (vm, running, agent);
                 case { Type: AgentMessage.Error } error:
                     agent.Dispose();
-                    throw new RuntimeException($"in the guest: {Encoding.UTF8.GetString(error.Payload)}");
+                    throw ErrorReport.Decode(Encoding.UTF8.GetString(error.Payload), "in the guest: ");
                 default:
                     agent.Dispose();
-                    throw new RuntimeException("the guest agent closed its control channel before it was ready");
+                    throw new RuntimeException(RuntimeErrorKind.HostFailure, "the guest agent closed its control channel before it was ready");
             }
         }
         catch
@@ -204,7 +204,7 @@ public static class VmmProcess
                 case { Type: AgentMessage.Exit } exit:
                     return AgentChannel.ReadInt32(exit.Payload) is var status and >= 0 and < 256 ? status : 1;
                 case { Type: AgentMessage.Error } error:
-                    await WriteQuietlyAsync(stderr, $"platform-runtime: microVM: {Encoding.UTF8.GetString(error.Payload)}\n");
+                    await WriteQuietlyAsync(stderr, $"platform-runtime: microVM: {ErrorReport.Decode(Encoding.UTF8.GetString(error.Payload)).Message}\n");
                     return 1;
                 default:
                     await WriteQuietlyAsync(stderr, $"platform-runtime: microVM: unexpected {frame.Value.Type} from the guest agent\n");

@@ -53,6 +53,6 @@ public sealed class CgroupHostTests
     public void Root_without_any_cgroup_filesystem_is_an_error()
     {
         var error = Assert.Throws<RuntimeException>(() => CgroupHost.Probe("/nonexistent/cgroup", new RecordingCgroupFileSystem(), HybridMountInfo));
-        Assert.Equal("cgroup: no cgroup v1 or v2 filesystem is mounted at /nonexistent/cgroup", error.Message);
+        Assert.Equal(RuntimeErrorKind.Unsupported, error.Kind);
     }
 }

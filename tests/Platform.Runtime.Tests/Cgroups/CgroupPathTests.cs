@@ -26,6 +26,7 @@ public sealed class CgroupPathTests
     public void Path_with_dot_segments_is_refused(string path)
     {
         var error = Assert.Throws<RuntimeException>(() => CgroupPath.Resolve("abc", path, "/"));
+        Assert.Equal(RuntimeErrorKind.InvalidConfig, error.Kind);
         Assert.StartsWith("linux.cgroupsPath: ", error.Message);
         Assert.Contains("..", error.Message);
     }

@@ -127,6 +127,7 @@ public sealed class CgroupV2LayoutTests : IDisposable
         var error = Assert.Throws<RuntimeException>(() =>
             _manager.Create("c2", null, new Resources { Unified = new() { ["memory.nonexistent"] = "1" } }));
 
+        Assert.Equal(RuntimeErrorKind.Unsupported, error.Kind);
         Assert.Equal("linux.resources.unified[\"memory.nonexistent\"]: no such cgroup v2 file (is its controller available?)", error.Message);
         Assert.False(Directory.Exists(Path.Combine(_root, "platform-runtime", "c2")));
     }
@@ -137,7 +138,8 @@ public sealed class CgroupV2LayoutTests : IDisposable
         var error = Assert.Throws<RuntimeException>(() =>
             _manager.Create("c2", null, new Resources { Unified = new() { ["rdma.max"] = "mlx4_0 hca_handle=2" } }));
 
-        Assert.Contains("the rdma controller is not available", error.Message);
+        Assert.Equal(RuntimeErrorKind.Unsupported, error.Kind);
+        Assert.Contains("rdma", error.Message);
         Assert.False(Directory.Exists(Path.Combine(_root, "platform-runtime", "c2")));
     }
 
@@ -147,6 +149,7 @@ public sealed class CgroupV2LayoutTests : IDisposable
         var error = Assert.Throws<RuntimeException>(() => _manager.Create("c1", null,
             new Resources { Memory = new MemoryResources { Limit = 100, Swap = 50 } }));
 
+        Assert.Equal(RuntimeErrorKind.InvalidConfig, error.Kind);
         Assert.Equal("linux.resources.memory.swap: 50 is below memory.limit 100 (swap is memory+swap)", error.Message);
     }
 
@@ -155,6 +158,7 @@ public sealed class CgroupV2LayoutTests : IDisposable
     {
         var error = Assert.Throws<RuntimeException>(() => _manager.Create("c1", "/platform-runtime/../../etc", null));
 
+        Assert.Equal(RuntimeErrorKind.InvalidConfig, error.Kind);
         Assert.StartsWith("linux.cgroupsPath:", error.Message);
     }
 

@@ -16,6 +16,17 @@ internal sealed class CliSession : IAsyncDisposable
     public async Task<CliBinary.Result> Cli(params string[] args) =>
         await CliBinary.RunAsync(CliBinary.Require(), ["--root", StateRoot, .. args]);
 
+    /// <summary>Runs with a JSON --log and returns the `kind` of the error it logged, null when it logged none.</summary>
+    public async Task<(CliBinary.Result Result, string? Kind)> CliWithKind(params string[] args)
+    {
+        var log = Path.Combine(Dir, $"log-{Guid.NewGuid():N}.json");
+        var r = await Cli(["--log", log, "--log-format", "json", .. args]);
+        if (!File.Exists(log))
+            return (r, null);
+        var line = JsonDocument.Parse(File.ReadAllLines(log).Last()).RootElement;
+        return (r, line.TryGetProperty("kind", out var kind) ? kind.GetString() : null);
+    }
+
     public string NewId()
     {
         var id = "t" + Guid.NewGuid().ToString("N")[..10];

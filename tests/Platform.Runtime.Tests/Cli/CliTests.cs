@@ -16,6 +16,8 @@ public sealed class CliTests(BundleFixture rootfs) : IClassFixture<BundleFixture
 
     private Task<CliBinary.Result> Cli(params string[] args) => _session.Cli(args);
 
+    private Task<(CliBinary.Result Result, string? Kind)> CliWithKind(params string[] args) => _session.CliWithKind(args);
+
     private string NewId() => _session.NewId();
 
     private Task<string> StatusOf(string id) => _session.StatusOf(id);
@@ -53,9 +55,12 @@ public sealed class CliTests(BundleFixture rootfs) : IClassFixture<BundleFixture
     [Fact]
     public async Task Unknown_commands_and_options_fail_with_status_1()
     {
-        Assert.Equal(1, (await Cli("frobnicate")).ExitCode);
-        Assert.Equal(1, (await Cli("create", "--no-such-flag", "x")).ExitCode);
-        Assert.Equal(1, (await Cli("kill", "x", "SIGNOPE")).ExitCode);
+        foreach (string[] args in (string[][])[["frobnicate"], ["create", "--no-such-flag", "x"], ["kill", "x", "SIGNOPE"]])
+        {
+            var (r, kind) = await CliWithKind(args);
+            Assert.Equal(1, r.ExitCode);
+            Assert.Equal("invalid-argument", kind);
+        }
     }
 
     [Fact]
@@ -70,6 +75,33 @@ public sealed class CliTests(BundleFixture rootfs) : IClassFixture<BundleFixture
         var line = JsonDocument.Parse(File.ReadAllLines(log).Last()).RootElement;
         Assert.Equal("error", line.GetProperty("level").GetString());
         Assert.Equal("container \"ghost\" does not exist", line.GetProperty("msg").GetString());
+        Assert.Equal("container-not-found", line.GetProperty("kind").GetString());
+    }
+
+    [Theory]
+    [InlineData("start")]
+    [InlineData("kill")]
+    [InlineData("delete")]
+    [InlineData("ps")]
+    public async Task Every_command_on_a_missing_container_logs_container_not_found(string command)
+    {
+        var (r, kind) = await CliWithKind(command, "ghost");
+
+        Assert.Equal(1, r.ExitCode);
+        Assert.Equal("container-not-found", kind);
+    }
+
+    [Fact]
+    public async Task A_text_log_line_carries_the_kind_as_a_logrus_field()
+    {
+        var log = Path.Combine(Dir, "log.txt");
+
+        var r = await Cli("--log", log, "state", "ghost");
+
+        Assert.Equal(1, r.ExitCode);
+        var line = File.ReadAllLines(log).Last();
+        Assert.Contains(" level=error msg=", line);
+        Assert.EndsWith(" kind=container-not-found", line);
     }
 
     public static TheoryData<string, string> BadBundles => new()
@@ -102,9 +134,10 @@ public sealed class CliTests(BundleFixture rootfs) : IClassFixture<BundleFixture
             File.WriteAllText(Path.Combine(bundle, "config.json"), "{\"ociVersion\": \"1.2.0\", \"process\": ");
         var id = NewId();
 
-        var r = await Cli("create", "--bundle", bundle, id);
+        var (r, logged) = await CliWithKind("create", "--bundle", bundle, id);
 
         Assert.Equal(1, r.ExitCode);
+        Assert.Equal("invalid-config", logged);
         Assert.Contains(expected, r.Stderr);
         Leftovers.AssertNone(StateRoot, id, rootfs.Rootfs);
     }
@@ -116,10 +149,10 @@ public sealed class CliTests(BundleFixture rootfs) : IClassFixture<BundleFixture
     {
         var bundle = rootfs.NewBundle(Dir);
 
-        var r = await Cli("create", "--bundle", bundle, id);
+        var (r, kind) = await CliWithKind("create", "--bundle", bundle, id);
 
         Assert.Equal(1, r.ExitCode);
-        Assert.Contains("invalid container ID", r.Stderr);
+        Assert.Equal("invalid-argument", kind);
         Assert.False(Directory.Exists(StateRoot) && Directory.EnumerateFileSystemEntries(StateRoot).Any());
     }
 
@@ -144,21 +177,19 @@ public sealed class CliTests(BundleFixture rootfs) : IClassFixture<BundleFixture
         Assert.Equal("running", await StatusOf(id));
         Assert.Contains(id, (await Cli("list")).Stdout);
 
-        var startAgain = await Cli("start", id);
-        Assert.Equal(1, startAgain.ExitCode);
-        Assert.Contains("already running", startAgain.Stderr);
-        var deleteRunning = await Cli("delete", id);
-        Assert.Equal(1, deleteRunning.ExitCode);
-        Assert.Contains("it is running", deleteRunning.Stderr);
+        var startAgain = await CliWithKind("start", id);
+        Assert.Equal((1, "invalid-state"), (startAgain.Result.ExitCode, startAgain.Kind));
+        var deleteRunning = await CliWithKind("delete", id);
+        Assert.Equal((1, "invalid-state"), (deleteRunning.Result.ExitCode, deleteRunning.Kind));
 
         Assert.Equal(0, (await Cli("kill", id, "KILL")).ExitCode);
         await WaitForStatus(id, "stopped");
-        var killStopped = await Cli("kill", id, "SIGTERM");
-        Assert.Equal(1, killStopped.ExitCode);
-        Assert.Contains("not running", killStopped.Stderr);
+        var killStopped = await CliWithKind("kill", id, "SIGTERM");
+        Assert.Equal((1, "already-stopped"), (killStopped.Result.ExitCode, killStopped.Kind));
 
         Assert.Equal(0, (await Cli("delete", id)).ExitCode);
-        Assert.Equal(1, (await Cli("state", id)).ExitCode);
+        var stateDeleted = await CliWithKind("state", id);
+        Assert.Equal((1, "container-not-found"), (stateDeleted.Result.ExitCode, stateDeleted.Kind));
         Leftovers.AssertNone(StateRoot, id, rootfs.Rootfs);
     }
 
@@ -199,10 +230,10 @@ public sealed class CliTests(BundleFixture rootfs) : IClassFixture<BundleFixture
         var id = NewId();
         Assert.Equal(0, (await Cli("create", "--bundle", bundle, id)).ExitCode);
 
-        var again = await Cli("create", "--bundle", bundle, id);
+        var (again, kind) = await CliWithKind("create", "--bundle", bundle, id);
 
         Assert.Equal(1, again.ExitCode);
-        Assert.Contains("already exists", again.Stderr);
+        Assert.Equal("container-exists", kind);
         Assert.Equal("created", await StatusOf(id));
         Assert.Equal(0, (await Cli("delete", id)).ExitCode);
         Leftovers.AssertNone(StateRoot, id, rootfs.Rootfs);
@@ -215,9 +246,11 @@ public sealed class CliTests(BundleFixture rootfs) : IClassFixture<BundleFixture
         var bundle = rootfs.NewBundle(Dir, null, "/bin/nope");
         var id = NewId();
 
-        var r = await Cli("create", "--bundle", bundle, id);
+        var (r, kind) = await CliWithKind("create", "--bundle", bundle, id);
 
         Assert.Equal(1, r.ExitCode);
+        // Found missing by the init, which reports the kind to the CLI over its channel.
+        Assert.Equal("invalid-config", kind);
         Assert.Contains("/bin/nope", r.Stderr);
         Leftovers.AssertNone(StateRoot, id, rootfs.Rootfs);
     }
@@ -260,9 +293,10 @@ public sealed class CliTests(BundleFixture rootfs) : IClassFixture<BundleFixture
         }, "/bin/sleep", "1000");
         var id = NewId();
 
-        var r = await Cli("create", "--bundle", bundle, id);
+        var (r, kind) = await CliWithKind("create", "--bundle", bundle, id);
 
         Assert.Equal(1, r.ExitCode);
+        Assert.Equal("hook-failed", kind);
         Assert.Contains("createRuntime[0]", r.Stderr);
         Assert.Contains("refused", r.Stderr);
         Leftovers.AssertNone(StateRoot, id, rootfs.Rootfs);
@@ -278,9 +312,10 @@ public sealed class CliTests(BundleFixture rootfs) : IClassFixture<BundleFixture
         }, "/bin/true");
         var id = NewId();
 
-        var r = await Cli("create", "--bundle", bundle, id);
+        var (r, kind) = await CliWithKind("create", "--bundle", bundle, id);
 
         Assert.Equal(1, r.ExitCode);
+        Assert.Equal("hook-failed", kind);
         Assert.Contains("timed out after 1 s", r.Stderr);
         Leftovers.AssertNone(StateRoot, id, rootfs.Rootfs);
     }

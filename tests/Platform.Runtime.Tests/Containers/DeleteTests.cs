@@ -78,7 +78,8 @@ public sealed class DeleteTests(ContainerHost host)
         Assert.Empty(container.Cgroup.ExistingDirectories());
         Leftovers.AssertNone(container.StateRoot, container.Id, host.Rootfs);
         Assert.DoesNotContain(File.ReadAllLines("/proc/self/mountinfo"), l => l.Contains(container.Bundle, StringComparison.Ordinal));
-        await Assert.ThrowsAsync<RuntimeException>(() => container.Runtime.GetStateAsync(container.Id, TestContext.Current.CancellationToken));
+        var e = await Assert.ThrowsAsync<RuntimeException>(() => container.Runtime.GetStateAsync(container.Id, TestContext.Current.CancellationToken));
+        Assert.Equal(RuntimeErrorKind.ContainerNotFound, e.Kind);
         Assert.Empty(await container.Runtime.ListAsync(TestContext.Current.CancellationToken));
     }
 }

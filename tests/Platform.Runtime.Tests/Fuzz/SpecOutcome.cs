@@ -13,10 +13,12 @@ internal static class SpecOutcome
     /// <summary>Runs all three on <paramref name="json"/>, with <paramref name="bundle"/> holding a rootfs/ for the checks that look.</summary>
     public static void Check(byte[] json, string bundle)
     {
-        (RuntimeSpec? spec, _) = Typed<RuntimeException, RuntimeSpec>(() => SpecLoader.Parse(json));
+        (RuntimeSpec? spec, RuntimeException? unreadable) = Typed<RuntimeException, RuntimeSpec>(() => SpecLoader.Parse(json));
+        Assert.True(unreadable is null or { Kind: RuntimeErrorKind.InvalidConfig }, $"an unreadable config must be InvalidConfig, was {unreadable?.Kind}");
         if (spec is not null)
         {
-            Typed<RuntimeException, string>(() => SpecValidator.Validate(spec, bundle));
+            (_, RuntimeException? invalid) = Typed<RuntimeException, string>(() => SpecValidator.Validate(spec, bundle));
+            Assert.True(invalid is null or { Kind: RuntimeErrorKind.InvalidConfig or RuntimeErrorKind.Unsupported }, $"an invalid config must be InvalidConfig or Unsupported, was {invalid?.Kind}");
         }
         File.WriteAllBytes(Path.Join(bundle, BundleConfig.FileName), json);
         (_, BundleException? refused) = Typed<BundleException, RuntimeSpec>(() => BundleConfig.Load(bundle));

@@ -49,6 +49,7 @@ public sealed class HookRunnerTests : IDisposable
         var e = await Assert.ThrowsAsync<RuntimeException>(() =>
             _runner.RunAsync("createRuntime", [Hook("sh", "-c", "echo to-out; echo to-err >&2; exit 3")], State, TestContext.Current.CancellationToken));
 
+        Assert.Equal(RuntimeErrorKind.HookFailed, e.Kind);
         Assert.Contains("hook createRuntime[0] (/bin/busybox): exited with status 3", e.Message);
         Assert.Contains("to-out", e.Message);
         Assert.Contains("to-err", e.Message);
@@ -78,6 +79,7 @@ public sealed class HookRunnerTests : IDisposable
 
         var e = await Assert.ThrowsAsync<RuntimeException>(() => _runner.RunAsync("poststop", [hook], State, TestContext.Current.CancellationToken));
 
+        Assert.Equal(RuntimeErrorKind.HookFailed, e.Kind);
         Assert.Contains("timed out after 1 s and was killed", e.Message);
     }
 
@@ -93,6 +95,7 @@ public sealed class HookRunnerTests : IDisposable
 
         var e = await Assert.ThrowsAsync<RuntimeException>(() => _runner.RunAsync("createRuntime", [hook], big, TestContext.Current.CancellationToken));
 
+        Assert.Equal(RuntimeErrorKind.HookFailed, e.Kind);
         Assert.Contains("timed out after 1 s and was killed", e.Message);
         var child = int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
         Assert.True(await TestContainer.GoneWithinDeadlineAsync(child), $"the hook's child {child} outlived the timeout");
@@ -120,6 +123,7 @@ public sealed class HookRunnerTests : IDisposable
         var e = await Assert.ThrowsAsync<RuntimeException>(() =>
             _runner.RunAsync("prestart", [new Hook { Path = Path.Combine(_dir, "nope") }], State, TestContext.Current.CancellationToken));
 
+        Assert.Equal(RuntimeErrorKind.HookFailed, e.Kind);
         Assert.Contains("cannot run it", e.Message);
     }
 

@@ -38,6 +38,8 @@ public sealed class CreateCleanupTests : IDisposable
 
         var e = await Assert.ThrowsAsync<RuntimeException>(() => _f.CreateAsync("web"));
 
+        // The launch's error keeps its kind; the message adds why the state was kept.
+        Assert.Equal(RuntimeErrorKind.HostFailure, e.Kind);
         Assert.Contains("exec: /bin/nope", e.Message);
         Assert.Contains("is still busy", e.Message);
         Assert.Contains("delete --force web", e.Message);

@@ -54,7 +54,7 @@ internal sealed class FakeCgroups(FakeSyscalls syscalls) : ICgroupProvider
         {
             owner.OnDestroy?.Invoke(path);
             if (owner.FailDestroyWith is { } failure)
-                throw new RuntimeException(failure);
+                throw new RuntimeException(RuntimeErrorKind.HostFailure, failure);
             if (GetPids().Count > 0)
                 throw new IOException($"rmdir {path}: device or resource busy");
             owner.Live.Remove(path);

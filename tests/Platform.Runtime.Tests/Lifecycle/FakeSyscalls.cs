@@ -100,9 +100,9 @@ internal sealed class FakeSyscalls : ISyscalls
     public Task OpenExecFifoAsync(string path, Func<bool> isAlive, CancellationToken cancellationToken)
     {
         if (!File.Exists(path))
-            throw new RuntimeException($"open {path}: no such file");
+            throw new RuntimeException(RuntimeErrorKind.HostFailure, $"open {path}: no such file");
         if (!isAlive())
-            throw new RuntimeException("the container's init exited before it could be started");
+            throw new RuntimeException(RuntimeErrorKind.InvalidState, "the container's init exited before it could be started");
         lock (_lock)
         {
             foreach (var p in _processes.Values.Where(p => p.State != 'Z'))

@@ -52,7 +52,7 @@ public sealed class LifecycleTests : IDisposable
 
         var e = await Assert.ThrowsAsync<RuntimeException>(() => _f.CreateAsync("web"));
 
-        Assert.Contains("already exists", e.Message);
+        Assert.Equal(RuntimeErrorKind.ContainerExists, e.Kind);
         Assert.Equal(first.Pid, (await _f.Runtime.GetStateAsync("web", Ct)).Pid);
         Assert.Single(_f.Launcher.Requests);
     }
@@ -66,6 +66,7 @@ public sealed class LifecycleTests : IDisposable
     {
         var e = await Assert.ThrowsAsync<RuntimeException>(() => _f.CreateAsync(id));
 
+        Assert.Equal(RuntimeErrorKind.InvalidArgument, e.Kind);
         Assert.Contains(expected, e.Message);
         Assert.False(Directory.Exists(_f.Options.Root) && Directory.EnumerateFileSystemEntries(_f.Options.Root).Any());
         Assert.Empty(_f.Launcher.Requests);
@@ -80,7 +81,8 @@ public sealed class LifecycleTests : IDisposable
 
         var e = await Assert.ThrowsAsync<RuntimeException>(() => _f.CreateAsync("web"));
 
-        Assert.Contains("process.args: must not be empty", e.Message);
+        Assert.Equal(RuntimeErrorKind.InvalidConfig, e.Kind);
+        Assert.Contains("process.args", e.Message);
         Assert.False(Directory.Exists(_f.StateDir("web")));
         Assert.Empty(_f.Cgroups.Live);
     }
@@ -92,6 +94,8 @@ public sealed class LifecycleTests : IDisposable
 
         var e = await Assert.ThrowsAsync<RuntimeException>(() => _f.CreateAsync("web"));
 
+        // The init's own error, kind and message, not one about the cleanup.
+        Assert.Equal(RuntimeErrorKind.HostFailure, e.Kind);
         Assert.Equal("exec: /bin/nope: no such file or directory", e.Message);
         Assert.False(Directory.Exists(_f.StateDir("web")));
         Assert.Empty(_f.Cgroups.Live);
@@ -110,6 +114,7 @@ public sealed class LifecycleTests : IDisposable
 
         var e = await Assert.ThrowsAsync<RuntimeException>(() => _f.CreateAsync("web"));
 
+        Assert.Equal(RuntimeErrorKind.HookFailed, e.Kind);
         Assert.Contains(stage, e.Message);
         Assert.False(Directory.Exists(_f.StateDir("web")));
         Assert.Empty(_f.Cgroups.Live);
@@ -135,7 +140,7 @@ public sealed class LifecycleTests : IDisposable
 
         var e = await Assert.ThrowsAsync<RuntimeException>(() => _f.Runtime.StartAsync("web", Ct));
 
-        Assert.Contains("already running", e.Message);
+        Assert.Equal(RuntimeErrorKind.InvalidState, e.Kind);
     }
 
     [Fact]
@@ -146,7 +151,7 @@ public sealed class LifecycleTests : IDisposable
 
         var e = await Assert.ThrowsAsync<RuntimeException>(() => _f.Runtime.StartAsync("web", Ct));
 
-        Assert.Contains("has stopped", e.Message);
+        Assert.Equal(RuntimeErrorKind.InvalidState, e.Kind);
     }
 
     [Fact]
@@ -154,7 +159,31 @@ public sealed class LifecycleTests : IDisposable
     {
         var e = await Assert.ThrowsAsync<RuntimeException>(() => _f.Runtime.StartAsync("nope", Ct));
 
+        Assert.Equal(RuntimeErrorKind.ContainerNotFound, e.Kind);
+        // runc's wording: shims match "does not exist" to tell a missing container from a failure.
         Assert.Equal("container \"nope\" does not exist", e.Message);
+    }
+
+    [Theory]
+    [InlineData("state")]
+    [InlineData("start")]
+    [InlineData("kill")]
+    [InlineData("delete")]
+    [InlineData("wait")]
+    public async Task Every_operation_on_a_missing_container_is_ContainerNotFound(string operation)
+    {
+        await _f.CreateAsync("other");
+
+        var e = await Assert.ThrowsAsync<RuntimeException>(() => operation switch
+        {
+            "state" => _f.Runtime.GetStateAsync("nope", Ct),
+            "start" => _f.Runtime.StartAsync("nope", Ct),
+            "kill" => _f.Runtime.KillAsync("nope", 15, cancellationToken: Ct),
+            "delete" => _f.Runtime.DeleteAsync("nope", cancellationToken: Ct),
+            _ => _f.Runtime.WaitAsync("nope", Ct),
+        });
+
+        Assert.Equal(RuntimeErrorKind.ContainerNotFound, e.Kind);
     }
 
     [Fact]
@@ -179,7 +208,7 @@ public sealed class LifecycleTests : IDisposable
 
         Assert.Equal(ContainerStatus.Stopped, (await _f.Runtime.GetStateAsync("web", Ct)).Status);
         var e = await Assert.ThrowsAsync<RuntimeException>(() => _f.Runtime.KillAsync("web", 15, cancellationToken: Ct));
-        Assert.Contains("not running", e.Message);
+        Assert.Equal(RuntimeErrorKind.AlreadyStopped, e.Kind);
         Assert.Empty(_f.Syscalls.Signals);
     }
 
@@ -213,6 +242,8 @@ public sealed class LifecycleTests : IDisposable
 
         var e = await Assert.ThrowsAsync<RuntimeException>(() => _f.Runtime.KillAsync("web", 15, cancellationToken: Ct));
 
+        Assert.Equal(RuntimeErrorKind.AlreadyStopped, e.Kind);
+        // runc's wording, which shims match to treat killing a stopped container as done.
         Assert.Equal("cannot kill container \"web\": it is not running", e.Message);
     }
 
@@ -248,7 +279,7 @@ public sealed class LifecycleTests : IDisposable
 
         var e = await Assert.ThrowsAsync<RuntimeException>(() => _f.Runtime.DeleteAsync("web", cancellationToken: Ct));
 
-        Assert.Contains("it is running", e.Message);
+        Assert.Equal(RuntimeErrorKind.InvalidState, e.Kind);
         Assert.Equal(ContainerStatus.Running, (await _f.Runtime.GetStateAsync("web", Ct)).Status);
         Assert.Empty(_f.Syscalls.Signals);
         Assert.Single(_f.Cgroups.Live);
@@ -267,7 +298,7 @@ public sealed class LifecycleTests : IDisposable
         Assert.Empty(_f.Cgroups.Live);
         Assert.Null(_f.Syscalls.Get(state.Pid));
         var e = await Assert.ThrowsAsync<RuntimeException>(() => _f.Runtime.GetStateAsync("web", Ct));
-        Assert.Contains("does not exist", e.Message);
+        Assert.Equal(RuntimeErrorKind.ContainerNotFound, e.Kind);
     }
 
     [Fact]
@@ -297,7 +328,7 @@ public sealed class LifecycleTests : IDisposable
     public async Task Delete_of_an_unknown_container_is_an_error_unless_forced()
     {
         var e = await Assert.ThrowsAsync<RuntimeException>(() => _f.Runtime.DeleteAsync("nope", cancellationToken: Ct));
-        Assert.Contains("does not exist", e.Message);
+        Assert.Equal(RuntimeErrorKind.ContainerNotFound, e.Kind);
 
         await _f.Runtime.DeleteAsync("nope", force: true, Ct);
     }
@@ -309,7 +340,7 @@ public sealed class LifecycleTests : IDisposable
 
         Assert.Equal(ContainerStatus.Creating, (await _f.Runtime.GetStateAsync("half", Ct)).Status);
         var e = await Assert.ThrowsAsync<RuntimeException>(() => _f.Runtime.DeleteAsync("half", cancellationToken: Ct));
-        Assert.Contains("--force", e.Message);
+        Assert.Equal(RuntimeErrorKind.InvalidState, e.Kind);
 
         await _f.Runtime.DeleteAsync("half", force: true, Ct);
 
@@ -376,6 +407,7 @@ public sealed class LifecycleTests : IDisposable
 
         var e = await Assert.ThrowsAsync<RuntimeException>(() => _f.Runtime.StartAsync("web", Ct));
 
+        Assert.Equal(RuntimeErrorKind.HookFailed, e.Kind);
         Assert.Contains("poststart", e.Message);
         Assert.Equal(ContainerStatus.Stopped, (await _f.Runtime.GetStateAsync("web", Ct)).Status);
     }

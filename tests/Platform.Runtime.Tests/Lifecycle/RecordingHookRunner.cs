@@ -19,7 +19,7 @@ internal sealed class RecordingHookRunner : IHookRunner
         Runs.Add((stage, state));
         OnRun?.Invoke(stage);
         if (FailingStages.Contains(stage))
-            throw new RuntimeException($"hook {stage}[0] ({hooks[0].Path}): exited with status 1");
+            throw new RuntimeException(RuntimeErrorKind.HookFailed, $"hook {stage}[0] ({hooks[0].Path}): exited with status 1");
         return Task.CompletedTask;
     }
 }

@@ -60,6 +60,7 @@ public sealed class StateStagingTests : IDisposable
 
         var e = await Assert.ThrowsAsync<RuntimeException>(() => _f.CreateAsync("web"));
 
+        Assert.Equal(RuntimeErrorKind.ContainerExists, e.Kind);
         Assert.Equal("container \"web\" already exists", e.Message);
         Assert.Equal(["web"], Directory.GetFileSystemEntries(_f.Options.Root).Select(Path.GetFileName));
     }

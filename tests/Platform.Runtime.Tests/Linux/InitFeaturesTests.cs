@@ -42,7 +42,7 @@ public sealed class InitFeaturesTests(ContainerHost host)
         var spec = TestSpecs.Shell(host.Rootfs, "true");
         spec.Process!.Terminal = true;
         var error = await Assert.ThrowsAsync<RuntimeException>(() => TestContainer.CreateAsync(host, spec));
-        Assert.Contains("console socket", error.Message);
+        Assert.Equal(RuntimeErrorKind.InvalidArgument, error.Kind);
     }
 
     [Fact]
@@ -82,6 +82,8 @@ public sealed class InitFeaturesTests(ContainerHost host)
         var spec = TestSpecs.Shell(host.Rootfs, "true");
         spec.Hooks = new Spec.Hooks { CreateContainer = [new Hook { Path = "/bin/false" }] };
         var error = await Assert.ThrowsAsync<RuntimeException>(() => TestContainer.CreateAsync(host, spec));
+        // Thrown in the init, reported over its channel: the kind arrives with the message.
+        Assert.Equal(RuntimeErrorKind.HookFailed, error.Kind);
         Assert.Equal("hooks.createContainer[0]: /bin/false failed with exit status 1", error.Message);
     }
 
@@ -92,6 +94,7 @@ public sealed class InitFeaturesTests(ContainerHost host)
         var spec = TestSpecs.Shell(host.Rootfs, "true");
         spec.Hooks = new Spec.Hooks { CreateContainer = [new Hook { Path = "/bin/sleep", Args = ["sleep", "600"], Timeout = 1 }] };
         var error = await Assert.ThrowsAsync<RuntimeException>(() => TestContainer.CreateAsync(host, spec));
+        Assert.Equal(RuntimeErrorKind.HookFailed, error.Kind);
         Assert.Equal("hooks.createContainer[0]: /bin/sleep timed out after 1 s", error.Message);
     }
 

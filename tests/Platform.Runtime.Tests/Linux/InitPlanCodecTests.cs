@@ -64,7 +64,7 @@ public sealed class InitPlanCodecTests
         for (var length = 0; length < bytes.Length; length++)
         {
             var e = Assert.Throws<RuntimeException>(() => InitPlanCodec.Decode(bytes[..length]));
-            Assert.Contains("malformed plan", e.Message);
+            Assert.Equal(RuntimeErrorKind.Internal, e.Kind);
         }
     }
 

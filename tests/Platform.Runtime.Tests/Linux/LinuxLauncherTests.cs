@@ -183,6 +183,7 @@ public sealed class LinuxLauncherTests(ContainerHost host)
         int? pid = null;
         var error = await Assert.ThrowsAsync<RuntimeException>(() => TestContainer.CreateAsync(host, TestSpecs.Default(host.Rootfs, "/bin/nope"),
             p => { pid = p; return Task.CompletedTask; }));
+        Assert.Equal(RuntimeErrorKind.InvalidConfig, error.Kind);
         Assert.Equal("exec: /bin/nope: no such file or directory", error.Message);
         Assert.NotNull(pid);
         Assert.True(await TestContainer.GoneWithinDeadlineAsync(pid.Value), $"container process {pid} still exists");
@@ -194,6 +195,7 @@ public sealed class LinuxLauncherTests(ContainerHost host)
     {
         host.RequireContainers();
         var error = await Assert.ThrowsAsync<RuntimeException>(() => TestContainer.CreateAsync(host, TestSpecs.Default(host.Rootfs, "no-such-tool")));
+        Assert.Equal(RuntimeErrorKind.InvalidConfig, error.Kind);
         Assert.Equal("exec: \"no-such-tool\": executable file not found in $PATH", error.Message);
     }
 
@@ -204,6 +206,7 @@ public sealed class LinuxLauncherTests(ContainerHost host)
         var spec = TestSpecs.Default(host.Rootfs, "/bin/true");
         spec.Linux!.Namespaces!.Add(new Namespace { Type = "ipc", Path = "/nonexistent/ns/ipc" });
         var error = await Assert.ThrowsAsync<RuntimeException>(() => TestContainer.CreateAsync(host, spec));
+        Assert.Equal(RuntimeErrorKind.HostFailure, error.Kind);
         Assert.Equal("join ipc namespace: open /nonexistent/ns/ipc: No such file or directory", error.Message);
     }
 

@@ -34,6 +34,7 @@ public sealed class MountOptionsTests
     public void Unsupported_recursive_attribute_is_an_error_naming_the_option()
     {
         var error = Assert.Throws<RuntimeException>(() => MountOptions.Parse(["bind", "rro"], "mounts[3]"));
+        Assert.Equal(RuntimeErrorKind.Unsupported, error.Kind);
         Assert.Equal("mounts[3].options[1]: mount option \"rro\" is not supported", error.Message);
     }
 

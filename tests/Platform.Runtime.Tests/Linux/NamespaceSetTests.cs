@@ -27,6 +27,7 @@ public sealed class NamespaceSetTests
     public void Unknown_namespace_type_names_its_json_path()
     {
         var error = Assert.Throws<RuntimeException>(() => NamespaceSet.From(WithNamespaces(new Namespace { Type = "pid" }, new Namespace { Type = "foo" })));
+        Assert.Equal(RuntimeErrorKind.InvalidConfig, error.Kind);
         Assert.Equal("linux.namespaces[1].type: unknown namespace type \"foo\"", error.Message);
     }
 

@@ -311,6 +311,7 @@ public sealed class SeccompCompilerTests
 
         var error = Assert.Throws<RuntimeException>(() => SeccompCompiler.Compile(spec.Linux!.Seccomp!));
 
+        Assert.Equal(RuntimeErrorKind.InvalidConfig, error.Kind);
         Assert.Equal(message, error.Message);
     }
 

@@ -349,7 +349,9 @@ public sealed class SpecReaderTests
     private static RuntimeSpec Parse(string json) => SpecLoader.Parse(Encoding.UTF8.GetBytes(json));
 
     private static string Error(string json) =>
-        Assert.Throws<RuntimeException>(() => SpecLoader.Parse(Encoding.UTF8.GetBytes(json))).Message;
+        Assert.Throws<RuntimeException>(() => SpecLoader.Parse(Encoding.UTF8.GetBytes(json))) is { Kind: RuntimeErrorKind.InvalidConfig } e
+            ? e.Message
+            : throw new Xunit.Sdk.XunitException("a config.json error must be InvalidConfig");
 
     private static void AssertSameAsSerializer(string json) => AssertSameAsSerializer(Encoding.UTF8.GetBytes(json));
 

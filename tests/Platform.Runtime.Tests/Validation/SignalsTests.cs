@@ -27,5 +27,5 @@ public sealed class SignalsTests
     [InlineData("SIGFOO")]
     [InlineData("RTMIN+40")]
     public void Bad_signals_are_errors(string text) =>
-        Assert.Contains("invalid signal", Assert.Throws<RuntimeException>(() => Signals.Parse(text)).Message);
+        Assert.Equal(RuntimeErrorKind.InvalidArgument, Assert.Throws<RuntimeException>(() => Signals.Parse(text)).Kind);
 }

@@ -201,9 +201,11 @@ public sealed class SpecValidatorTests : IDisposable
         spec.Process.SelinuxLabel = "label";
         spec.Linux!.MountLabel = "label";
 
-        var message = Assert.Throws<RuntimeException>(() => SpecValidator.Validate(spec, _bundle, new HostSupport(AppArmor: false, SeLinux: false))).Message;
+        var error = Assert.Throws<RuntimeException>(() => SpecValidator.Validate(spec, _bundle, new HostSupport(AppArmor: false, SeLinux: false)));
         SpecValidator.Validate(spec, _bundle, new HostSupport(AppArmor: true, SeLinux: true));
 
+        var message = error.Message;
+        Assert.Equal(RuntimeErrorKind.Unsupported, error.Kind);
         Assert.Contains("process.apparmorProfile: AppArmor is not enabled on this host", message);
         Assert.Contains("process.selinuxLabel: SELinux is not enabled on this host", message);
         Assert.Contains("linux.mountLabel: SELinux is not enabled on this host", message);
@@ -232,6 +234,17 @@ public sealed class SpecValidatorTests : IDisposable
         Assert.Contains("linux.netDevices: is not supported", message);
         Assert.Contains("linux.personality.flags: is not supported", message);
         Assert.Contains("linux.resources.rdma: is not supported", message);
+    }
+
+    [Fact]
+    public void A_config_refused_only_for_what_the_host_lacks_is_Unsupported_and_any_invalid_field_makes_it_InvalidConfig()
+    {
+        var spec = Valid();
+        spec.Linux!.IntelRdt = new RefusedSection();
+        Assert.Equal(RuntimeErrorKind.Unsupported, Assert.Throws<RuntimeException>(() => SpecValidator.Validate(spec, _bundle)).Kind);
+
+        spec.Process!.Args = [];
+        Assert.Equal(RuntimeErrorKind.InvalidConfig, Assert.Throws<RuntimeException>(() => SpecValidator.Validate(spec, _bundle)).Kind);
     }
 
     [Fact]
@@ -327,6 +340,7 @@ public sealed class SpecValidatorTests : IDisposable
     public void A_missing_config_is_an_error()
     {
         var e = Assert.Throws<RuntimeException>(() => SpecLoader.Load(_bundle));
+        Assert.Equal(RuntimeErrorKind.InvalidConfig, e.Kind);
         Assert.Equal($"bundle {_bundle}: config.json not found", e.Message);
     }
 
@@ -334,6 +348,6 @@ public sealed class SpecValidatorTests : IDisposable
     public void A_missing_bundle_is_an_error()
     {
         var e = Assert.Throws<RuntimeException>(() => SpecLoader.ResolveBundle(Path.Combine(_bundle, "nope")));
-        Assert.Contains("no such directory", e.Message);
+        Assert.Equal(RuntimeErrorKind.InvalidArgument, e.Kind);
     }
 }

@@ -27,7 +27,7 @@ internal static class CapabilityNames
         {
             var index = Array.IndexOf(Names, names![i]);
             if (index < 0)
-                throw new RuntimeException($"{jsonPath}[{i}]: unknown capability \"{names[i]}\"");
+                throw new RuntimeException(RuntimeErrorKind.InvalidConfig, $"{jsonPath}[{i}]: unknown capability \"{names[i]}\"");
             mask |= 1UL << index;
         }
         return mask;

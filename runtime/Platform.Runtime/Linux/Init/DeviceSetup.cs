@@ -52,7 +52,7 @@ internal static class DeviceSetup
             "c" or "u" => S_IFCHR,
             "b" => S_IFBLK,
             "p" => S_IFIFO,
-            _ => throw new RuntimeException($"linux.devices: {path}: unknown device type \"{device.Type}\""),
+            _ => throw new RuntimeException(RuntimeErrorKind.InvalidConfig, $"linux.devices: {path}: unknown device type \"{device.Type}\""),
         };
         var dev = MakeDev(device.Major, device.Minor);
         // With a zero umask the node is born with the spec's exact mode: no chmod by name afterwards, which

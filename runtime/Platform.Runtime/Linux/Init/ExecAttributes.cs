@@ -25,7 +25,7 @@ internal static class ExecAttributes
         if (process.IoPriority is { } io)
         {
             var ioClass = HostSupport.IoPriorityClass(io.Class)
-                ?? throw new RuntimeException($"process.ioPriority.class: unknown class \"{io.Class}\"");
+                ?? throw new RuntimeException(RuntimeErrorKind.InvalidConfig, $"process.ioPriority.class: unknown class \"{io.Class}\"");
             Sys.Check((int)Libc.syscall(SyscallNumbers.IoprioSet, IoprioWhoProcess, 0, (ioClass << IoprioClassShift) | io.Priority, 0),
                 $"process.ioPriority: ioprio_set({io.Class}, {io.Priority})");
         }
@@ -55,7 +55,7 @@ internal static class ExecAttributes
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new RuntimeException($"{jsonPath}: write {path}: {e.Message}", e);
+            throw new RuntimeException(RuntimeException.KindOf(e), $"{jsonPath}: write {path}: {e.Message}", e);
         }
     }
 }

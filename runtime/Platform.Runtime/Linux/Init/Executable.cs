@@ -16,9 +16,9 @@ internal static unsafe class Executable
         if (name.Contains('/'))
         {
             if (Libc.access(name, X_OK) < 0)
-                throw Sys.Error($"exec: {name}");
+                throw Sys.Error(RuntimeErrorKind.InvalidConfig, $"exec: {name}");
             if (Directory.Exists(name))
-                throw new RuntimeException($"exec: {name}: is a directory");
+                throw new RuntimeException(RuntimeErrorKind.InvalidConfig, $"exec: {name}: is a directory");
             return name;
         }
         var path = env.LastOrDefault(e => e.StartsWith("PATH=", StringComparison.Ordinal))?[5..] ?? DefaultPath;
@@ -28,7 +28,7 @@ internal static unsafe class Executable
             if (Libc.access(candidate, X_OK) == 0 && !Directory.Exists(candidate))
                 return candidate;
         }
-        throw new RuntimeException($"exec: \"{name}\": executable file not found in $PATH");
+        throw new RuntimeException(RuntimeErrorKind.InvalidConfig, $"exec: \"{name}\": executable file not found in $PATH");
     }
 
     /// <summary>

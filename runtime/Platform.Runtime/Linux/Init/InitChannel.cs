@@ -33,7 +33,7 @@ internal sealed unsafe class InitChannel(int fd)
                 if (n < 0 && Libc.Errno == LinuxConstants.EINTR)
                     continue;
                 if (n <= 0)
-                    throw new RuntimeException("init: the host closed the sync socket");
+                    throw new RuntimeException(RuntimeErrorKind.HostFailure, "init: the host closed the sync socket");
                 sent += (int)n;
             }
         }
@@ -50,7 +50,7 @@ internal sealed unsafe class InitChannel(int fd)
                 if (n < 0 && Libc.Errno == LinuxConstants.EINTR)
                     continue;
                 if (n <= 0)
-                    throw new RuntimeException("init: the host closed the sync socket");
+                    throw new RuntimeException(RuntimeErrorKind.HostFailure, "init: the host closed the sync socket");
                 read += (int)n;
             }
         }

@@ -23,7 +23,7 @@ internal static unsafe class InitHooks
 
     private static void RunOne(Hook hook, string jsonPath, byte[] state)
     {
-        var path = hook.Path ?? throw new RuntimeException($"{jsonPath}.path: required");
+        var path = hook.Path ?? throw new RuntimeException(RuntimeErrorKind.InvalidConfig, $"{jsonPath}.path: required");
         var pipe = stackalloc int[2];
         Sys.Check(Libc.pipe2(pipe, O_CLOEXEC), "pipe");
         int pid;
@@ -35,7 +35,7 @@ internal static unsafe class InitHooks
         {
             Libc.close(pipe[0]);
             Libc.close(pipe[1]);
-            throw new RuntimeException($"{jsonPath}: {e.Message}", e);
+            throw new RuntimeException(RuntimeErrorKind.HookFailed, $"{jsonPath}: {e.Message}", e);
         }
         Libc.close(pipe[0]);
         fixed (byte* p = state)
@@ -49,11 +49,11 @@ internal static unsafe class InitHooks
         {
             Libc.kill(pid, SIGKILL);
             ProcessSpawner.Wait(pid);
-            throw new RuntimeException($"{jsonPath}: {path} timed out after {hook.Timeout} s");
+            throw new RuntimeException(RuntimeErrorKind.HookFailed, $"{jsonPath}: {path} timed out after {hook.Timeout} s");
         }
         var code = ProcessSpawner.Wait(pid);
         if (code != 0)
-            throw new RuntimeException($"{jsonPath}: {path} failed with exit status {code}");
+            throw new RuntimeException(RuntimeErrorKind.HookFailed, $"{jsonPath}: {path} failed with exit status {code}");
     }
 
     private static bool ExitsWithin(int pid, int milliseconds)

@@ -54,7 +54,7 @@ internal sealed unsafe class InitProcess(InitChannel channel)
         // Already not dumpable: the C stage made it so right after the fork.
         var (type, payload) = channel.Receive();
         if (type != SyncMessageType.Plan)
-            throw new RuntimeException($"init: expected the plan, got {type} (was the native stage linked into {Environment.ProcessPath}?)");
+            throw new RuntimeException(RuntimeErrorKind.Internal, $"init: expected the plan, got {type} (was the native stage linked into {Environment.ProcessPath}?)");
         return InitPlanCodec.Decode(payload);
     }
 
@@ -62,9 +62,9 @@ internal sealed unsafe class InitProcess(InitChannel channel)
     private static string Prepare(InitPlan plan, out SeccompProgram? seccomp)
     {
         var spec = plan.Spec;
-        var process = spec.Process ?? throw new RuntimeException("process: required");
+        var process = spec.Process ?? throw new RuntimeException(RuntimeErrorKind.InvalidConfig, "process: required");
         if (process.Args is not { Count: > 0 })
-            throw new RuntimeException("process.args: must not be empty");
+            throw new RuntimeException(RuntimeErrorKind.InvalidConfig, "process.args: must not be empty");
         var namespaces = NamespaceSet.From(spec);
         // The plan arrives only after the host attached the cgroup: now the namespace's root is the container's cgroup.
         if (namespaces.Creates(CLONE_NEWCGROUP))
@@ -148,7 +148,7 @@ internal sealed unsafe class InitProcess(InitChannel channel)
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new RuntimeException($"linux.sysctl.{key}: write {path}: {e.Message}", e);
+            throw new RuntimeException(RuntimeException.KindOf(e), $"linux.sysctl.{key}: write {path}: {e.Message}", e);
         }
     }
 
@@ -156,7 +156,7 @@ internal sealed unsafe class InitProcess(InitChannel channel)
     {
         try
         {
-            channel.Send(SyncMessageType.Error, e is RuntimeException ? e.Message : $"init: {e}");
+            channel.Send(SyncMessageType.Error, e is RuntimeException ? ErrorReport.Encode(e) : ErrorReport.Encode(RuntimeErrorKind.Internal, $"init: {e}"));
         }
         catch (RuntimeException)
         {

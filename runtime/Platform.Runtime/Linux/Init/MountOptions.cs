@@ -79,7 +79,7 @@ internal sealed record MountOptions(ulong Flags, IReadOnlyList<ulong> Propagatio
             else if (PropagationOptions.TryGetValue(option, out var p))
                 propagation.Add(p);
             else if (Unsupported.Contains(option))
-                throw new RuntimeException($"{jsonPath}.options[{i}]: mount option \"{option}\" is not supported");
+                throw new RuntimeException(RuntimeErrorKind.Unsupported, $"{jsonPath}.options[{i}]: mount option \"{option}\" is not supported");
             else
                 data.Add(option);
         }

@@ -17,7 +17,7 @@ internal static unsafe class ProcessLimits
     public static int ResourceOf(string? type, string jsonPath)
     {
         var index = Array.IndexOf(RlimitNames, type);
-        return index >= 0 ? index : throw new RuntimeException($"{jsonPath}.type: unknown rlimit \"{type}\"");
+        return index >= 0 ? index : throw new RuntimeException(RuntimeErrorKind.InvalidConfig, $"{jsonPath}.type: unknown rlimit \"{type}\"");
     }
 
     public static void Apply(Process process)
@@ -40,7 +40,7 @@ internal static unsafe class ProcessLimits
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                throw new RuntimeException($"process.oomScoreAdj: set {adj}: {e.Message}", e);
+                throw new RuntimeException(RuntimeException.KindOf(e), $"process.oomScoreAdj: set {adj}: {e.Message}", e);
             }
         }
     }

@@ -73,7 +73,7 @@ internal sealed class RootPath(int rootFd)
         var slash = trimmed.LastIndexOf('/');
         var name = trimmed[(slash + 1)..];
         if (name is "" or "." or "..")
-            throw new RuntimeException($"cannot create {path} in the container root");
+            throw new RuntimeException(RuntimeErrorKind.HostFailure, $"cannot create {path} in the container root");
         return (slash <= 0 ? "/" : trimmed[..slash], name);
     }
 }

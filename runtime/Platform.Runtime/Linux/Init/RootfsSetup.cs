@@ -66,7 +66,7 @@ internal sealed class RootfsSetup(InitPlan plan, NamespaceSet namespaces)
         {
             var options = MountOptions.Parse([propagation], "linux.rootfsPropagation");
             if (options.Propagation.Count != 1)
-                throw new RuntimeException($"linux.rootfsPropagation: unknown propagation \"{propagation}\"");
+                throw new RuntimeException(RuntimeErrorKind.InvalidConfig, $"linux.rootfsPropagation: unknown propagation \"{propagation}\"");
             Sys.Check(Libc.mount(null, "/", null, options.Propagation[0], null), $"make / {propagation}");
         }
 
@@ -87,7 +87,7 @@ internal sealed class RootfsSetup(InitPlan plan, NamespaceSet namespaces)
     private void MountOne(RootPath root, Mount mount, string jsonPath)
     {
         var destination = mount.Destination
-            ?? throw new RuntimeException($"{jsonPath}.destination: required");
+            ?? throw new RuntimeException(RuntimeErrorKind.InvalidConfig, $"{jsonPath}.destination: required");
         var options = MountOptions.Parse(mount.Options, jsonPath);
         var isBind = options.IsBind || mount.Type == "bind";
 
@@ -140,7 +140,7 @@ internal sealed class RootfsSetup(InitPlan plan, NamespaceSet namespaces)
     private string HostSource(string? source, string jsonPath)
     {
         if (string.IsNullOrEmpty(source))
-            throw new RuntimeException($"{jsonPath}.source: required for a bind mount");
+            throw new RuntimeException(RuntimeErrorKind.InvalidConfig, $"{jsonPath}.source: required for a bind mount");
         // Relative sources are relative to the bundle, as runc reads them.
         return Path.IsPathRooted(source) ? source : Path.GetFullPath(Path.Combine(plan.Bundle, source));
     }

@@ -95,7 +95,7 @@ internal static unsafe class ProcessSpawner
             throw Failure($"spawn {path}", error);
     }
 
-    private static RuntimeException Failure(string what, int errno) => new($"{what}: {Libc.ErrorText(errno)}");
+    private static RuntimeException Failure(string what, int errno) => new(Sys.KindOf(errno), $"{what}: {Libc.ErrorText(errno)}");
 
     private static byte* Utf8(string value, List<nint> owned)
     {
