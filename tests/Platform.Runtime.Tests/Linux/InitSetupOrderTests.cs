@@ -190,17 +190,23 @@ public sealed class InitSetupOrderTests
     }
 
     [Fact]
-    public void With_no_new_privileges_seccomp_is_installed_after_start_just_before_exec()
+    public async Task With_no_new_privileges_seccomp_is_installed_after_start_just_before_exec()
     {
-        var spec = FullSpec();
-        var plan = Plan(spec, AllowAll());
-        using var host = new SocketPair();
-        host.SendPlan(plan);
-
-        var code = new InitProcess(new InitChannel(host.InitFd), sys).Run();
+        var (hostFd, initFd) = SocketPair();
+        using var host = new HostSyncChannel(hostFd, blocking: true);
+        int code;
+        try
+        {
+            await host.SendAsync(SyncMessageType.Plan, InitPlanCodec.Encode(Plan(FullSpec(), AllowAll())), CancellationToken.None);
+            code = new InitProcess(new InitChannel(initFd), sys).Run();
+        }
+        finally
+        {
+            Libc.close(initFd);
+        }
 
         Assert.Equal(127, code);
-        Assert.Equal(SyncMessageType.Ready, host.ReceiveType());
+        Assert.Equal(SyncMessageType.Ready, (await host.ReceiveAsync(CancellationToken.None))?.Type);
         Assert.Equal(["prctl(PR_SET_NO_NEW_PRIVS, 1)"], sys.Calls.Where(c => c.StartsWith("prctl(PR_SET_NO_NEW_PRIVS", StringComparison.Ordinal)));
         Assert.Equal(["umask(022)", "wait for start", "seccomp(1 instructions)", "exec(/bin/true)"], sys.Calls[^4..]);
     }
@@ -323,43 +329,10 @@ public sealed class InitSetupOrderTests
         return SeccompProgram.FromBytes(allow, SeccompFilterFlags.None);
     }
 
-    /// <summary>The host's end of the sync socket, sending the plan as <see cref="HostSyncChannel"/> frames it.</summary>
-    private sealed unsafe class SocketPair : IDisposable
+    private static unsafe (int Host, int Init) SocketPair()
     {
-        private readonly int hostFd;
-
-        public SocketPair()
-        {
-            var fds = stackalloc int[2];
-            Assert.Equal(0, Libc.socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds));
-            InitFd = fds[0];
-            hostFd = fds[1];
-        }
-
-        public int InitFd { get; }
-
-        public void SendPlan(InitPlan plan)
-        {
-            var payload = InitPlanCodec.Encode(plan);
-            var message = new byte[8 + payload.Length];
-            BinaryPrimitives.WriteUInt32LittleEndian(message, (uint)SyncMessageType.Plan);
-            BinaryPrimitives.WriteUInt32LittleEndian(message.AsSpan(4), (uint)payload.Length);
-            payload.CopyTo(message, 8);
-            fixed (byte* p = message)
-                Assert.Equal(message.Length, (int)Libc.write(hostFd, p, message.Length));
-        }
-
-        public SyncMessageType ReceiveType()
-        {
-            var header = stackalloc byte[8];
-            Assert.Equal(8, (int)Libc.read(hostFd, header, 8));
-            return (SyncMessageType)BinaryPrimitives.ReadUInt32LittleEndian(new ReadOnlySpan<byte>(header, 8));
-        }
-
-        public void Dispose()
-        {
-            Libc.close(InitFd);
-            Libc.close(hostFd);
-        }
+        var fds = stackalloc int[2];
+        Assert.Equal(0, Libc.socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds));
+        return (fds[0], fds[1]);
     }
 }

@@ -95,10 +95,7 @@ internal sealed class RecordingInitSyscalls : IInitSyscalls
         var full = Join(descriptors[dirfd], path);
         if ((flags & O_CREAT) == 0 || Exists(full))
             return OpenPath(full);
-        if (Record($"create({full}, {Octal(mode)})") < 0)
-            return -1;
-        files.Add(full);
-        return OpenPath(full);
+        return Create(full, $"create({full}, {Octal(mode)})", files) < 0 ? -1 : OpenPath(full);
     }
 
     public int OpenAt2(int dirfd, string path, ulong flags, ulong mode, ulong resolve) => OpenPath(Join(descriptors[dirfd], path));
@@ -108,12 +105,7 @@ internal sealed class RecordingInitSyscalls : IInitSyscalls
     public int MkdirAt(int dirfd, string path, uint mode)
     {
         var full = Join(descriptors[dirfd], path);
-        if (Exists(full))
-            return Fail(EEXIST);
-        if (Record($"mkdir({full}, {Octal(mode)})") < 0)
-            return -1;
-        directories.Add(full);
-        return 0;
+        return Create(full, $"mkdir({full}, {Octal(mode)})", directories);
     }
 
     public int MknodAt(int dirfd, string path, uint mode, ulong dev)
@@ -122,23 +114,13 @@ internal sealed class RecordingInitSyscalls : IInitSyscalls
         var type = (mode & S_IFMT) switch { S_IFCHR => "c", S_IFBLK => "b", S_IFIFO => "p", _ => "?" };
         var major = ((dev >> 8) & 0xfff) | ((dev >> 32) & ~0xfffUL);
         var minor = (dev & 0xff) | ((dev >> 12) & ~0xffUL);
-        if (Exists(full))
-            return Fail(EEXIST);
-        if (Record($"mknod({full}, {type} {major}:{minor}, {Octal(mode & 0xFFF)})") < 0)
-            return -1;
-        files.Add(full);
-        return 0;
+        return Create(full, $"mknod({full}, {type} {major}:{minor}, {Octal(mode & 0xFFF)})", files);
     }
 
     public int SymlinkAt(string target, int dirfd, string linkPath)
     {
         var full = Join(descriptors[dirfd], linkPath);
-        if (Exists(full))
-            return Fail(EEXIST);
-        if (Record($"symlink({target}, {full})") < 0)
-            return -1;
-        files.Add(full);
-        return 0;
+        return Create(full, $"symlink({target}, {full})", files);
     }
 
     public int FchownAt(int dirfd, string path, uint owner, uint group, int flags) =>
@@ -243,6 +225,17 @@ internal sealed class RecordingInitSyscalls : IInitSyscalls
         var errno = failures[failure].Errno;
         failures.RemoveAt(failure);
         return Fail(errno);
+    }
+
+    /// <summary>mkdir, mknod, symlink and O_CREAT: EEXIST where something is, else recorded and added.</summary>
+    private int Create(string path, string call, HashSet<string> into)
+    {
+        if (Exists(path))
+            return Fail(EEXIST);
+        if (Record(call) < 0)
+            return -1;
+        into.Add(path);
+        return 0;
     }
 
     private static int Succeed()
