@@ -66,11 +66,60 @@ public sealed class InitSetupOrderTests
             "createContainer hooks",
             $"chdir({Rootfs})",
             "pivot_root(., .)",
+            "fchdir(old root:/)",
             "mount(null, ., null, MS_REC|MS_SLAVE, null)",
             "umount2(., MNT_DETACH)",
             "chdir(/)",
         ], sys.Calls.Where(c => !c.StartsWith("umask", StringComparison.Ordinal)));
         Assert.Empty(sys.OpenDescriptors);
+    }
+
+    [Fact]
+    public void By_default_root_is_a_recursive_slave_and_the_mount_table_is_not_read()
+    {
+        Prepare(FullSpecWith(propagation: null));
+
+        Assert.Equal("mount(null, /, null, MS_REC|MS_SLAVE, null)", sys.Calls[1]);
+        Assert.Equal(0, sys.MountTableReads);
+        Assert.Single(sys.Calls, c => c.StartsWith("mount(null, /,", StringComparison.Ordinal) && !c.Contains("MS_REMOUNT"));
+    }
+
+    [Fact]
+    public void Shared_rootfs_propagation_is_set_on_root_first_and_the_shared_mount_holding_the_rootfs_is_made_private_for_pivot_root()
+    {
+        sys.AddMount("/", shared: true);
+        sys.AddMount("/bundle", shared: true);
+        sys.AddMount("/bundle/other", shared: true);
+
+        Prepare(FullSpecWith(propagation: "rshared"));
+
+        Assert.Equal(
+        [
+            "mount(null, /, null, MS_REC|MS_SHARED, null)",
+            "mount(null, /bundle, null, MS_PRIVATE, null)",
+            $"mount({Rootfs}, {Rootfs}, null, MS_BIND|MS_REC, null)",
+        ], sys.Calls[1..4]);
+        Assert.Equal("mount(null, /, null, MS_REC|MS_SHARED, null)", sys.Calls[sys.Calls.IndexOf("write(/proc/sys/net/ipv4/ip_forward, 1)") + 1]);
+    }
+
+    [Fact]
+    public void A_private_mount_holding_the_rootfs_is_left_alone()
+    {
+        sys.AddMount("/bundle", shared: false);
+
+        Prepare(FullSpecWith(propagation: "shared"));
+
+        Assert.Equal(1, sys.MountTableReads);
+        Assert.Equal(["mount(null, /, null, MS_SHARED, null)", $"mount({Rootfs}, {Rootfs}, null, MS_BIND|MS_REC, null)"], sys.Calls[1..3]);
+    }
+
+    [Fact]
+    public void Unbindable_root_propagation_waits_until_after_pivot_root_so_the_rootfs_can_be_bound()
+    {
+        Prepare(FullSpecWith(propagation: "runbindable"));
+
+        Assert.Equal("mount(null, /, null, MS_REC|MS_SLAVE, null)", sys.Calls[1]);
+        Assert.True(sys.Calls.IndexOf("pivot_root(., .)") < sys.Calls.IndexOf("mount(null, /, null, MS_REC|MS_UNBINDABLE, null)"));
     }
 
     [Fact]
@@ -132,6 +181,7 @@ public sealed class InitSetupOrderTests
         Assert.Equal(
         [
             "pivot_root(., .)",
+            "fchdir(old root:/)",
             "mount(null, ., null, MS_REC|MS_SLAVE, null)",
             "umount2(., MNT_DETACH)",
             "chdir(/)",
@@ -272,6 +322,13 @@ public sealed class InitSetupOrderTests
     };
 
     /// <summary>A non-root process with capabilities and limits in every namespace but user; masks hit a file, a directory and a missing path.</summary>
+    private RuntimeSpec FullSpecWith(string? propagation)
+    {
+        var spec = FullSpec();
+        spec.Linux!.RootfsPropagation = propagation;
+        return spec;
+    }
+
     private RuntimeSpec FullSpec()
     {
         sys.AddFile(Rootfs + "/proc/kcore");

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
+using Platform.Runtime.Linux;
 using Platform.Runtime.Linux.Init;
 using Platform.Runtime.Linux.Interop;
 using Platform.Runtime.Seccomp;
@@ -13,7 +14,8 @@ namespace Platform.Runtime.Tests.Linux;
 /// (<c>mount(null, /, null, MS_REC|MS_SLAVE, null)</c>); reads (open, stat, capget, PR_CAPBSET_READ, access)
 /// change nothing and are not recorded. It keeps a small file tree of the paths that exist, so directories
 /// and files are created only where missing, and descriptors stand for the path they were opened at: a mount
-/// onto /proc/self/fd/N is recorded at that path. pivot_root(".", ".") makes the current directory the root.
+/// onto /proc/self/fd/N is recorded at that path. pivot_root(".", ".") makes the current directory the root;
+/// descriptors left outside it are named "old root:PATH".
 /// </summary>
 internal sealed class RecordingInitSyscalls : IInitSyscalls
 {
@@ -21,6 +23,7 @@ internal sealed class RecordingInitSyscalls : IInitSyscalls
     private readonly HashSet<string> files = new(StringComparer.Ordinal);
     private readonly Dictionary<int, string> descriptors = [];
     private readonly List<(string Prefix, int Errno)> failures = [];
+    private readonly List<MountInfoEntry> mountTable = [new("/", "/", "rw", "ext4", "/dev/sda1", ["rw"], Shared: false)];
     private const int EBADF = 9;
     private int nextFd = 1000;
     private string cwd = "/";
@@ -37,6 +40,12 @@ internal sealed class RecordingInitSyscalls : IInitSyscalls
 
     /// <summary>The first recorded call that starts with <paramref name="prefix"/> fails with <paramref name="errno"/>.</summary>
     public void FailAt(string prefix, int errno) => failures.Add((prefix, errno));
+
+    /// <summary>Adds a mount to what /proc/self/mountinfo shows (it starts with a private `/`).</summary>
+    public void AddMount(string mountPoint, bool shared) =>
+        mountTable.Add(new MountInfoEntry("/", mountPoint, "rw", "ext4", "/dev/sdb1", ["rw"], shared));
+
+    public int MountTableReads { get; private set; }
 
     public void AddDirectory(string path)
     {
@@ -79,8 +88,22 @@ internal sealed class RecordingInitSyscalls : IInitSyscalls
         return 0;
     }
 
+    public int Fchdir(int fd)
+    {
+        if (Record($"fchdir({descriptors[fd]})") < 0)
+            return -1;
+        cwd = descriptors[fd];
+        return 0;
+    }
+
     public int Unshare(int flags) =>
         Record($"unshare({((uint)flags == CLONE_NEWCGROUP ? "CLONE_NEWCGROUP" : flags.ToString(CultureInfo.InvariantCulture))})");
+
+    public IReadOnlyList<MountInfoEntry> ReadMountInfo()
+    {
+        MountTableReads++;
+        return [.. mountTable];
+    }
 
     public int StatVfsFlags(string path, out ulong flags)
     {
@@ -294,7 +317,7 @@ internal sealed class RecordingInitSyscalls : IInitSyscalls
         }
         directories.Add("/");
         foreach (var (fd, path) in descriptors.ToList())
-            descriptors[fd] = Inside(path) ?? path;
+            descriptors[fd] = Inside(path) ?? "old root:" + path;
         cwd = "/";
     }
 

@@ -21,7 +21,11 @@ internal interface IInitSyscalls
     int PivotRoot(string newRoot, string putOld);
     int Chroot(string path);
     int Chdir(string path);
+    int Fchdir(int fd);
     int Unshare(int flags);
+
+    /// <summary>This process's mount table (/proc/self/mountinfo), in mount order.</summary>
+    IReadOnlyList<MountInfoEntry> ReadMountInfo();
 
     /// <summary>statvfs(2)'s f_flag of the mount at <paramref name="path"/>.</summary>
     int StatVfsFlags(string path, out ulong flags);

@@ -20,7 +20,12 @@ internal sealed unsafe class LinuxInitSyscalls : IInitSyscalls
 
     public int Chdir(string path) => Libc.chdir(path);
 
+    public int Fchdir(int fd) => Libc.fchdir(fd);
+
     public int Unshare(int flags) => Libc.unshare(flags);
+
+    public IReadOnlyList<MountInfoEntry> ReadMountInfo() =>
+        [.. File.ReadLines("/proc/self/mountinfo").Select(MountInfoEntry.Parse).OfType<MountInfoEntry>()];
 
     public int StatVfsFlags(string path, out ulong flags)
     {

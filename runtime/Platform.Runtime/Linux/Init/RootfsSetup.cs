@@ -6,8 +6,9 @@ namespace Platform.Runtime.Linux.Init;
 
 /// <summary>
 /// Builds the container's filesystem in its mount namespace, in the order DESIGN §4 found to work:
-/// `/` MS_SLAVE|MS_REC, rootfs bound onto itself, spec mounts, /dev, createContainer hooks, pivot_root(".", "."),
-/// detach the old root; then (inside) propagation, masked and read-only paths and a read-only root.
+/// `/` MS_SLAVE|MS_REC (or linux.rootfsPropagation), rootfs bound onto itself, spec mounts, /dev, createContainer
+/// hooks, pivot_root(".", "."), detach the old root; then (inside) propagation, masked and read-only paths and a
+/// read-only root.
 /// </summary>
 internal sealed class RootfsSetup(InitPlan plan, NamespaceSet namespaces, IInitSyscalls sys)
 {
@@ -30,14 +31,32 @@ internal sealed class RootfsSetup(InitPlan plan, NamespaceSet namespaces, IInitS
             return;
         }
 
-        Sys.Check(sys.Mount(null, "/", null, MS_SLAVE | MS_REC, null), "make / a recursive slave");
+        // As runc and crun: / takes linux.rootfsPropagation from the start, so that a bind mount of a shared host
+        // mount stays the host's peer (rshared, what Kubernetes' Bidirectional volumes ask for). Unbindable would
+        // forbid binding the rootfs onto itself: it waits for Finish, after pivot_root.
+        if (RootPropagation() is { } propagation && (propagation & MS_UNBINDABLE) == 0)
+        {
+            Sys.Check(sys.Mount(null, "/", null, propagation, null), $"make / {Spec.Linux!.RootfsPropagation}");
+            // pivot_root refuses a root whose parent mount is shared, and the rootfs's bind must not reach the host.
+            if ((propagation & MS_REC) == 0 || (propagation & MS_SHARED) != 0)
+                MakeParentMountPrivate(rootfs);
+        }
+        else
+        {
+            Sys.Check(sys.Mount(null, "/", null, MS_SLAVE | MS_REC, null), "make / a recursive slave");
+        }
         Sys.Check(sys.Mount(rootfs, rootfs, null, MS_BIND | MS_REC, null), $"bind-mount the rootfs {rootfs}");
         MountAll(rootfs, devices: true);
         beforePivot();
 
+        // As runc and crun: after pivot_root(".", ".") the cwd is still the new root (the old one sits on top of it),
+        // so go back to the old root by descriptor; a recursive slave at the new root would also turn every spec
+        // mount that asked for shared propagation into a slave, cutting it off from the host.
+        using var oldRoot = RootPath.Own(sys, Sys.Check(sys.Open("/", O_PATH | O_DIRECTORY | O_CLOEXEC, 0), "open /"));
         Sys.Check(sys.Chdir(rootfs), $"chdir {rootfs}");
         Sys.Check(sys.PivotRoot(".", "."), "pivot_root");
-        // The old root now sits on top of the new one; keep its unmount from propagating to the host.
+        Sys.Check(sys.Fchdir(oldRoot.Fd), "fchdir to the old root");
+        // Keep the old root's unmount from propagating to the host.
         Sys.Check(sys.Mount(null, ".", null, MS_SLAVE | MS_REC, null), "make the old root a slave");
         Sys.Check(sys.Umount2(".", MNT_DETACH), "detach the old root");
         Sys.Check(sys.Chdir("/"), "chdir /");
@@ -61,14 +80,8 @@ internal sealed class RootfsSetup(InitPlan plan, NamespaceSet namespaces, IInitS
     {
         if (!namespaces.Creates(CLONE_NEWNS))
             return;
-        var propagation = Spec.Linux?.RootfsPropagation;
-        if (!string.IsNullOrEmpty(propagation))
-        {
-            var options = MountOptions.Parse([propagation], "linux.rootfsPropagation");
-            if (options.Propagation.Count != 1)
-                throw new RuntimeException($"linux.rootfsPropagation: unknown propagation \"{propagation}\"");
-            Sys.Check(sys.Mount(null, "/", null, options.Propagation[0], null), $"make / {propagation}");
-        }
+        if (RootPropagation() is { } propagation)
+            Sys.Check(sys.Mount(null, "/", null, propagation, null), $"make / {Spec.Linux!.RootfsPropagation}");
 
         // Resolved by the kernel inside the new root, never through a magic link, and mounted through the
         // descriptor: a symlink in the container (say /proc/kcore -> /etc) cannot redirect a mask or a read-only bind.
@@ -82,6 +95,33 @@ internal sealed class RootfsSetup(InitPlan plan, NamespaceSet namespaces, IInitS
         }
         if (Spec.Root?.Readonly == true)
             Remount("/", MS_RDONLY, "make the root read-only");
+    }
+
+    /// <summary>linux.rootfsPropagation as mount flags; null when not set.</summary>
+    private ulong? RootPropagation()
+    {
+        var propagation = Spec.Linux?.RootfsPropagation;
+        if (string.IsNullOrEmpty(propagation))
+            return null;
+        var options = MountOptions.Parse([propagation], "linux.rootfsPropagation");
+        if (options.Propagation.Count != 1)
+            throw new RuntimeException($"linux.rootfsPropagation: unknown propagation \"{propagation}\"");
+        return options.Propagation[0];
+    }
+
+    /// <summary>The mount the rootfs lies on (the top one at the longest mount point above it), made private if shared.</summary>
+    private void MakeParentMountPrivate(string rootfs)
+    {
+        MountInfoEntry? parent = null;
+        foreach (var mount in sys.ReadMountInfo())
+        {
+            var holds = mount.MountPoint == "/" || rootfs == mount.MountPoint ||
+                rootfs.StartsWith(mount.MountPoint + "/", StringComparison.Ordinal);
+            if (holds && mount.MountPoint.Length >= (parent?.MountPoint.Length ?? 0))
+                parent = mount;
+        }
+        if (parent is { Shared: true })
+            Sys.Check(sys.Mount(null, parent.MountPoint, null, MS_PRIVATE, null), $"make {parent.MountPoint} (the mount holding the rootfs) private");
     }
 
     private void MountOne(RootPath root, Mount mount, string jsonPath)
