@@ -13,6 +13,7 @@ internal sealed class ExecAttributes(IInitSyscalls sys)
 {
     private const int PerLinux = 0x0000, PerLinux32 = 0x0008;
     private const int IoprioWhoProcess = 1, IoprioClassShift = 13;
+    private const int F_OK = 0;
 
     public void Apply(RuntimeSpec spec)
     {
@@ -48,7 +49,7 @@ internal sealed class ExecAttributes(IInitSyscalls sys)
     private void WriteAttr(string[] candidates, string value, string jsonPath)
     {
         // The first path is the LSM's own file (kernel 5.8+); older kernels have only the shared one.
-        var path = candidates.FirstOrDefault(c => sys.Access(c, 0) == 0) ?? candidates[^1];
+        var path = candidates.FirstOrDefault(c => sys.Access(c, F_OK) == 0) ?? candidates[^1];
         try
         {
             sys.WriteFile(path, value);
