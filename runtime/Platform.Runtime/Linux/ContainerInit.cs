@@ -19,7 +19,7 @@ public static class ContainerInit
             exitCode = 0;
             return false;
         }
-        exitCode = new InitProcess(new InitChannel(InitFds.Sync)).Run();
+        exitCode = new InitProcess(new InitChannel(InitFds.Sync), new LinuxInitSyscalls()).Run();
         return true;
     }
 }

@@ -1,7 +1,7 @@
 namespace Platform.Runtime.Linux;
 
-/// <summary>One line of /proc/PID/mountinfo (proc(5)): the fields the runtime uses.</summary>
-internal sealed record MountInfoEntry(string Root, string MountPoint, string MountOptions, string FsType, string Source, string[] SuperOptions)
+/// <summary>One line of /proc/PID/mountinfo (proc(5)): the fields the runtime uses; <paramref name="Shared"/> from the optional fields.</summary>
+internal sealed record MountInfoEntry(string Root, string MountPoint, string MountOptions, string FsType, string Source, string[] SuperOptions, bool Shared)
 {
     public static MountInfoEntry? Parse(string line)
     {
@@ -11,7 +11,7 @@ internal sealed record MountInfoEntry(string Root, string MountPoint, string Mou
             return null;
         return new MountInfoEntry(
             Unescape(fields[3]), Unescape(fields[4]), fields[5], fields[separator + 1], Unescape(fields[separator + 2]),
-            fields[separator + 3].Split(','));
+            fields[separator + 3].Split(','), fields[6..separator].Any(f => f.StartsWith("shared:", StringComparison.Ordinal)));
     }
 
     /// <summary>The kernel writes space, tab, newline and backslash in paths as octal escapes (\040).</summary>

@@ -9,7 +9,7 @@ namespace Platform.Runtime.Linux.Init;
 /// located them (<see cref="InitPlan.CgroupSources"/>), are bound read-only-or-not under a tmpfs for v1, or
 /// directly for v2. Binding also works in a user namespace, where v1 cannot be mounted.
 /// </summary>
-internal sealed class CgroupMount(InitPlan plan, NamespaceSet namespaces)
+internal sealed class CgroupMount(InitPlan plan, NamespaceSet namespaces, RootfsSetup rootfs, IInitSyscalls sys)
 {
     private const string HostRoot = "/sys/fs/cgroup";
 
@@ -24,7 +24,7 @@ internal sealed class CgroupMount(InitPlan plan, NamespaceSet namespaces)
                 MountUnified(RootPath.ProcPath(target), unified, flags);
                 return;
             }
-            Sys.Check(Libc.mount("tmpfs", RootPath.ProcPath(target), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755"),
+            Sys.Check(sys.Mount("tmpfs", RootPath.ProcPath(target), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755"),
                 $"mount tmpfs on {destination}");
         }
 
@@ -32,18 +32,18 @@ internal sealed class CgroupMount(InitPlan plan, NamespaceSet namespaces)
         {
             var sub = destination.TrimEnd('/') + mountPoint[HostRoot.Length..];
             using (var target = root.EnsureDirectory(sub))
-                Sys.Check(Libc.mount(source, RootPath.ProcPath(target), null, MS_BIND | MS_REC, null), $"bind-mount {source} on {sub}");
+                Sys.Check(sys.Mount(source, RootPath.ProcPath(target), null, MS_BIND | MS_REC, null), $"bind-mount {source} on {sub}");
             if (flags != 0)
             {
                 using var mounted = root.Open(sub);
-                RootfsSetup.Remount(RootPath.ProcPath(mounted), flags, $"remount {sub}");
+                rootfs.Remount(RootPath.ProcPath(mounted), flags, $"remount {sub}");
             }
         }
         AddControllerSymlinks(root, destination);
         if ((flags & MS_RDONLY) != 0)
         {
             using var mounted = root.Open(destination);
-            Sys.Check(Libc.mount(null, RootPath.ProcPath(mounted), null, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755"),
+            Sys.Check(sys.Mount(null, RootPath.ProcPath(mounted), null, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755"),
                 $"remount {destination} read-only");
         }
     }
@@ -51,20 +51,20 @@ internal sealed class CgroupMount(InitPlan plan, NamespaceSet namespaces)
     private void MountUnified(string target, string source, ulong flags)
     {
         if (namespaces.Creates(CLONE_NEWCGROUP) &&
-            Libc.mount("cgroup2", target, "cgroup2", flags | MS_NOSUID | MS_NODEV | MS_NOEXEC, null) == 0)
+            sys.Mount("cgroup2", target, "cgroup2", flags | MS_NOSUID | MS_NODEV | MS_NOEXEC, null) == 0)
             return;
-        Sys.Check(Libc.mount(source, target, null, MS_BIND | MS_REC, null), $"bind-mount {source}");
+        Sys.Check(sys.Mount(source, target, null, MS_BIND | MS_REC, null), $"bind-mount {source}");
         if (flags != 0)
-            RootfsSetup.Remount(target, flags, $"remount {source}");
+            rootfs.Remount(target, flags, $"remount {source}");
     }
 
     /// <summary>v1 hosts link single controllers to their co-mounted hierarchy (cpu → cpu,cpuacct); mirror that.</summary>
-    private static void AddControllerSymlinks(RootPath root, string destination)
+    private void AddControllerSymlinks(RootPath root, string destination)
     {
         using var dir = root.Open(destination);
         foreach (var entry in new DirectoryInfo(HostRoot).EnumerateFileSystemInfos())
         {
-            if (entry.LinkTarget is { } linkTarget && Libc.symlinkat(linkTarget, dir.Fd, entry.Name) < 0 && Libc.Errno != EEXIST)
+            if (entry.LinkTarget is { } linkTarget && sys.SymlinkAt(linkTarget, dir.Fd, entry.Name) < 0 && Libc.Errno != EEXIST)
                 throw Sys.Error($"symlink {destination}/{entry.Name}");
         }
     }

@@ -9,9 +9,9 @@ namespace Platform.Runtime.Linux.Init;
 /// end: bounding set → KEEPCAPS + groups/gid/uid → capset (effective, permitted, inheritable) → ambient.
 /// Everything acts on the calling thread, which is the one that execs.
 /// </summary>
-internal static unsafe class Credentials
+internal sealed class Credentials(IInitSyscalls sys)
 {
-    public static void Apply(Process process)
+    public void Apply(Process process)
     {
         var user = process.User ?? new User();
         var caps = process.Capabilities;
@@ -26,37 +26,34 @@ internal static unsafe class Credentials
             DropBounding(bounding);
         }
 
-        Sys.Check(Libc.prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0), "prctl(PR_SET_KEEPCAPS)");
+        Sys.Check(sys.Prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0), "prctl(PR_SET_KEEPCAPS)");
         var groups = (user.AdditionalGids ?? []).ToArray();
-        fixed (uint* g = groups)
-        {
-            // EPERM here means setgroups is denied in this user namespace: keep the groups it has.
-            if (Libc.setgroups(groups.Length, g) < 0 && Libc.Errno != EPERM)
-                throw Sys.Error("setgroups");
-        }
-        Sys.Check(Libc.setresgid(user.Gid, user.Gid, user.Gid), $"setresgid {user.Gid}");
-        Sys.Check(Libc.setresuid(user.Uid, user.Uid, user.Uid), $"setresuid {user.Uid}");
-        Sys.Check(Libc.prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0), "prctl(PR_SET_KEEPCAPS)");
+        // EPERM here means setgroups is denied in this user namespace: keep the groups it has.
+        if (sys.SetGroups(groups) < 0 && Libc.Errno != EPERM)
+            throw Sys.Error("setgroups");
+        Sys.Check(sys.SetResGid(user.Gid), $"setresgid {user.Gid}");
+        Sys.Check(sys.SetResUid(user.Uid), $"setresuid {user.Uid}");
+        Sys.Check(sys.Prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0), "prctl(PR_SET_KEEPCAPS)");
 
         if (caps is null)
             return;
         // Ambient capabilities must be permitted and inheritable; the kernel refuses others.
         ambient &= SetCapabilities(effective, permitted, inheritable);
-        Sys.Check(Libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), "clear ambient capabilities");
+        Sys.Check(sys.Prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), "clear ambient capabilities");
         for (var cap = 0; cap < 64; cap++)
         {
             if ((ambient & (1UL << cap)) != 0)
-                Sys.Check(Libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (nuint)cap, 0, 0), $"raise ambient capability {cap}");
+                Sys.Check(sys.Prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (nuint)cap, 0, 0), $"raise ambient capability {cap}");
         }
     }
 
-    private static void DropBounding(ulong keep)
+    private void DropBounding(ulong keep)
     {
         var last = LastCap();
         for (var cap = 0; cap <= last; cap++)
         {
             if ((keep & (1UL << cap)) == 0)
-                Sys.Check(Libc.prctl(PR_CAPBSET_DROP, (nuint)cap, 0, 0, 0), $"drop capability {cap} from the bounding set");
+                Sys.Check(sys.Prctl(PR_CAPBSET_DROP, (nuint)cap, 0, 0, 0), $"drop capability {cap} from the bounding set");
         }
     }
 
@@ -64,30 +61,21 @@ internal static unsafe class Credentials
     /// Sets the three sets, limited to what this process holds: asking for a capability the runtime itself lacks
     /// (CAP_SYS_RESOURCE on some hosts) leaves it out rather than failing the container.
     /// </summary>
-    private static ulong SetCapabilities(ulong effective, ulong permitted, ulong inheritable)
+    private ulong SetCapabilities(ulong effective, ulong permitted, ulong inheritable)
     {
-        var header = new Libc.CapHeader { Version = LINUX_CAPABILITY_VERSION_3 };
-        var data = stackalloc Libc.CapData[2];
-        Sys.Check(Libc.capget(&header, data), "capget");
-        var held = data[0].Permitted | ((ulong)data[1].Permitted << 32);
-        var heldInheritable = data[0].Inheritable | ((ulong)data[1].Inheritable << 32);
+        Sys.Check(sys.CapGet(out var held, out var heldInheritable), "capget");
         permitted &= held;
         effective &= permitted;
         inheritable &= held | heldInheritable;
-        data[0] = new Libc.CapData { Effective = (uint)effective, Permitted = (uint)permitted, Inheritable = (uint)inheritable };
-        data[1] = new Libc.CapData
-        {
-            Effective = (uint)(effective >> 32), Permitted = (uint)(permitted >> 32), Inheritable = (uint)(inheritable >> 32),
-        };
-        Sys.Check(Libc.capset(&header, data), "capset");
+        Sys.Check(sys.CapSet(effective, permitted, inheritable), "capset");
         return permitted & inheritable;
     }
 
     /// <summary>The kernel's highest capability: PR_CAPBSET_READ fails past it (no /proc needed).</summary>
-    private static int LastCap()
+    private int LastCap()
     {
         var cap = 0;
-        while (cap < 63 && Libc.prctl(PR_CAPBSET_READ, (nuint)(cap + 1), 0, 0, 0) >= 0)
+        while (cap < 63 && sys.Prctl(PR_CAPBSET_READ, (nuint)(cap + 1), 0, 0, 0) >= 0)
             cap++;
         return cap;
     }

@@ -8,7 +8,7 @@ namespace Platform.Runtime.Linux.Init;
 /// /dev inside the root: the default devices runtime-config-linux.md requires plus linux.devices, and the
 /// standard symlinks. A user namespace may not mknod, so there the host's nodes are bind-mounted instead.
 /// </summary>
-internal static class DeviceSetup
+internal sealed class DeviceSetup(IInitSyscalls sys)
 {
     private static readonly Device[] Defaults =
     [
@@ -22,7 +22,7 @@ internal static class DeviceSetup
         ("/dev/stderr", "/proc/self/fd/2"), ("/dev/ptmx", "pts/ptmx"),
     ];
 
-    public static void Create(RootPath root, List<Device>? devices, bool inUserNamespace)
+    public void Create(RootPath root, List<Device>? devices, bool inUserNamespace)
     {
         var all = Defaults.Where(d => devices?.Any(s => s.Path == d.Path) != true).Concat(devices ?? []);
         foreach (var device in all)
@@ -35,12 +35,12 @@ internal static class DeviceSetup
         using var dev = root.EnsureDirectory("/dev");
         foreach (var (link, target) in Symlinks)
         {
-            if (Libc.symlinkat(target, dev.Fd, link["/dev/".Length..]) < 0 && Libc.Errno != EEXIST)
+            if (sys.SymlinkAt(target, dev.Fd, link["/dev/".Length..]) < 0 && Libc.Errno != EEXIST)
                 throw Sys.Error($"symlink {link}");
         }
     }
 
-    private static void MakeNode(RootPath root, Device device)
+    private void MakeNode(RootPath root, Device device)
     {
         var path = device.Path!;
         var slash = path.LastIndexOf('/');
@@ -57,10 +57,10 @@ internal static class DeviceSetup
         var dev = MakeDev(device.Major, device.Minor);
         // With a zero umask the node is born with the spec's exact mode: no chmod by name afterwards, which
         // would follow a symlink swapped in meanwhile (before pivot_root, onto the host's files).
-        var umask = Libc.umask(0);
+        var umask = sys.Umask(0);
         try
         {
-            if (Libc.mknodat(parent.Fd, name, type | mode, dev) < 0)
+            if (sys.MknodAt(parent.Fd, name, type | mode, dev) < 0)
             {
                 if (Libc.Errno != EEXIST)
                     throw Sys.Error($"mknod {path}");
@@ -68,26 +68,26 @@ internal static class DeviceSetup
                 // bind-mounted /dev/null: changing its mode would change the host's). Anything else (a regular
                 // file, a symlink planted to redirect writes, another device) is replaced; mknodat, fstatat and
                 // unlinkat on the name never follow a symlink.
-                if (Libc.StatAt(parent.Fd, name, AT_SYMLINK_NOFOLLOW) is { } existing && (existing.Mode & S_IFMT) == type && existing.Rdev == dev)
+                if (sys.StatAt(parent.Fd, name, AT_SYMLINK_NOFOLLOW) is { } existing && (existing.Mode & S_IFMT) == type && existing.Rdev == dev)
                     return;
-                Sys.Check(Libc.unlinkat(parent.Fd, name, 0), $"remove {path} (not the device it must be)");
-                Sys.Check(Libc.mknodat(parent.Fd, name, type | mode, dev), $"mknod {path}");
+                Sys.Check(sys.UnlinkAt(parent.Fd, name, 0), $"remove {path} (not the device it must be)");
+                Sys.Check(sys.MknodAt(parent.Fd, name, type | mode, dev), $"mknod {path}");
             }
         }
         finally
         {
-            Libc.umask(umask);
+            sys.Umask(umask);
         }
         // Created by root: only a different owner needs a chown (on the name itself, never through a symlink).
         if (device.Uid is > 0 || device.Gid is > 0)
-            Sys.Check(Libc.fchownat(parent.Fd, name, device.Uid ?? 0, device.Gid ?? 0, AT_SYMLINK_NOFOLLOW), $"chown {path}");
+            Sys.Check(sys.FchownAt(parent.Fd, name, device.Uid ?? 0, device.Gid ?? 0, AT_SYMLINK_NOFOLLOW), $"chown {path}");
     }
 
-    private static void BindFromHost(RootPath root, Device device)
+    private void BindFromHost(RootPath root, Device device)
     {
         var path = device.Path!;
         using var target = root.EnsureFile(path);
-        Sys.Check(Libc.mount(path, RootPath.ProcPath(target), null, MS_BIND, null), $"bind-mount device {path}");
+        Sys.Check(sys.Mount(path, RootPath.ProcPath(target), null, MS_BIND, null), $"bind-mount device {path}");
     }
 
     /// <summary>glibc's makedev: 12 bits of major and 20 of minor, split around the legacy 8+8 layout.</summary>

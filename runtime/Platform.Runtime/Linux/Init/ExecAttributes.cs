@@ -9,24 +9,25 @@ namespace Platform.Runtime.Linux.Init;
 /// (linux.personality), the I/O priority (process.ioPriority) and the AppArmor profile or SELinux label to take on
 /// at exec. The validator already refused each of them where the host cannot apply it (<see cref="HostSupport"/>).
 /// </summary>
-internal static class ExecAttributes
+internal sealed class ExecAttributes(IInitSyscalls sys)
 {
     private const int PerLinux = 0x0000, PerLinux32 = 0x0008;
     private const int IoprioWhoProcess = 1, IoprioClassShift = 13;
+    private const int F_OK = 0;
 
-    public static void Apply(RuntimeSpec spec)
+    public void Apply(RuntimeSpec spec)
     {
         var process = spec.Process!;
         if (spec.Linux?.Personality?.Domain is { } domain)
         {
             var persona = domain == "LINUX32" ? PerLinux32 : PerLinux;
-            Sys.Check((int)Libc.syscall(SyscallNumbers.Personality, persona, 0, 0, 0), $"linux.personality.domain: personality({domain})");
+            Sys.Check(sys.Personality(persona), $"linux.personality.domain: personality({domain})");
         }
         if (process.IoPriority is { } io)
         {
             var ioClass = HostSupport.IoPriorityClass(io.Class)
                 ?? throw new RuntimeException(RuntimeErrorKind.InvalidConfig, $"process.ioPriority.class: unknown class \"{io.Class}\"");
-            Sys.Check((int)Libc.syscall(SyscallNumbers.IoprioSet, IoprioWhoProcess, 0, (ioClass << IoprioClassShift) | io.Priority, 0),
+            Sys.Check(sys.IoprioSet(IoprioWhoProcess, 0, (ioClass << IoprioClassShift) | io.Priority),
                 $"process.ioPriority: ioprio_set({io.Class}, {io.Priority})");
         }
         // As runc: the label is written for the next execve, so the init itself keeps running unconfined.
@@ -45,13 +46,13 @@ internal static class ExecAttributes
         return string.IsNullOrEmpty(data) ? context : $"{data},{context}";
     }
 
-    private static void WriteAttr(string[] candidates, string value, string jsonPath)
+    private void WriteAttr(string[] candidates, string value, string jsonPath)
     {
         // The first path is the LSM's own file (kernel 5.8+); older kernels have only the shared one.
-        var path = candidates.FirstOrDefault(File.Exists) ?? candidates[^1];
+        var path = candidates.FirstOrDefault(c => sys.Access(c, F_OK) == 0) ?? candidates[^1];
         try
         {
-            File.WriteAllText(path, value);
+            sys.WriteFile(path, value);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

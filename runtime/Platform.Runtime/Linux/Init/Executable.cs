@@ -11,13 +11,13 @@ internal static unsafe class Executable
     private const int X_OK = 1;
 
     /// <summary>The path to exec, or an error that names what is missing (checked before start, like runc).</summary>
-    public static string Find(string name, IReadOnlyList<string> env)
+    public static string Find(IInitSyscalls sys, string name, IReadOnlyList<string> env)
     {
         if (name.Contains('/'))
         {
-            if (Libc.access(name, X_OK) < 0)
+            if (sys.Access(name, X_OK) < 0)
                 throw Sys.Error(RuntimeErrorKind.InvalidConfig, $"exec: {name}");
-            if (Directory.Exists(name))
+            if (sys.IsDirectory(name))
                 throw new RuntimeException(RuntimeErrorKind.InvalidConfig, $"exec: {name}: is a directory");
             return name;
         }
@@ -25,7 +25,7 @@ internal static unsafe class Executable
         foreach (var dir in path.Split(':'))
         {
             var candidate = Path.Combine(dir.Length == 0 ? "." : dir, name);
-            if (Libc.access(candidate, X_OK) == 0 && !Directory.Exists(candidate))
+            if (sys.Access(candidate, X_OK) == 0 && !sys.IsDirectory(candidate))
                 return candidate;
         }
         throw new RuntimeException(RuntimeErrorKind.InvalidConfig, $"exec: \"{name}\": executable file not found in $PATH");

@@ -12,7 +12,7 @@ namespace Platform.Runtime.Linux.Init;
 /// the container's stderr. The order follows runc's standard init: seccomp before dropping capabilities
 /// when it cannot rely on no_new_privs, otherwise as late as possible.
 /// </summary>
-internal sealed unsafe class InitProcess(InitChannel channel)
+internal sealed unsafe class InitProcess(InitChannel channel, IInitSyscalls sys)
 {
     public int Run()
     {
@@ -34,9 +34,9 @@ internal sealed unsafe class InitProcess(InitChannel channel)
         try
         {
             channel.Send(SyncMessageType.Ready);
-            WaitForStart();
+            sys.WaitForStart();
             if (seccomp is not null && process.NoNewPrivileges)
-                seccomp.Install();
+                sys.InstallSeccomp(seccomp);
             InitHooks.Run(plan.Spec.Hooks?.StartContainer, "startContainer", plan, "created");
         }
         catch (Exception e)
@@ -44,7 +44,7 @@ internal sealed unsafe class InitProcess(InitChannel channel)
             WriteStderr($"platform-runtime init: {e.Message}");
             return 1;
         }
-        var errno = Executable.Exec(executable, process.Args!, process.Env ?? []);
+        var errno = sys.Exec(executable, process.Args!, process.Env ?? []);
         WriteStderr($"platform-runtime init: exec {executable}: {Libc.ErrorText(errno).ToLowerInvariant()}");
         return 127;
     }
@@ -59,7 +59,7 @@ internal sealed unsafe class InitProcess(InitChannel channel)
     }
 
     /// <summary>Everything before the exec.fifo wait; returns the resolved executable.</summary>
-    private static string Prepare(InitPlan plan, out SeccompProgram? seccomp)
+    internal string Prepare(InitPlan plan, out SeccompProgram? seccomp)
     {
         var spec = plan.Spec;
         var process = spec.Process ?? throw new RuntimeException(RuntimeErrorKind.InvalidConfig, "process: required");
@@ -68,13 +68,13 @@ internal sealed unsafe class InitProcess(InitChannel channel)
         var namespaces = NamespaceSet.From(spec);
         // The plan arrives only after the host attached the cgroup: now the namespace's root is the container's cgroup.
         if (namespaces.Creates(CLONE_NEWCGROUP))
-            Sys.Check(Libc.unshare((int)CLONE_NEWCGROUP), "unshare the cgroup namespace");
+            Sys.Check(sys.Unshare((int)CLONE_NEWCGROUP), "unshare the cgroup namespace");
         seccomp = plan.Seccomp;
 
-        var rootfs = new RootfsSetup(plan, namespaces);
+        var rootfs = new RootfsSetup(plan, namespaces, sys);
         rootfs.Enter(() => InitHooks.Run(spec.Hooks?.CreateContainer, "createContainer", plan, "creating"));
         if (process.Terminal)
-            Terminal.Setup(process.ConsoleSize);
+            sys.SetUpTerminal(process.ConsoleSize);
         // Before read-only paths: /proc/sys usually is one.
         foreach (var (key, value) in spec.Linux?.Sysctl ?? [])
             WriteSysctl(key, value);
@@ -83,26 +83,26 @@ internal sealed unsafe class InitProcess(InitChannel channel)
         if (namespaces.Creates(CLONE_NEWUTS))
         {
             if (spec.Hostname is { } hostname)
-                SetName(hostname, "hostname", Libc.sethostname);
+                Sys.Check(sys.SetHostname(hostname), $"set the hostname \"{hostname}\"");
             if (spec.Domainname is { } domainname)
-                SetName(domainname, "domainname", Libc.setdomainname);
+                Sys.Check(sys.SetDomainname(domainname), $"set the domainname \"{domainname}\"");
         }
         if (namespaces.Creates(CLONE_NEWNET))
-            Loopback.Up();
-        ProcessLimits.Apply(process);
+            sys.BringUpLoopback();
+        new ProcessLimits(sys).Apply(process);
         var cwd = string.IsNullOrEmpty(process.Cwd) ? "/" : process.Cwd;
-        Sys.Check(Libc.chdir(cwd), $"process.cwd: chdir {cwd}");
+        Sys.Check(sys.Chdir(cwd), $"process.cwd: chdir {cwd}");
 
         if (process.NoNewPrivileges)
-            Sys.Check(Libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)");
+            Sys.Check(sys.Prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)");
         // Without no_new_privs installing a filter needs CAP_SYS_ADMIN, which the process may be about to lose.
         if (seccomp is not null && !process.NoNewPrivileges)
-            seccomp.Install();
+            sys.InstallSeccomp(seccomp);
         // Before the capabilities go: the real-time I/O class needs CAP_SYS_ADMIN or CAP_SYS_NICE.
-        ExecAttributes.Apply(spec);
-        Credentials.Apply(process);
-        Libc.umask(process.User?.Umask ?? 0x12);
-        return Executable.Find(process.Args[0], process.Env ?? []);
+        new ExecAttributes(sys).Apply(spec);
+        new Credentials(sys).Apply(process);
+        sys.Umask(process.User?.Umask ?? 0x12);
+        return Executable.Find(sys, process.Args[0], process.Env ?? []);
     }
 
     /// <summary>
@@ -130,21 +130,12 @@ internal sealed unsafe class InitProcess(InitChannel channel)
         Libc.close(InitFds.ExecFifo);
     }
 
-    private delegate int NameSetter(byte* name, nint length);
-
-    private static void SetName(string name, string what, NameSetter setter)
-    {
-        var bytes = Encoding.UTF8.GetBytes(name);
-        fixed (byte* p = bytes)
-            Sys.Check(setter(p, bytes.Length), $"set the {what} \"{name}\"");
-    }
-
-    private static void WriteSysctl(string key, string value)
+    private void WriteSysctl(string key, string value)
     {
         var path = "/proc/sys/" + key.Replace('.', '/');
         try
         {
-            File.WriteAllText(path, value);
+            sys.WriteFile(path, value);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -5,7 +5,7 @@ using Platform.Runtime.Spec;
 namespace Platform.Runtime.Linux.Init;
 
 /// <summary>process.rlimits and process.oomScoreAdj, applied while the init still has its privileges.</summary>
-internal static unsafe class ProcessLimits
+internal sealed class ProcessLimits(IInitSyscalls sys)
 {
     private static readonly string[] RlimitNames =
     [
@@ -20,23 +20,20 @@ internal static unsafe class ProcessLimits
         return index >= 0 ? index : throw new RuntimeException(RuntimeErrorKind.InvalidConfig, $"{jsonPath}.type: unknown rlimit \"{type}\"");
     }
 
-    public static void Apply(Process process)
+    public void Apply(Process process)
     {
         var rlimits = process.Rlimits ?? [];
-        var limit = stackalloc ulong[2];
         for (var i = 0; i < rlimits.Count; i++)
         {
             var resource = ResourceOf(rlimits[i].Type, $"process.rlimits[{i}]");
-            limit[0] = rlimits[i].Soft;
-            limit[1] = rlimits[i].Hard;
-            Sys.Check(Libc.prlimit(0, resource, limit, null), $"process.rlimits[{i}]: set {rlimits[i].Type}");
+            Sys.Check(sys.Prlimit(resource, rlimits[i].Soft, rlimits[i].Hard), $"process.rlimits[{i}]: set {rlimits[i].Type}");
         }
 
         if (process.OomScoreAdj is { } adj)
         {
             try
             {
-                File.WriteAllText("/proc/self/oom_score_adj", adj.ToString(CultureInfo.InvariantCulture));
+                sys.WriteFile("/proc/self/oom_score_adj", adj.ToString(CultureInfo.InvariantCulture));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

@@ -8,16 +8,21 @@ namespace Platform.Runtime.Linux.Init;
 /// and symlinks (absolute ones too) never leave the root, so a hostile rootfs cannot redirect a mount onto
 /// the host. Missing directories and files are created inside the root only.
 /// </summary>
-internal sealed class RootPath(int rootFd)
+internal sealed class RootPath(IInitSyscalls sys, int rootFd)
 {
     private const ulong Resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+
+    private readonly Func<int, int> close = sys.Close;
+
+    /// <summary>Takes ownership of a descriptor the init opened through <paramref name="sys"/>.</summary>
+    public static FdHandle Own(IInitSyscalls sys, int fd) => new(fd, sys.Close);
 
     /// <summary>An O_PATH descriptor of the path, or null when it does not exist.</summary>
     public FdHandle? TryOpen(string path)
     {
-        var fd = Libc.OpenAt2(rootFd, Relative(path), O_PATH | O_CLOEXEC, 0, Resolve);
+        var fd = sys.OpenAt2(rootFd, Relative(path), O_PATH | O_CLOEXEC, 0, Resolve);
         if (fd >= 0)
-            return new FdHandle(fd);
+            return new FdHandle(fd, close);
         if (Libc.Errno is ENOENT or ENOTDIR)
             return null;
         throw Sys.Error($"open {path} in the container root");
@@ -34,7 +39,7 @@ internal sealed class RootPath(int rootFd)
         var (parent, name) = Split(path);
         using (var parentFd = EnsureDirectory(parent))
         {
-            if (Libc.mkdirat(parentFd.Fd, name, 0x1ED) < 0 && Libc.Errno != EEXIST)
+            if (sys.MkdirAt(parentFd.Fd, name, 0x1ED) < 0 && Libc.Errno != EEXIST)
                 throw Sys.Error($"mkdir {path} in the container root");
         }
         return Open(path);
@@ -49,11 +54,11 @@ internal sealed class RootPath(int rootFd)
         var (parent, name) = Split(path);
         using (var parentFd = EnsureDirectory(parent))
         {
-            var fd = Libc.openat(parentFd.Fd, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0x1A4);
+            var fd = sys.OpenAt(parentFd.Fd, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0x1A4);
             if (fd < 0 && Libc.Errno != EEXIST)
                 throw Sys.Error($"create {path} in the container root");
             if (fd >= 0)
-                Libc.close(fd);
+                sys.Close(fd);
         }
         return Open(path);
     }

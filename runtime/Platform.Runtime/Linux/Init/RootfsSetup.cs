@@ -6,10 +6,11 @@ namespace Platform.Runtime.Linux.Init;
 
 /// <summary>
 /// Builds the container's filesystem in its mount namespace, in the order DESIGN §4 found to work:
-/// `/` MS_SLAVE|MS_REC, rootfs bound onto itself, spec mounts, /dev, createContainer hooks, pivot_root(".", "."),
-/// detach the old root; then (inside) propagation, masked and read-only paths and a read-only root.
+/// `/` MS_SLAVE|MS_REC (or linux.rootfsPropagation), rootfs bound onto itself, spec mounts, /dev, createContainer
+/// hooks, pivot_root(".", "."), detach the old root; then (inside) propagation, masked and read-only paths and a
+/// read-only root.
 /// </summary>
-internal sealed class RootfsSetup(InitPlan plan, NamespaceSet namespaces)
+internal sealed class RootfsSetup(InitPlan plan, NamespaceSet namespaces, IInitSyscalls sys)
 {
     private RuntimeSpec Spec => plan.Spec;
     private bool InUserNamespace => namespaces.Has(CLONE_NEWUSER);
@@ -25,35 +26,53 @@ internal sealed class RootfsSetup(InitPlan plan, NamespaceSet namespaces)
             // Nothing else (propagation, devices, masks) may change a namespace the container does not own.
             MountAll(rootfs, devices: false);
             beforePivot();
-            Sys.Check(Libc.chroot(rootfs), $"chroot {rootfs}");
-            Sys.Check(Libc.chdir("/"), "chdir /");
+            Sys.Check(sys.Chroot(rootfs), $"chroot {rootfs}");
+            Sys.Check(sys.Chdir("/"), "chdir /");
             return;
         }
 
-        Sys.Check(Libc.mount(null, "/", null, MS_SLAVE | MS_REC, null), "make / a recursive slave");
-        Sys.Check(Libc.mount(rootfs, rootfs, null, MS_BIND | MS_REC, null), $"bind-mount the rootfs {rootfs}");
+        // As runc and crun: / takes linux.rootfsPropagation from the start, so that a bind mount of a shared host
+        // mount stays the host's peer (rshared, what Kubernetes' Bidirectional volumes ask for). Unbindable would
+        // forbid binding the rootfs onto itself: it waits for Finish, after pivot_root.
+        if (RootPropagation() is { } propagation && (propagation & MS_UNBINDABLE) == 0)
+        {
+            Sys.Check(sys.Mount(null, "/", null, propagation, null), $"make / {Spec.Linux!.RootfsPropagation}");
+            // pivot_root refuses a root whose parent mount is shared, and the rootfs's bind must not reach the host.
+            if ((propagation & MS_REC) == 0 || (propagation & MS_SHARED) != 0)
+                MakeParentMountPrivate(rootfs);
+        }
+        else
+        {
+            Sys.Check(sys.Mount(null, "/", null, MS_SLAVE | MS_REC, null), "make / a recursive slave");
+        }
+        Sys.Check(sys.Mount(rootfs, rootfs, null, MS_BIND | MS_REC, null), $"bind-mount the rootfs {rootfs}");
         MountAll(rootfs, devices: true);
         beforePivot();
 
-        Sys.Check(Libc.chdir(rootfs), $"chdir {rootfs}");
-        Sys.Check(Libc.PivotRoot(".", "."), "pivot_root");
-        // The old root now sits on top of the new one; keep its unmount from propagating to the host.
-        Sys.Check(Libc.mount(null, ".", null, MS_SLAVE | MS_REC, null), "make the old root a slave");
-        Sys.Check(Libc.umount2(".", MNT_DETACH), "detach the old root");
-        Sys.Check(Libc.chdir("/"), "chdir /");
+        // As runc and crun: after pivot_root(".", ".") the cwd is still the new root (the old one sits on top of it),
+        // so go back to the old root by descriptor; a recursive slave at the new root would also turn every spec
+        // mount that asked for shared propagation into a slave, cutting it off from the host.
+        using var oldRoot = RootPath.Own(sys, Sys.Check(sys.Open("/", O_PATH | O_DIRECTORY | O_CLOEXEC, 0), "open /"));
+        Sys.Check(sys.Chdir(rootfs), $"chdir {rootfs}");
+        Sys.Check(sys.PivotRoot(".", "."), "pivot_root");
+        Sys.Check(sys.Fchdir(oldRoot.Fd), "fchdir to the old root");
+        // Keep the old root's unmount from propagating to the host.
+        Sys.Check(sys.Mount(null, ".", null, MS_SLAVE | MS_REC, null), "make the old root a slave");
+        Sys.Check(sys.Umount2(".", MNT_DETACH), "detach the old root");
+        Sys.Check(sys.Chdir("/"), "chdir /");
     }
 
     private void MountAll(string rootfs, bool devices)
     {
-        using var rootFd = new FdHandle(Sys.Check(Libc.open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC, 0), $"open {rootfs}"));
-        var root = new RootPath(rootFd.Fd);
+        using var rootFd = RootPath.Own(sys, Sys.Check(sys.Open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC, 0), $"open {rootfs}"));
+        var root = new RootPath(sys, rootFd.Fd);
         var mounts = Spec.Mounts ?? [];
         for (var i = 0; i < mounts.Count; i++)
             MountOne(root, mounts[i], $"mounts[{i}]");
         var devFromHost = mounts.Any(m => m.Destination?.TrimEnd('/') == "/dev" &&
             (m.Type == "bind" || MountOptions.Parse(m.Options, "mounts").IsBind));
         if (devices && !devFromHost)
-            DeviceSetup.Create(root, Spec.Linux?.Devices, InUserNamespace);
+            new DeviceSetup(sys).Create(root, Spec.Linux?.Devices, InUserNamespace);
     }
 
     /// <summary>What is done inside the new root: propagation, masked/read-only paths, read-only root.</summary>
@@ -61,20 +80,14 @@ internal sealed class RootfsSetup(InitPlan plan, NamespaceSet namespaces)
     {
         if (!namespaces.Creates(CLONE_NEWNS))
             return;
-        var propagation = Spec.Linux?.RootfsPropagation;
-        if (!string.IsNullOrEmpty(propagation))
-        {
-            var options = MountOptions.Parse([propagation], "linux.rootfsPropagation");
-            if (options.Propagation.Count != 1)
-                throw new RuntimeException(RuntimeErrorKind.InvalidConfig, $"linux.rootfsPropagation: unknown propagation \"{propagation}\"");
-            Sys.Check(Libc.mount(null, "/", null, options.Propagation[0], null), $"make / {propagation}");
-        }
+        if (RootPropagation() is { } propagation)
+            Sys.Check(sys.Mount(null, "/", null, propagation, null), $"make / {Spec.Linux!.RootfsPropagation}");
 
         // Resolved by the kernel inside the new root, never through a magic link, and mounted through the
         // descriptor: a symlink in the container (say /proc/kcore -> /etc) cannot redirect a mask or a read-only bind.
-        using (var rootFd = new FdHandle(Sys.Check(Libc.open("/", O_PATH | O_DIRECTORY | O_CLOEXEC, 0), "open /")))
+        using (var rootFd = RootPath.Own(sys, Sys.Check(sys.Open("/", O_PATH | O_DIRECTORY | O_CLOEXEC, 0), "open /")))
         {
-            var root = new RootPath(rootFd.Fd);
+            var root = new RootPath(sys, rootFd.Fd);
             foreach (var path in Spec.Linux?.MaskedPaths ?? [])
                 Mask(root, path);
             foreach (var path in Spec.Linux?.ReadonlyPaths ?? [])
@@ -82,6 +95,33 @@ internal sealed class RootfsSetup(InitPlan plan, NamespaceSet namespaces)
         }
         if (Spec.Root?.Readonly == true)
             Remount("/", MS_RDONLY, "make the root read-only");
+    }
+
+    /// <summary>linux.rootfsPropagation as mount flags; null when not set.</summary>
+    private ulong? RootPropagation()
+    {
+        var propagation = Spec.Linux?.RootfsPropagation;
+        if (string.IsNullOrEmpty(propagation))
+            return null;
+        var options = MountOptions.Parse([propagation], "linux.rootfsPropagation");
+        if (options.Propagation.Count != 1)
+            throw new RuntimeException(RuntimeErrorKind.InvalidConfig, $"linux.rootfsPropagation: unknown propagation \"{propagation}\"");
+        return options.Propagation[0];
+    }
+
+    /// <summary>The mount the rootfs lies on (the top one at the longest mount point above it), made private if shared.</summary>
+    private void MakeParentMountPrivate(string rootfs)
+    {
+        MountInfoEntry? parent = null;
+        foreach (var mount in sys.ReadMountInfo())
+        {
+            var holds = mount.MountPoint == "/" || rootfs == mount.MountPoint ||
+                rootfs.StartsWith(mount.MountPoint + "/", StringComparison.Ordinal);
+            if (holds && mount.MountPoint.Length >= (parent?.MountPoint.Length ?? 0))
+                parent = mount;
+        }
+        if (parent is { Shared: true })
+            Sys.Check(sys.Mount(null, parent.MountPoint, null, MS_PRIVATE, null), $"make {parent.MountPoint} (the mount holding the rootfs) private");
     }
 
     private void MountOne(RootPath root, Mount mount, string jsonPath)
@@ -93,16 +133,16 @@ internal sealed class RootfsSetup(InitPlan plan, NamespaceSet namespaces)
 
         if (mount.Type is "cgroup" or "cgroup2")
         {
-            new CgroupMount(plan, namespaces).Mount(root, destination, options);
+            new CgroupMount(plan, namespaces, this, sys).Mount(root, destination, options);
             return;
         }
 
         if (isBind)
         {
             var source = HostSource(mount.Source, jsonPath);
-            using (var target = Directory.Exists(source) ? root.EnsureDirectory(destination) : root.EnsureFile(destination))
+            using (var target = sys.IsDirectory(source) ? root.EnsureDirectory(destination) : root.EnsureFile(destination))
             {
-                Sys.Check(Libc.mount(source, RootPath.ProcPath(target), null, MS_BIND | (options.Flags & MS_REC), null),
+                Sys.Check(sys.Mount(source, RootPath.ProcPath(target), null, MS_BIND | (options.Flags & MS_REC), null),
                     $"{jsonPath}: bind-mount {source} on {destination}");
             }
             var extra = options.Flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
@@ -118,12 +158,12 @@ internal sealed class RootfsSetup(InitPlan plan, NamespaceSet namespaces)
             var flags = options.Flags & ~MS_REMOUNT;
             // As runc: proc and sysfs take no SELinux context option.
             var data = mount.Type is "proc" or "sysfs" ? options.Data : ExecAttributes.WithMountLabel(options.Data, Spec.Linux?.MountLabel);
-            if (Libc.mount(mount.Source ?? mount.Type, RootPath.ProcPath(target), mount.Type, flags, data) < 0)
+            if (sys.Mount(mount.Source ?? mount.Type, RootPath.ProcPath(target), mount.Type, flags, data) < 0)
             {
                 // sysfs needs a network namespace owned by the user namespace; like runc, bind the host's /sys.
                 if (!(mount.Type == "sysfs" && Libc.Errno == EPERM && InUserNamespace))
                     throw Sys.Error($"{jsonPath}: mount {mount.Type} on {destination}");
-                Sys.Check(Libc.mount("/sys", RootPath.ProcPath(target), null, MS_BIND | MS_REC, null), $"{jsonPath}: bind-mount /sys");
+                Sys.Check(sys.Mount("/sys", RootPath.ProcPath(target), null, MS_BIND | MS_REC, null), $"{jsonPath}: bind-mount /sys");
                 using var mounted = root.Open(destination);
                 Remount(RootPath.ProcPath(mounted), flags, $"{jsonPath}: remount {destination}");
             }
@@ -133,7 +173,7 @@ internal sealed class RootfsSetup(InitPlan plan, NamespaceSet namespaces)
         {
             using var mounted = root.Open(destination);
             foreach (var propagation in options.Propagation)
-                Sys.Check(Libc.mount(null, RootPath.ProcPath(mounted), null, propagation, null), $"{jsonPath}: set propagation of {destination}");
+                Sys.Check(sys.Mount(null, RootPath.ProcPath(mounted), null, propagation, null), $"{jsonPath}: set propagation of {destination}");
         }
     }
 
@@ -149,41 +189,37 @@ internal sealed class RootfsSetup(InitPlan plan, NamespaceSet namespaces)
     /// Remounts a bind mount with flags. A user namespace may not clear flags its source mount has (nosuid,
     /// nodev, ...): on EPERM retry with those flags kept.
     /// </summary>
-    public static void Remount(string target, ulong flags, string what)
+    public void Remount(string target, ulong flags, string what)
     {
         const ulong remount = MS_BIND | MS_REMOUNT;
-        if (Libc.mount(null, target, null, remount | flags, null) == 0)
+        if (sys.Mount(null, target, null, remount | flags, null) == 0)
             return;
         if (Libc.Errno != EPERM)
             throw Sys.Error(what);
-        Libc.StatVfs stat;
-        unsafe
-        {
-            Sys.Check(Libc.statvfs(target, &stat), what);
-        }
-        Sys.Check(Libc.mount(null, target, null, remount | flags | MountOptions.LockedFlags(stat.Flag), null), what);
+        Sys.Check(sys.StatVfsFlags(target, out var statFlags), what);
+        Sys.Check(sys.Mount(null, target, null, remount | flags | MountOptions.LockedFlags(statFlags), null), what);
     }
 
-    private static void Mask(RootPath root, string path)
+    private void Mask(RootPath root, string path)
     {
         using var target = root.TryOpen(path);
         if (target is null)
             return;
         var at = RootPath.ProcPath(target);
-        if ((Libc.FileMode(target.Fd) & S_IFMT) == S_IFDIR)
-            Sys.Check(Libc.mount("tmpfs", at, "tmpfs", MS_RDONLY, null), $"mask {path}");
+        if ((sys.FileMode(target.Fd) & S_IFMT) == S_IFDIR)
+            Sys.Check(sys.Mount("tmpfs", at, "tmpfs", MS_RDONLY, null), $"mask {path}");
         else
-            Sys.Check(Libc.mount("/dev/null", at, null, MS_BIND, null), $"mask {path}");
+            Sys.Check(sys.Mount("/dev/null", at, null, MS_BIND, null), $"mask {path}");
     }
 
-    private static void MakeReadonly(RootPath root, string path)
+    private void MakeReadonly(RootPath root, string path)
     {
         using (var target = root.TryOpen(path))
         {
             if (target is null)
                 return;
             var at = RootPath.ProcPath(target);
-            Sys.Check(Libc.mount(at, at, null, MS_BIND | MS_REC, null), $"make {path} read-only");
+            Sys.Check(sys.Mount(at, at, null, MS_BIND | MS_REC, null), $"make {path} read-only");
         }
         // The descriptor still names the covered inode: reopen to reach the new bind mount, again inside the root.
         using var mounted = root.Open(path);

@@ -47,6 +47,9 @@ internal static unsafe partial class Libc
     public static partial int chdir(string path);
 
     [LibraryImport(Lib, SetLastError = true)]
+    public static partial int fchdir(int fd);
+
+    [LibraryImport(Lib, SetLastError = true)]
     public static partial int unshare(int flags);
 
     [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
