@@ -39,6 +39,7 @@ internal sealed partial class InstanceManager(
     private static readonly TimeSpan KillWait = TimeSpan.FromSeconds(10);
     private readonly NodeAgentOptions _options = options.Value;
     private readonly CancellationTokenSource _shutdown = new();
+    private int _starting;
 
     /// <summary>
     /// Starts the instance in the background (the bus consumer returns at once); duplicates are ignored.
@@ -179,6 +180,7 @@ internal sealed partial class InstanceManager(
     {
         var command = instance.Command;
         NodeMetrics.StartBegan();
+        Interlocked.Increment(ref _starting);
         await ReportAsync(instance.Id, "Starting", null);
         try
         {
@@ -235,9 +237,10 @@ internal sealed partial class InstanceManager(
                 spare is null ? "created now" : "created ahead", phases.ToString());
             await ReportAsync(instance.Id, "Running", null);
             _ = WatchAsync(instance);
-            if (poolKey is not null)
+            // Once this node has no start under way (the last of a burst fills for it), so a spare's create never
+            // competes with the cold starts it is meant to speed up.
+            if (Interlocked.Decrement(ref _starting) == 0 && poolKey is not null)
             {
-                // After the start has answered, so a spare's create never competes with the cold start it serves.
                 _ = FillPoolAsync(poolKey, command, bundle);
             }
         }
@@ -259,6 +262,7 @@ internal sealed partial class InstanceManager(
             if (!instance.Running)
             {
                 NodeMetrics.StartAbandoned();
+                Interlocked.Decrement(ref _starting);
             }
         }
     }
