@@ -21,7 +21,8 @@ public sealed class ScalingTests : IAsyncLifetime
     public async Task A_cold_burst_starts_instances_by_concurrency_and_idle_ones_scale_to_zero()
     {
         EmbeddedPlatform.SkipUnlessContainersCanRun();
-        var platform = _platform = EmbeddedPlatform.Start("scale");
+        // Without the pool, as autoscaling alone decides (the pool has its own test below).
+        var platform = _platform = EmbeddedPlatform.Start("scale", new Dictionary<string, string> { ["Platform:Node:PoolSize"] = "0" });
         var bundle = await SampleBundles.BuildEchoAsync(1, platform.Temp.FullName, Ct);
         var key = await platform.CreateTenantAsync("scale", trusted: true);
         await platform.DeployAsync("scale", "echo", key, bundle, new { concurrency = 10, maxInstances = 10, idleSeconds = 3, memoryMiB = 64 });
@@ -64,16 +65,31 @@ public sealed class ScalingTests : IAsyncLifetime
         await EmbeddedPlatform.EventuallyAsync(async () => (await InstancesAsync(platform, key))
             .All(i => i.GetProperty("state").GetString() is "stopped"), "idle instances never scaled to zero", TimeSpan.FromSeconds(60));
 
-        // What stays is one spare: a container of the version created ahead and not started (the pool, one per version).
-        var runtime = platform.Get<IContainerRuntime>();
-        await EmbeddedPlatform.EventuallyAsync(async () => (await runtime.ListAsync(Ct)) is [{ Status: "created" }],
-            "no single spare container waits once the instances are gone");
-        var spare = Assert.Single(await runtime.ListAsync(Ct));
-
-        // From zero, the next request starts one again: the spare, started, and another spare is made behind it.
+        // From zero, the next request starts one again.
         var again = await platform.InvokeEchoUntilVersionAsync("scale", "echo", 1);
         Assert.Contains("body=ping from e2e", again);
-        var serving = Assert.Single(await InstancesAsync(platform, key), i => i.GetProperty("state").GetString() is "running");
+    }
+
+    [Fact]
+    public async Task After_scale_to_zero_the_next_start_takes_the_container_created_ahead_and_another_is_made()
+    {
+        EmbeddedPlatform.SkipUnlessContainersCanRun();
+        var platform = _platform = EmbeddedPlatform.Start("pool");
+        var bundle = await SampleBundles.BuildEchoAsync(1, platform.Temp.FullName, Ct);
+        var key = await platform.CreateTenantAsync("pool", trusted: true);
+        await platform.DeployAsync("pool", "echo", key, bundle, new { idleSeconds = 2, memoryMiB = 64 });
+        await platform.InvokeEchoUntilVersionAsync("pool", "echo", 1);
+
+        // Scaled to zero, what stays is one spare: a container of the version created ahead and not started.
+        var runtime = platform.Get<IContainerRuntime>();
+        await EmbeddedPlatform.EventuallyAsync(async () => (await runtime.ListAsync(Ct)) is [{ Status: "created" }],
+            "no single spare container waits once the instance is gone", TimeSpan.FromSeconds(90));
+        var spare = Assert.Single(await runtime.ListAsync(Ct));
+
+        // The next request is served by that container, started, and another spare is made behind it.
+        Assert.Contains("body=ping from e2e", await platform.InvokeEchoUntilVersionAsync("pool", "echo", 1));
+        var serving = Assert.Single((await platform.GetJsonAsync("/v1/tenants/pool/functions/echo/instances", key)).EnumerateArray(),
+            i => i.GetProperty("state").GetString() is "running");
         Assert.NotEqual(spare.Id, serving.GetProperty("id").GetString());
         Assert.Equal("running", (await runtime.GetStateAsync(spare.Id, Ct)).Status);
         await EmbeddedPlatform.EventuallyAsync(async () => (await runtime.ListAsync(Ct)).Count(c => c.Status == "created") == 1,
