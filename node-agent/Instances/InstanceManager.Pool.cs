@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using Platform.Contracts;
-using Platform.NodeAgent.Native;
 using Platform.NodeAgent.Networking;
 using Platform.Runtime;
 
@@ -64,22 +63,9 @@ internal sealed partial class InstanceManager
                 spare.HostId = hostIds.Rent();
             }
 
-            var (stdout, stdoutEnd) = OutputFifo.Create(Path.Combine(spare.Directory, "stdout"));
-            spare.Stdout = stdout;
-            var (stderr, stderrEnd) = OutputFifo.Create(Path.Combine(spare.Directory, "stderr"));
-            spare.Stderr = stderr;
-            using (stdoutEnd)
-            using (stderrEnd)
-            {
-                var created = await runtime.CreateAsync(spare.ContainerId, bundle, new CreateOptions
-                {
-                    Stdout = stdoutEnd,
-                    Stderr = stderrEnd,
-                    Customize = spec => InstanceSpecBuilder.Apply(spec, command with { InstanceId = id }, _options, vm: null, spare.HostId),
-                }, _shutdown.Token);
-                spare.Pid = created.Pid;
-            }
-
+            spare.Pid = await CreateWithOutputAsync(spare.ContainerId, spare.Directory, bundle,
+                spec => InstanceSpecBuilder.Apply(spec, command with { InstanceId = id }, _options, vm: null, spare.HostId),
+                (stdout, stderr) => (spare.Stdout, spare.Stderr) = (stdout, stderr), _shutdown.Token);
             spare.Netns = NetnsSocketFactory.OpenNamespace($"/proc/{spare.Pid}/ns/net");
         }
         catch (Exception ex)
@@ -117,17 +103,7 @@ internal sealed partial class InstanceManager
             hostIds.Return(hostId);
         }
 
-        try
-        {
-            if (Directory.Exists(spare.Directory))
-            {
-                Directory.Delete(spare.Directory, recursive: true);
-            }
-        }
-        catch (IOException ex)
-        {
-            LogCleanupFailed(logger, ex, Guid.Parse(spare.ContainerId));
-        }
+        RemoveDirectory(spare.Directory, Guid.Parse(spare.ContainerId));
     }
 
     // Versions not started for PoolIdle give their spares up, checked a few times per PoolIdle.

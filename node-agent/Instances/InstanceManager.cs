@@ -11,6 +11,7 @@ using Platform.NodeAgent.Native;
 using Platform.NodeAgent.Networking;
 using Platform.NodeAgent.Secrets;
 using Platform.Runtime;
+using Platform.Runtime.Spec;
 
 namespace Platform.NodeAgent.Instances;
 
@@ -279,20 +280,25 @@ internal sealed partial class InstanceManager(
 
         // Written first: an agent that dies from here on leaves what the next one needs to adopt or remove it.
         new InstanceRecord(instance.Command, instance.HostId).Save(instance.Directory);
-        var (stdout, stdoutEnd) = OutputFifo.Create(Path.Combine(instance.Directory, "stdout"));
-        var (stderr, stderrEnd) = OutputFifo.Create(Path.Combine(instance.Directory, "stderr"));
+        instance.Pid = await CreateWithOutputAsync(instance.ContainerId, instance.Directory, bundle,
+            spec => InstanceSpecBuilder.Apply(spec, instance.Command, _options, vm, instance.HostId, secretValues),
+            (stdout, stderr) => StartLogPumps(instance, stdout, stderr), token);
+        instance.Created = true;
+    }
+
+    // Creates a container whose stdout/stderr are FIFOs in its directory; the agent's read ends go to
+    // takeReaders before the create, so nothing the container writes is lost. Returns its pid.
+    private async Task<int> CreateWithOutputAsync(string containerId, string directory, string bundle, Action<RuntimeSpec> customize,
+        Action<SafeFileHandle, SafeFileHandle> takeReaders, CancellationToken token)
+    {
+        var (stdout, stdoutEnd) = OutputFifo.Create(Path.Combine(directory, "stdout"));
+        var (stderr, stderrEnd) = OutputFifo.Create(Path.Combine(directory, "stderr"));
         using (stdoutEnd)
         using (stderrEnd)
         {
-            StartLogPumps(instance, stdout, stderr);
-            var created = await runtime.CreateAsync(instance.ContainerId, bundle, new CreateOptions
-            {
-                Stdout = stdoutEnd,
-                Stderr = stderrEnd,
-                Customize = spec => InstanceSpecBuilder.Apply(spec, instance.Command, _options, vm, instance.HostId, secretValues),
-            }, token);
-            instance.Created = true;
-            instance.Pid = created.Pid;
+            takeReaders(stdout, stderr);
+            var created = await runtime.CreateAsync(containerId, bundle, new CreateOptions { Stdout = stdoutEnd, Stderr = stderrEnd, Customize = customize }, token);
+            return created.Pid;
         }
     }
 
@@ -404,18 +410,23 @@ internal sealed partial class InstanceManager(
         await Task.WhenAny(Task.WhenAll(instance.LogPumps), Task.Delay(KillWait, time));
         instances.Remove(instance);
         instance.Dispose();
+        RemoveDirectory(instance.Directory, instance.Id);
+    });
+
+    private void RemoveDirectory(string directory, Guid owner)
+    {
         try
         {
-            if (Directory.Exists(instance.Directory))
+            if (Directory.Exists(directory))
             {
-                Directory.Delete(instance.Directory, recursive: true);
+                Directory.Delete(directory, recursive: true);
             }
         }
         catch (IOException ex)
         {
-            LogCleanupFailed(logger, ex, instance.Id);
+            LogCleanupFailed(logger, ex, owner);
         }
-    });
+    }
 
     // TERM, then KILL to every process of the container after the grace period.
     private async Task TerminateAsync(LocalInstance instance)
