@@ -6,6 +6,8 @@ namespace Platform.Contracts;
 /// (<see cref="Contracts.Isolation.For"/>): a node never runs it in anything weaker. <paramref name="Secrets"/>
 /// names the function's secrets, never their values: the node agent fetches those from the api over HTTP
 /// (node token) only when the list is not empty, so no value ever travels through the message broker.
+/// <paramref name="Egress"/>: the instance gets a route out (NAT through its node; the node's own addresses,
+/// other instances and the denied networks stay out of reach); without it, its only network is its loopback.
 /// </summary>
 public sealed record InstanceSpec(
     int MemoryMiB,
@@ -15,7 +17,8 @@ public sealed record InstanceSpec(
     int Port,
     IReadOnlyDictionary<string, string> Env,
     string Isolation,
-    IReadOnlyList<string>? Secrets = null);
+    IReadOnlyList<string>? Secrets = null,
+    bool Egress = false);
 
 /// <summary>api → scheduler: a function's active version changed (deploy, activate, rollback, settings): converge its instances.</summary>
 public sealed record FunctionActivated(

@@ -101,6 +101,23 @@ public sealed class NodeAgentOptions
     [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
     public TimeSpan PoolIdle { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// The IPv4 network egress instances take their addresses from, a /30 each (the node's end, the instance's end),
+    /// at most /8 to /24. Host-wide: every node agent on one host must use the same one.
+    /// </summary>
+    [Required]
+    public string EgressSubnet { get; set; } = "10.213.0.0/16";
+
+    /// <summary>
+    /// Networks an egress instance may not reach, besides the node itself, other instances and
+    /// <see cref="EgressSubnet"/>: by default private, shared and link-local address space (a fleet's own
+    /// databases and brokers, cloud metadata services), so egress means the public internet. Unset: those of
+    /// <see cref="DefaultEgressDenied"/> (a default list would be appended to, not replaced, by configuration binding).
+    /// </summary>
+    public string[]? EgressDenied { get; set; }
+
+    public static IReadOnlyList<string> DefaultEgressDenied { get; } = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16"];
+
     /// <summary>Log lines kept in memory per function for the logs endpoint.</summary>
     [Range(1, 1_000_000)]
     public int LogTailLines { get; set; } = 1000;

@@ -69,6 +69,10 @@ internal static class FunctionsApi
         Function? existing = await db.FindFunctionAsync(found, function, cancellationToken);
         FunctionSettings settings = FunctionSettingsRules.Merge(existing?.Settings ?? new FunctionSettings(), request);
         Dictionary<string, string[]> errors = FunctionSettingsRules.Validate(settings);
+        if (settings.Egress && Isolation.For(found.Trusted, settings.Isolation) == Isolation.MicroVm)
+        {
+            errors["egress"] = ["egress is available to functions that run in containers (a trusted tenant's): a microVM has no network device yet"];
+        }
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors);

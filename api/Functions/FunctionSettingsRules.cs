@@ -30,6 +30,7 @@ internal static partial class FunctionSettingsRules
         // "" asks for the tenant's policy again.
         Isolation = request.Isolation is null ? current.Isolation : request.Isolation.Length == 0 ? null : request.Isolation,
         Public = request.Public ?? current.Public,
+        Egress = request.Egress ?? current.Egress,
         Secrets = [.. current.Secrets],
     };
 

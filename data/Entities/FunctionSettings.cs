@@ -22,6 +22,11 @@ public sealed class FunctionSettings
     public string? Isolation { get; set; }
     /// <summary>Public functions are invoked without a key; keyed ones need a key of their tenant.</summary>
     public bool Public { get; set; } = true;
+    /// <summary>
+    /// Whether its instances may open connections beyond their own loopback (NAT through the node; never to the
+    /// node itself, other instances or the node's denied networks). Containers only: microVMs have no network device.
+    /// </summary>
+    public bool Egress { get; set; }
     /// <summary>Names of the function's secrets (values live encrypted in FunctionSecrets): set by the secrets API only.</summary>
     public List<string> Secrets { get; set; } = new();
 }

@@ -48,6 +48,7 @@ public static class NodeAgentExtensions
         services.AddSingleton<LocalInstances>();
         services.AddSingleton<InstanceLogStore>();
         services.AddSingleton<NetnsSocketFactory>();
+        services.AddSingleton<EgressNetwork>();
         services.AddSingleton<LocalInstanceConnector>();
         services.AddSingleton<InstanceForwarder>();
         services.AddSingleton<NodeTokenCheck>();

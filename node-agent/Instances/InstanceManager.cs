@@ -32,6 +32,7 @@ internal sealed partial class InstanceManager(
     ReadinessProbe probe,
     HostIdRanges hostIds,
     ContainerPool pool,
+    EgressNetwork egress,
     IBus bus,
     IOptions<NodeAgentOptions> options,
     TimeProvider time,
@@ -193,6 +194,12 @@ internal sealed partial class InstanceManager(
                 throw new InstanceStartException($"isolation '{command.Spec.Isolation}' is not available on node {_options.Id}: {missing}");
             }
 
+            if (command.Spec.Egress && instance.IsMicroVm)
+            {
+                // Never a microVM without the egress its function was promised, nor a container instead.
+                throw new InstanceStartException("egress is available to functions that run in containers: a microVM has no network device yet");
+            }
+
             // Where a start's time goes (a microVM's create is its boot until the guest agent answers).
             var phases = new StartPhases(time);
             phases.Add("schedule", scheduled);
@@ -224,6 +231,13 @@ internal sealed partial class InstanceManager(
                     // A VM is reached over its vsock device; a container through its network namespace.
                     instance.Netns = NetnsSocketFactory.OpenNamespace($"/proc/{instance.Pid}/ns/net");
                 }
+            }
+
+            if (command.Spec.Egress)
+            {
+                var link = await egress.AttachAsync(instance.Pid, token);
+                phases.End("network");
+                LogEgress(logger, instance.Id, link.Address.ToString(), link.HostInterface);
             }
 
             await runtime.StartAsync(instance.ContainerId, token);
@@ -489,6 +503,9 @@ internal sealed partial class InstanceManager(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Instance {InstanceId} of {Tenant}/{Function} v{Version} is running in a {Isolation} (pid {Pid}, {Source}; {Phases})")]
     private static partial void LogRunning(ILogger logger, Guid instanceId, string tenant, string function, int version, string isolation, int pid, string source, string phases);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Instance {InstanceId} has egress as {Address} through {HostInterface}")]
+    private static partial void LogEgress(ILogger logger, Guid instanceId, string address, string hostInterface);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Instance {InstanceId} failed to start: {Reason}")]
     private static partial void LogStartFailed(ILogger logger, Exception exception, Guid instanceId, string reason);

@@ -8,7 +8,10 @@
 #include <fcntl.h>
 #include <linux/bpf.h>
 #include <linux/perf_event.h>
+#include <arpa/inet.h>
+#include <ifaddrs.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -100,6 +103,53 @@ static int try_connect_host(int port)
     return rc;
 }
 
+// connect ADDRESS PORT: whether the function reaches ADDRESS:PORT (within 3 s), and if so the first line an HTTP
+// server there answers. First the function's own IPv4 addresses: an instance with egress has one on eth0.
+static int probe_connect(const char *address, int port)
+{
+    struct ifaddrs *interfaces;
+    if (getifaddrs(&interfaces) == 0) {
+        for (struct ifaddrs *i = interfaces; i; i = i->ifa_next) {
+            char text[INET_ADDRSTRLEN];
+            if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET
+                && inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, text, sizeof text))
+                printf("address=%s %s\n", i->ifa_name, text);
+        }
+        freeifaddrs(interfaces);
+    }
+
+    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons(port) };
+    if (inet_pton(AF_INET, address, &addr.sin_addr) != 1) {
+        printf("connect=bad address\n");
+        return 2;
+    }
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    int rc = fd < 0 ? -1 : connect(fd, (struct sockaddr *)&addr, sizeof addr);
+    if (rc < 0 && errno == EINPROGRESS) {
+        struct pollfd wait = { .fd = fd, .events = POLLOUT };
+        int error = 0;
+        socklen_t length = sizeof error;
+        if (poll(&wait, 1, 3000) == 0)
+            error = ETIMEDOUT;
+        else
+            getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length);
+        errno = error;
+        rc = error ? -1 : 0;
+    }
+    report("connect", rc);
+    if (rc == 0) {
+        const char request[] = "GET / HTTP/1.0\r\n\r\n";
+        char reply[256] = { 0 };
+        struct pollfd wait = { .fd = fd, .events = POLLIN };
+        if (write(fd, request, sizeof request - 1) == (ssize_t)(sizeof request - 1) && poll(&wait, 1, 3000) == 1
+            && read(fd, reply, sizeof reply - 1) > 0)
+            printf("reply=%s\n", strtok(reply, "\r\n"));
+    }
+    if (fd >= 0)
+        close(fd);
+    return 0;
+}
+
 // A fork bomb held on a leash: fork sleeping children until the kernel refuses, then end them all. The pids
 // limit must stop it long before the host's own limits.
 static void fork_until_refused(void)
@@ -149,8 +199,10 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc >= 2 && strcmp(argv[1], "memhog") == 0)
         return memhog();
+    if (argc == 4 && strcmp(argv[1], "connect") == 0)
+        return probe_connect(argv[2], atoi(argv[3]));
     if (argc < 2 || strcmp(argv[1], "all") != 0) {
-        fprintf(stderr, "usage: sandbox-probe all [PORT] | memhog\n");
+        fprintf(stderr, "usage: sandbox-probe all [PORT] | memhog | connect ADDRESS PORT\n");
         return 2;
     }
 

@@ -15,5 +15,6 @@ public static class InstanceSpecs
         settings.Port,
         new Dictionary<string, string>(settings.Env),
         isolation,
-        [.. settings.Secrets]);
+        [.. settings.Secrets],
+        settings.Egress);
 }

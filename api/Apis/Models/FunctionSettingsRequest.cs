@@ -14,7 +14,8 @@ public sealed record FunctionSettingsRequest(
     bool? Public,
     int? IdleSeconds = null,
     Dictionary<string, int>? Traffic = null,
-    double? TargetUtilization = null)
+    double? TargetUtilization = null,
+    bool? Egress = null)
 {
     /// <summary>Changes nothing.</summary>
     public static FunctionSettingsRequest None { get; } = new(null, null, null, null, null, null, null, null, null, null);

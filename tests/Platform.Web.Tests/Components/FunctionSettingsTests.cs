@@ -28,12 +28,13 @@ public sealed class FunctionSettingsTests : IAsyncDisposable
         page.Find("#setting-memoryMiB").Change("256");
         page.Find("#setting-isolation").Change("container");
         page.Find("#setting-public").Change(false);
+        page.Find("#setting-egress").Change(true);
         page.Find("#setting-env").Change("GREETING=hi\nMODE=a=b");
         page.Find("#settings-form").Submit();
 
         WaitFor(page, () => Assert.Equal("active v3", page.Find("#active-version").TextContent));
         var settings = dashboard.Api.Function("acme", "hello").Settings!;
-        Assert.Equal((256, "container", false), (settings.MemoryMiB, settings.Isolation, settings.Public));
+        Assert.Equal((256, "container", false, true), (settings.MemoryMiB, settings.Isolation, settings.Public, settings.Egress));
         Assert.Equal(new Dictionary<string, string> { ["GREETING"] = "hi", ["MODE"] = "a=b" }, settings.Env);
         Assert.Equal("Saved.", page.Find("[role=status]").TextContent);
     }

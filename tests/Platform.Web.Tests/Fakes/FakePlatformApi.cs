@@ -44,7 +44,7 @@ internal sealed partial class FakePlatformApi : IPlatformApiClient
     }
 
     /// <summary>The API's defaults for a new function.</summary>
-    public static readonly FunctionSettingsInfo DefaultSettings = new(128, 1000, 30, 16, 0, 10, 300, 8080, new Dictionary<string, string>(), null, true, []);
+    public static readonly FunctionSettingsInfo DefaultSettings = new(128, 1000, 30, 16, 0, 10, 300, 8080, new Dictionary<string, string>(), null, true, false, []);
 
     public TenantInfo Tenant(string tenant) => new(tenant, tenants[tenant].Trusted, tenants[tenant].Quotas);
 
