@@ -24,6 +24,11 @@ public sealed partial class ContainerRuntime
     {
         ContainerId.Validate(id);
         var state = _store.Read(id) ?? throw new RuntimeException(RuntimeErrorKind.InvalidState, $"container \"{id}\" is still being created");
-        return Task.FromResult(state.CgroupPath is { } path ? _cgroups.Open(path, id).GetStats() : new CgroupStats());
+        var stats = state.CgroupPath is { } path ? _cgroups.Open(path, id).GetStats() : new CgroupStats();
+        // A microVM's guest kills inside the VM: its VMM process records the guest's count beside the state.
+        var guest = Path.Combine(_store.DirectoryOf(id), VmBackend.VmLauncher.GuestOomKillsFile);
+        if (File.Exists(guest) && ulong.TryParse(File.ReadAllText(guest), out var guestKills))
+            stats = stats with { OomKills = stats.OomKills + guestKills };
+        return Task.FromResult(stats);
     }
 }

@@ -105,6 +105,29 @@ public sealed class MicroVmTenantTests : IAsyncLifetime
         await platform.SendAsync(HttpMethod.Post, "/v1/tenants/guest/functions/echo/versions/1/activate", key, null, HttpStatusCode.OK);
         await platform.InvokeEchoUntilVersionAsync("guest", "echo", 1, patience);
 
+        // A memory hog inside the guest: the guest kernel's OOM killer ends it, out of the host's sight; the guest
+        // agent reports it, and the instance is ended and replaced with the reason, as a container's would be.
+        var hogged = (await platform.GetJsonAsync("/v1/tenants/guest/functions/echo/instances", key)).EnumerateArray()
+            .Single(i => i.GetProperty("state").GetString() == "running").GetProperty("id").GetString();
+        string hog;
+        using (var hogAnswer = await platform.SendAsync(HttpMethod.Get, "/fn/guest/echo/cgi-bin/memhog", null, null))
+        {
+            hog = $"{(int)hogAnswer.StatusCode} {await hogAnswer.Content.ReadAsStringAsync(Ct)}";
+        }
+        JsonElement oomKilled = default;
+        var seen = "";
+        var until = DateTime.UtcNow + patience;
+        while (!(oomKilled.ValueKind == JsonValueKind.Object && oomKilled.GetProperty("state").GetString() == "failed"))
+        {
+            Assert.True(DateTime.UtcNow < until, $"the microVM {hogged} whose guest OOM-killed its process was never reported failed; the hog answered {hog}; instances: {seen}");
+            await Task.Delay(500, Ct);
+            var instances = await platform.GetJsonAsync("/v1/tenants/guest/functions/echo/instances", key);
+            seen = instances.ToString();
+            oomKilled = instances.EnumerateArray().FirstOrDefault(i => i.GetProperty("id").GetString() == hogged);
+        }
+        Assert.Contains("out of memory", oomKilled.GetProperty("error").GetString());
+        Assert.Contains("kernel=" + GuestBanner(kernel), await platform.InvokeEchoUntilVersionAsync("guest", "echo", 1, patience));
+
         // A trusted tenant's function runs in a container on the same node: the host's kernel answers.
         var trustedKey = await platform.CreateTenantAsync("host", trusted: true);
         await platform.DeployAsync("host", "echo", trustedKey, v1);

@@ -17,4 +17,9 @@ internal enum AgentMessage : byte
     Error = 6,
     /// <summary>Host → agent: send this signal (i32) to the process.</summary>
     Signal = 7,
+    /// <summary>
+    /// Agent → host: how many of the container's processes the guest kernel's OOM killer has ended so far (i32),
+    /// sent when the count grows, before <see cref="Exit"/>; the guest's own memory limit, invisible from the host.
+    /// </summary>
+    OomKills = 8,
 }

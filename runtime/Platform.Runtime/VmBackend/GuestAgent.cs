@@ -78,7 +78,11 @@ public static partial class GuestAgent
         await commands.Started;
         await runtime.StartAsync(ContainerId);
         var pumps = Task.WhenAll(PumpAsync(stdoutRead, AgentMessage.Stdout, control), PumpAsync(stderrRead, AgentMessage.Stderr, control));
+        using var exited = new CancellationTokenSource();
+        var oomKills = WatchOomKillsAsync(runtime, control, exited.Token);
         var status = await runtime.WaitAsync(ContainerId);
+        await exited.CancelAsync();
+        await oomKills;
         await pumps;
         await control.SendAsync(AgentMessage.Exit, status, CancellationToken.None);
     }
@@ -173,6 +177,51 @@ public static partial class GuestAgent
     {
         await from.CopyToAsync(to);
         shutdown();
+    }
+
+    private static readonly TimeSpan OomCheckInterval = TimeSpan.FromMilliseconds(500);
+
+    // The guest kernel kills inside the VM, where the host's cgroups cannot see it: the container's cgroup counts
+    // its OOM kills (memory.events), and the host hears each new count, the last one before the exit status.
+    // A count that cannot be read is not reported; the exit status still is.
+    private static async Task WatchOomKillsAsync(ContainerRuntime runtime, AgentChannel control, CancellationToken exited)
+    {
+        ulong reported = 0;
+        async Task ReportNewKillsAsync()
+        {
+            var kills = (await runtime.GetStatsAsync(ContainerId)).OomKills;
+            if (kills > reported)
+            {
+                reported = kills;
+                await control.SendAsync(AgentMessage.OomKills, (int)Math.Min(kills, int.MaxValue), CancellationToken.None);
+            }
+        }
+
+        try
+        {
+            using var timer = new PeriodicTimer(OomCheckInterval);
+            while (true)
+            {
+                await ReportNewKillsAsync();
+                await timer.WaitForNextTickAsync(exited);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The process ended: a last read, so a kill that ended it arrives before its exit status.
+            try
+            {
+                await ReportNewKillsAsync();
+            }
+            catch (Exception e) when (e is RuntimeException or IOException)
+            {
+                // Unreadable at the end: the exit status goes alone.
+            }
+        }
+        catch (Exception e) when (e is RuntimeException or IOException)
+        {
+            // Unreadable (no memory controller in the guest, say): nothing more to report.
+        }
     }
 
     private static async Task PumpAsync(SafeFileHandle pipe, AgentMessage type, AgentChannel control)

@@ -21,6 +21,8 @@ internal sealed class VmLauncher(string binary, RootDisk disks, bool blockingWai
 
     /// <summary>In the state folder: the VM's vsock unix socket.</summary>
     public const string VsockFile = "v.sock";
+    /// <summary>The guest kernel's OOM kills in the container so far, written by the VMM process as the guest agent reports them.</summary>
+    public const string GuestOomKillsFile = "guest-oom-kills";
 
     public static readonly TimeSpan BootTimeout = TimeSpan.FromSeconds(60);
 

@@ -86,7 +86,7 @@ public static class VmmProcess
 
             using var signals = ForwardSignals(agent, stop.Token);
             await agent.SendAsync(AgentMessage.Start, ReadOnlyMemory<byte>.Empty, stop.Token);
-            var status = await RelayUntilExitAsync(agent, console, stop.Token);
+            var status = await RelayUntilExitAsync(agent, console, Path.Combine(Path.GetDirectoryName(plan.VsockPath)!, VmLauncher.GuestOomKillsFile), stop.Token);
             // Closing tells the agent its last frame arrived: it reboots the guest then (HostCommands).
             agent.Dispose();
             // The agent powers the guest off after reporting; a guest that does not is stopped.
@@ -174,7 +174,7 @@ public static class VmmProcess
     }
 
     /// <summary>Relays output frames to this process's stdout/stderr until the agent reports the exit status.</summary>
-    private static async Task<int> RelayUntilExitAsync(AgentChannel agent, BufferSerialSink console, CancellationToken cancellationToken)
+    private static async Task<int> RelayUntilExitAsync(AgentChannel agent, BufferSerialSink console, string oomKillsFile, CancellationToken cancellationToken)
     {
         using var stdout = new FileStream(new SafeFileHandle(1, ownsHandle: false), FileAccess.Write, 1);
         using var stderr = new FileStream(new SafeFileHandle(2, ownsHandle: false), FileAccess.Write, 1);
@@ -200,6 +200,11 @@ public static class VmmProcess
                     break;
                 case { Type: AgentMessage.Stderr } output:
                     await WriteQuietlyAsync(stderr, output.Payload);
+                    break;
+                case { Type: AgentMessage.OomKills, Payload.Length: 4 } oom when AgentChannel.ReadInt32(oom.Payload) is var kills and >= 0:
+                    // Beside the container's state, where the runtime's stats add it to the host cgroup's count.
+                    await File.WriteAllTextAsync(oomKillsFile + ".tmp", kills.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken);
+                    File.Move(oomKillsFile + ".tmp", oomKillsFile, overwrite: true);
                     break;
                 case { Type: AgentMessage.Exit } exit:
                     return AgentChannel.ReadInt32(exit.Payload) is var status and >= 0 and < 256 ? status : 1;

@@ -72,6 +72,41 @@ public sealed class MicroVmContainerTests(BundleFixture rootfs) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_signal_to_a_vm_container_reaches_its_process_in_the_guest_whose_exit_status_comes_back()
+    {
+        CliBinary.Require(root: true);
+        var kernel = GuestKernel.Require();
+        // The trap runs only if TERM reached the shell inside the guest: a VMM that ended the VM instead would
+        // give no 7 (the caller would see the VMM's own end).
+        var bundle = VmBundle(kernel, "/bin/sh", "-c", "trap 'exit 7' TERM; while :; do sleep 1; done");
+        var runtime = new ContainerRuntime(new RuntimeOptions { Root = Root });
+        var ct = TestContext.Current.CancellationToken;
+
+        await runtime.CreateAsync("vm-signal", bundle, new CreateOptions(), ct);
+        await runtime.StartAsync("vm-signal", ct);
+        var exited = runtime.WaitAsync("vm-signal", ct);
+        // The shell may not have set its trap yet right after start: TERM again until it answers.
+        for (var i = 0; i < 60 && !exited.IsCompleted; i++)
+        {
+            try
+            {
+                await runtime.KillAsync("vm-signal", 15, cancellationToken: ct);
+            }
+            catch (RuntimeException e) when (e.Kind == RuntimeErrorKind.AlreadyStopped)
+            {
+                // It ended between the check and the signal.
+            }
+            await Task.WhenAny(exited, Task.Delay(TimeSpan.FromSeconds(2), ct));
+        }
+
+        Assert.True(exited.IsCompleted, "the guest's process never ended after TERM");
+        Assert.Equal(7, await exited);
+        Assert.Equal(ContainerStatus.Stopped, (await runtime.GetStateAsync("vm-signal", ct)).Status);
+        await runtime.DeleteAsync("vm-signal", cancellationToken: ct);
+        AssertNothingLeft("vm-signal");
+    }
+
+    [Fact]
     public async Task Create_and_delete_cycles_leak_no_fd_or_memory_in_the_calling_process()
     {
         CliBinary.Require(root: true);
