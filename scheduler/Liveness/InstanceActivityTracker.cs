@@ -65,20 +65,41 @@ internal sealed class InstanceActivityTracker
     public double AverageInFlight(Guid instance, DateTimeOffset now, TimeSpan window) =>
         _instances.TryGetValue(instance, out var entry) ? entry.Average(now - window) : 0;
 
+    /// <summary>
+    /// <see cref="AverageInFlight"/> over the whole window even for an instance known for less than it: the time
+    /// before its first sample counts as idle, as for an instance that had been idle then. So a burst that the
+    /// instances it started absorb within seconds weighs on scaling out as it would on instances already there,
+    /// instead of as if it had lasted the whole window.
+    /// </summary>
+    public double WindowAverageInFlight(Guid instance, DateTimeOffset now, TimeSpan window) =>
+        _instances.TryGetValue(instance, out var entry) ? entry.WindowAverage(now, window) : 0;
+
     private sealed record Entry(string NodeId, InstanceActivity Latest)
     {
         // Shared by the records AddOrUpdate makes from one another: the history survives a new Latest.
         private readonly Queue<(DateTimeOffset At, int InFlight)> _samples = new();
+        // Kept when older samples are dropped (and shared like them): how long the instance has been known.
+        private readonly System.Runtime.CompilerServices.StrongBox<DateTimeOffset?> _firstSample = new();
 
         public void Add(DateTimeOffset at, int inFlight)
         {
             lock (_samples)
             {
+                _firstSample.Value ??= at;
                 _samples.Enqueue((at, inFlight));
                 while (_samples.Peek().At < at - Retained)
                 {
                     _samples.Dequeue();
                 }
+            }
+        }
+
+        public double WindowAverage(DateTimeOffset now, TimeSpan window)
+        {
+            lock (_samples)
+            {
+                var known = _firstSample.Value is { } first ? Math.Clamp((now - first) / window, 0, 1) : 0;
+                return Average(now - window) * known;
             }
         }
 

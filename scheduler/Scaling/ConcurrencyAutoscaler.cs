@@ -13,7 +13,8 @@ internal readonly record struct ScaleDecision(int Desired, double Observed, bool
 
 /// <summary>
 /// Knative's concurrency autoscaler, on the in-flight samples of the node agents' heartbeats: each instance
-/// should carry <c>concurrency × targetUtilization</c> requests. The stable window's average decides; when the
+/// should carry <c>concurrency × targetUtilization</c> requests. The stable window's average decides (toward
+/// scaling out, an instance younger than the window counts as idle before it existed); when the
 /// short panic window asks for at least <see cref="SchedulerOptions.PanicThreshold"/> times the ready instances,
 /// its figure decides instead and nothing scales in until a stable window has passed without panic. Scaling to
 /// zero stays with <c>idleSeconds</c>: the autoscaler never asks for fewer than one while there was load.
@@ -27,9 +28,13 @@ internal sealed class ConcurrencyAutoscaler(InstanceActivityTracker activity, IO
     {
         var now = time.GetUtcNow();
         var perInstance = Math.Max(0.01, scaling.Concurrency * scaling.TargetUtilization);
+        // Scaling out weighs a young instance's load over the whole window (the burst that started it is no
+        // sustained load yet); holding instances weighs it in full (no instance stops under the load it just took).
         var stable = running.Sum(i => activity.AverageInFlight(i.Id, now, _options.StableWindow));
-        var panic = running.Sum(i => activity.AverageInFlight(i.Id, now, _options.PanicWindow));
-        var desiredStable = (int)Math.Ceiling(stable / perInstance - 1e-9);
+        var stableOut = running.Sum(i => activity.WindowAverageInFlight(i.Id, now, _options.StableWindow));
+        var panic = running.Sum(i => activity.WindowAverageInFlight(i.Id, now, _options.PanicWindow));
+        var desiredOut = (int)Math.Ceiling(stableOut / perInstance - 1e-9);
+        var desiredStable = desiredOut > running.Count ? desiredOut : Math.Min(running.Count, (int)Math.Ceiling(stable / perInstance - 1e-9));
         var desiredPanic = (int)Math.Ceiling(panic / perInstance - 1e-9);
 
         var state = _states.GetOrAdd((functionId, version), static _ => new State());
@@ -47,7 +52,7 @@ internal sealed class ConcurrencyAutoscaler(InstanceActivityTracker activity, IO
                 state.ScaledOutAt = now;
             }
             var settled = now - state.ScaledOutAt >= _options.StableWindow;
-            return new ScaleDecision(desired, panicking ? panic : stable, panicking, ScaleIn: !panicking && settled && desired >= 1);
+            return new ScaleDecision(desired, panicking ? panic : desiredOut > running.Count ? stableOut : stable, panicking, ScaleIn: !panicking && settled && desired >= 1);
         }
     }
 

@@ -21,8 +21,8 @@ public sealed class ScalingTests : IAsyncLifetime
     public async Task A_cold_burst_starts_instances_by_concurrency_and_idle_ones_scale_to_zero()
     {
         EmbeddedPlatform.SkipUnlessContainersCanRun();
-        // Without the pool, as autoscaling alone decides (the pool has its own test below).
-        var platform = _platform = EmbeddedPlatform.Start("scale", new Dictionary<string, string> { ["Platform:Node:PoolSize"] = "0" });
+        // With the node's defaults (the pool on: spares are made after the burst's starts, under its load).
+        var platform = _platform = EmbeddedPlatform.Start("scale");
         var bundle = await SampleBundles.BuildEchoAsync(1, platform.Temp.FullName, Ct);
         var key = await platform.CreateTenantAsync("scale", trusted: true);
         await platform.DeployAsync("scale", "echo", key, bundle, new { concurrency = 10, maxInstances = 10, idleSeconds = 3, memoryMiB = 64 });

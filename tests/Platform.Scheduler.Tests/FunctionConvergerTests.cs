@@ -430,4 +430,31 @@ public sealed class FunctionConvergerTests
         Assert.Equal(4, h.Commands.Stopped.Count);
         Assert.Equal(4, (await h.InstancesAsync(function.Id)).Count(i => i.State == InstanceState.Running));
     }
+
+    [Fact]
+    public async Task A_cold_burst_the_started_instances_absorb_within_seconds_scales_no_further_while_sustained_load_does()
+    {
+        await using var h = new SchedulerHarness();
+        await h.AddNodeAsync("n1");
+        // 7 requests in flight per instance is the target (concurrency 10 at the default 70%).
+        var function = await h.AddFunctionAsync(minInstances: 0, maxInstances: 10, concurrency: 10, idleSeconds: 3600);
+        var ct = TestContext.Current.CancellationToken;
+
+        // 50 requests wait at the gateway: 5 instances, at the hard concurrency.
+        await h.Converger.ConvergeAsync(function.Id, waiting: 50, ct);
+        Assert.Equal(5, h.Commands.Started.Count);
+        await h.RunAllStartedAsync();
+        h.Commands.Clear();
+
+        // They serve all 50 at once for a heartbeat or two: 50 / 7 would be 8, but that is the burst, not a load.
+        await h.LoadAsync(function.Id, inFlight: 50, TimeSpan.FromSeconds(4));
+        await h.Converger.ConvergeAsync(function.Id, waiting: 0, ct);
+        Assert.Empty(h.Commands.Started);
+        Assert.Empty(h.Commands.Stopped);
+
+        // The same 50 for a whole stable window is a load: 8 instances.
+        await h.LoadAsync(function.Id, inFlight: 50, TimeSpan.FromSeconds(60));
+        await h.Converger.ConvergeAsync(function.Id, waiting: 0, ct);
+        Assert.Equal(3, h.Commands.Started.Count);
+    }
 }
