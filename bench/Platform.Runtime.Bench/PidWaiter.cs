@@ -13,7 +13,10 @@ internal sealed partial class PidWaiter : IDisposable
     {
         var fd = (int)Syscall(434, pid, 0);
         if (fd < 0)
+        {
             throw new InvalidOperationException($"pidfd_open({pid}) failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+
         return new PidWaiter(fd);
     }
 

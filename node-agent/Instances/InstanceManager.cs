@@ -1,8 +1,8 @@
 using MassTransit;
-using Microsoft.Win32.SafeHandles;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.Win32.SafeHandles;
 using Platform.Contracts;
 using Platform.NodeAgent.Backends;
 using Platform.NodeAgent.Bundles;

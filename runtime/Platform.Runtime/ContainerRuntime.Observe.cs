@@ -11,7 +11,10 @@ public sealed partial class ContainerRuntime
         ContainerId.Validate(id);
         var state = _store.Read(id);
         if (state?.CgroupPath is { } path)
+        {
             return Task.FromResult(_cgroups.Open(path, id).GetPids());
+        }
+
         IReadOnlyList<int> single = state is not null && _store.IsAlive(state) ? [state.Pid] : [];
         return Task.FromResult(single);
     }

@@ -41,6 +41,8 @@ internal sealed class Cpio
     private void Pad()
     {
         while (_out.Length % 4 != 0)
+        {
             _out.WriteByte(0);
+        }
     }
 }

@@ -31,7 +31,10 @@ public sealed class CgroupOwnershipHostTests : IDisposable
     public void Dispose()
     {
         if (_manager is null)
+        {
             return;
+        }
+
         foreach (var hierarchy in Hierarchies)
         {
             foreach (var dir in new[] { hierarchy + _path, Path.GetDirectoryName(hierarchy + _path)! })
@@ -39,7 +42,9 @@ public sealed class CgroupOwnershipHostTests : IDisposable
                 try
                 {
                     if (Directory.Exists(dir))
+                    {
                         Directory.Delete(dir);
+                    }
                 }
                 catch (IOException)
                 {

@@ -15,7 +15,10 @@ public sealed class RuncDropInTests(BundleFixture rootfs) : IClassFixture<Bundle
     private async Task<CliBinary.Result> DriveAsync(string runtime)
     {
         if (!File.Exists("/usr/bin/jq"))
+        {
             Assert.Skip("the drop-in script needs jq (apt-get install jq)");
+        }
+
         var bundle = rootfs.NewBundle(_dir, null, "/bin/sleep", "1000");
         var id = "dropin" + Guid.NewGuid().ToString("N")[..8];
         return await CliBinary.RunAsync(Script, [runtime, Path.Combine(_dir, "state"), bundle, id], timeout: TimeSpan.FromMinutes(3));
@@ -38,7 +41,9 @@ public sealed class RuncDropInTests(BundleFixture rootfs) : IClassFixture<Bundle
         CliBinary.Require(root: true);
         var runc = new[] { "/usr/sbin/runc", "/usr/bin/runc" }.FirstOrDefault(File.Exists);
         if (runc is null)
+        {
             Assert.Skip("runc is not installed (scripts/setup installs it)");
+        }
 
         var r = await DriveAsync(runc);
 

@@ -50,7 +50,9 @@ internal sealed class RecordingInitSyscalls : IInitSyscalls
     public void AddDirectory(string path)
     {
         for (var p = path; p.Length > 1; p = Parent(p))
+        {
             directories.Add(p);
+        }
     }
 
     public void AddFile(string path)
@@ -67,7 +69,10 @@ internal sealed class RecordingInitSyscalls : IInitSyscalls
     public int PivotRoot(string newRoot, string putOld)
     {
         if (Record($"pivot_root({newRoot}, {putOld})") < 0)
+        {
             return -1;
+        }
+
         Reroot(cwd);
         return 0;
     }
@@ -75,7 +80,10 @@ internal sealed class RecordingInitSyscalls : IInitSyscalls
     public int Chroot(string path)
     {
         if (Record($"chroot({path})") < 0)
+        {
             return -1;
+        }
+
         Reroot(path);
         return 0;
     }
@@ -83,7 +91,10 @@ internal sealed class RecordingInitSyscalls : IInitSyscalls
     public int Chdir(string path)
     {
         if (Record($"chdir({path})") < 0)
+        {
             return -1;
+        }
+
         cwd = path.StartsWith('/') ? path : Join(cwd, path);
         return 0;
     }
@@ -91,7 +102,10 @@ internal sealed class RecordingInitSyscalls : IInitSyscalls
     public int Fchdir(int fd)
     {
         if (Record($"fchdir({descriptors[fd]})") < 0)
+        {
             return -1;
+        }
+
         cwd = descriptors[fd];
         return 0;
     }
@@ -117,7 +131,10 @@ internal sealed class RecordingInitSyscalls : IInitSyscalls
     {
         var full = Join(descriptors[dirfd], path);
         if ((flags & O_CREAT) == 0 || Exists(full))
+        {
             return OpenPath(full);
+        }
+
         return Create(full, $"create({full}, {Octal(mode)})", files) < 0 ? -1 : OpenPath(full);
     }
 
@@ -153,7 +170,10 @@ internal sealed class RecordingInitSyscalls : IInitSyscalls
     {
         var full = Join(descriptors[dirfd], path);
         if (Record($"unlink({full})") < 0)
+        {
             return -1;
+        }
+
         files.Remove(full);
         return 0;
     }
@@ -176,7 +196,9 @@ internal sealed class RecordingInitSyscalls : IInitSyscalls
     public void WriteFile(string path, string text)
     {
         if (Record($"write({path}, {text})") < 0)
+        {
             throw new IOException($"Permission denied: '{path}'");
+        }
     }
 
     public int SetHostname(string name) => Record($"sethostname({name})");
@@ -219,13 +241,17 @@ internal sealed class RecordingInitSyscalls : IInitSyscalls
     public void InstallSeccomp(SeccompProgram program)
     {
         if (Record($"seccomp({program.Instructions.Count} instructions)") < 0)
+        {
             throw new RuntimeException(RuntimeErrorKind.HostFailure, "seccomp: installing the filter failed");
+        }
     }
 
     public void BringUpLoopback()
     {
         if (Record("loopback up") < 0)
+        {
             throw new RuntimeException(RuntimeErrorKind.Permission, "bring lo up: operation not permitted");
+        }
     }
 
     public void SetUpTerminal(ConsoleSize? size) => Record("terminal");
@@ -244,7 +270,10 @@ internal sealed class RecordingInitSyscalls : IInitSyscalls
         Calls.Add(call);
         var failure = failures.FindIndex(f => call.StartsWith(f.Prefix, StringComparison.Ordinal));
         if (failure < 0)
+        {
             return Succeed();
+        }
+
         var errno = failures[failure].Errno;
         failures.RemoveAt(failure);
         return Fail(errno);
@@ -254,9 +283,15 @@ internal sealed class RecordingInitSyscalls : IInitSyscalls
     private int Create(string path, string call, HashSet<string> into)
     {
         if (Exists(path))
+        {
             return Fail(EEXIST);
+        }
+
         if (Record(call) < 0)
+        {
             return -1;
+        }
+
         into.Add(path);
         return 0;
     }
@@ -277,7 +312,10 @@ internal sealed class RecordingInitSyscalls : IInitSyscalls
     {
         var full = Resolve(path);
         if (!Exists(full))
+        {
             return Fail(ENOENT);
+        }
+
         var fd = nextFd++;
         descriptors[fd] = full;
         Marshal.SetLastPInvokeError(0);
@@ -290,11 +328,17 @@ internal sealed class RecordingInitSyscalls : IInitSyscalls
     private string Name(string? path)
     {
         if (path is null)
+        {
             return "null";
+        }
+
         const string prefix = "/proc/self/fd/";
         if (path.StartsWith(prefix, StringComparison.Ordinal) && int.TryParse(path[prefix.Length..], out var fd) &&
             descriptors.TryGetValue(fd, out var opened))
+        {
             return opened;
+        }
+
         return path;
     }
 
@@ -317,7 +361,10 @@ internal sealed class RecordingInitSyscalls : IInitSyscalls
         }
         directories.Add("/");
         foreach (var (fd, path) in descriptors.ToList())
+        {
             descriptors[fd] = Inside(path) ?? "old root:" + path;
+        }
+
         cwd = "/";
     }
 
@@ -345,7 +392,10 @@ internal sealed class RecordingInitSyscalls : IInitSyscalls
         var names = MountFlagNames.Where(f => (flags & f.Flag) != 0).Select(f => f.Name).ToList();
         var rest = flags & ~MountFlagNames.Aggregate(0UL, (all, f) => all | f.Flag);
         if (rest != 0)
+        {
             names.Add($"0x{rest:x}");
+        }
+
         return names.Count == 0 ? "0" : string.Join('|', names);
     }
 }

@@ -75,13 +75,21 @@ internal sealed record MountOptions(ulong Flags, IReadOnlyList<ulong> Propagatio
         {
             var option = options![i];
             if (FlagOptions.TryGetValue(option, out var f))
+            {
                 flags = f.Clear ? flags & ~f.Flag : flags | f.Flag;
+            }
             else if (PropagationOptions.TryGetValue(option, out var p))
+            {
                 propagation.Add(p);
+            }
             else if (Unsupported.Contains(option))
+            {
                 throw new RuntimeException(RuntimeErrorKind.Unsupported, $"{jsonPath}.options[{i}]: mount option \"{option}\" is not supported");
+            }
             else
+            {
                 data.Add(option);
+            }
         }
         return new MountOptions(flags, propagation, data.Count == 0 ? null : string.Join(',', data));
     }
@@ -90,13 +98,41 @@ internal sealed record MountOptions(ulong Flags, IReadOnlyList<ulong> Propagatio
     public static ulong LockedFlags(ulong statvfsFlags)
     {
         ulong flags = 0;
-        if ((statvfsFlags & ST_RDONLY) != 0) flags |= MS_RDONLY;
-        if ((statvfsFlags & ST_NOSUID) != 0) flags |= MS_NOSUID;
-        if ((statvfsFlags & ST_NODEV) != 0) flags |= MS_NODEV;
-        if ((statvfsFlags & ST_NOEXEC) != 0) flags |= MS_NOEXEC;
-        if ((statvfsFlags & ST_NOATIME) != 0) flags |= MS_NOATIME;
-        if ((statvfsFlags & ST_NODIRATIME) != 0) flags |= MS_NODIRATIME;
-        if ((statvfsFlags & ST_RELATIME) != 0) flags |= MS_RELATIME;
+        if ((statvfsFlags & ST_RDONLY) != 0)
+        {
+            flags |= MS_RDONLY;
+        }
+
+        if ((statvfsFlags & ST_NOSUID) != 0)
+        {
+            flags |= MS_NOSUID;
+        }
+
+        if ((statvfsFlags & ST_NODEV) != 0)
+        {
+            flags |= MS_NODEV;
+        }
+
+        if ((statvfsFlags & ST_NOEXEC) != 0)
+        {
+            flags |= MS_NOEXEC;
+        }
+
+        if ((statvfsFlags & ST_NOATIME) != 0)
+        {
+            flags |= MS_NOATIME;
+        }
+
+        if ((statvfsFlags & ST_NODIRATIME) != 0)
+        {
+            flags |= MS_NODIRATIME;
+        }
+
+        if ((statvfsFlags & ST_RELATIME) != 0)
+        {
+            flags |= MS_RELATIME;
+        }
+
         return flags;
     }
 }
