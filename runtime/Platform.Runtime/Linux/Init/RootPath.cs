@@ -12,7 +12,7 @@ internal sealed class RootPath(IInitSyscalls sys, int rootFd)
 {
     private const ulong Resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
 
-    private readonly Func<int, int> close = sys.Close;
+    private readonly Func<int, int> _close = sys.Close;
 
     /// <summary>Takes ownership of a descriptor the init opened through <paramref name="sys"/>.</summary>
     public static FdHandle Own(IInitSyscalls sys, int fd) => new(fd, sys.Close);
@@ -23,7 +23,7 @@ internal sealed class RootPath(IInitSyscalls sys, int rootFd)
         var fd = sys.OpenAt2(rootFd, Relative(path), O_PATH | O_CLOEXEC, 0, Resolve);
         if (fd >= 0)
         {
-            return new FdHandle(fd, close);
+            return new FdHandle(fd, _close);
         }
 
         if (Libc.Errno is ENOENT or ENOTDIR)
