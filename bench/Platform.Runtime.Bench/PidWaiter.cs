@@ -33,7 +33,7 @@ internal sealed partial class PidWaiter : IDisposable
         }
     }
 
-    public void Dispose() => Close(_fd);
+    public void Dispose() => _ = Close(_fd);
 
     [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
     private static partial long Syscall(long number, long a1, long a2);

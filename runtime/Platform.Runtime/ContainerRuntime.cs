@@ -143,7 +143,7 @@ public sealed partial class ContainerRuntime : IContainerRuntime
         }
     }
 
-    private ContainerState StateFor(StateFile state, string status) => new()
+    private static ContainerState StateFor(StateFile state, string status) => new()
     {
         OciVersion = state.OciVersion,
         Id = state.Id,

@@ -240,7 +240,7 @@ public static class VmmProcess
     private static Task WriteQuietlyAsync(Stream stream, string text) => WriteQuietlyAsync(stream, Encoding.UTF8.GetBytes(text));
 
     /// <summary>The signals a container process can be sent and survive as a VMM (SIGKILL and SIGSTOP end or stop the VMM itself).</summary>
-    private static IDisposable ForwardSignals(AgentChannel agent, CancellationToken cancellationToken)
+    private static Registrations ForwardSignals(AgentChannel agent, CancellationToken cancellationToken)
     {
         int[] forwarded = [1, 2, 3, 10, 12, 15];
         var registrations = forwarded.Select(signal => PosixSignalRegistration.Create((PosixSignal)signal, context =>

@@ -20,13 +20,13 @@ public sealed class CgroupOwnershipHostTests : IDisposable
 
     private CgroupManager Manager => _manager ?? throw Skip();
 
-    private static Exception Skip()
+    private static InvalidOperationException Skip()
     {
         Assert.Skip("needs root and cgroup v1 controllers at /sys/fs/cgroup");
         return new InvalidOperationException();
     }
 
-    private IEnumerable<string> Hierarchies => Directory.GetDirectories(Root).Where(d => File.Exists(Path.Combine(d, "cgroup.procs")));
+    private static IEnumerable<string> Hierarchies => Directory.GetDirectories(Root).Where(d => File.Exists(Path.Combine(d, "cgroup.procs")));
 
     public void Dispose()
     {

@@ -6,6 +6,8 @@ namespace Platform.Runtime.Tests.Cli;
 /// </summary>
 public sealed class RuncDropInTests(BundleFixture rootfs) : IClassFixture<BundleFixture>, IDisposable
 {
+    private static readonly string[] RuncPaths = ["/usr/sbin/runc", "/usr/bin/runc"];
+
     private readonly string _dir = Directory.CreateTempSubdirectory("platform-dropin-").FullName;
 
     private static string Script => Path.Combine(CliBinary.RepoRoot, "tests", "Platform.Runtime.Tests", "Cli", "runc-dropin.sh");
@@ -39,7 +41,7 @@ public sealed class RuncDropInTests(BundleFixture rootfs) : IClassFixture<Bundle
     public async Task Runc_passes_the_shim_script_so_the_script_tests_real_runc_behaviour()
     {
         CliBinary.Require(root: true);
-        var runc = new[] { "/usr/sbin/runc", "/usr/bin/runc" }.FirstOrDefault(File.Exists);
+        var runc = RuncPaths.FirstOrDefault(File.Exists);
         if (runc is null)
         {
             Assert.Skip("runc is not installed (scripts/setup installs it)");

@@ -75,7 +75,7 @@ internal static unsafe class Executable
             }
         }
         var empty = stackalloc ulong[16];
-        Libc.sigemptyset(empty);
+        _ = Libc.sigemptyset(empty);
         Libc.sigprocmask(SIG_SETMASK, empty, null);
     }
 }

@@ -34,7 +34,7 @@ internal static unsafe class ProcessSpawner
                 }
             }
 
-            Libc.posix_spawn_file_actions_init(fileActions);
+            Check(Libc.posix_spawn_file_actions_init(fileActions), path);
             for (var i = 0; i < fds.Length; i++)
             {
                 Check(Libc.posix_spawn_file_actions_adddup2(fileActions, scratch[i], i), path);
@@ -42,11 +42,11 @@ internal static unsafe class ProcessSpawner
 
             Check(Libc.posix_spawn_file_actions_addclosefrom_np(fileActions, fds.Length), path);
 
-            Libc.posix_spawnattr_init(attributes);
+            Check(Libc.posix_spawnattr_init(attributes), path);
             var set = stackalloc ulong[16];
-            Libc.sigemptyset(set);
+            _ = Libc.sigemptyset(set);
             Check(Libc.posix_spawnattr_setsigmask(attributes, set), path);
-            Libc.sigfillset(set);
+            _ = Libc.sigfillset(set);
             Check(Libc.posix_spawnattr_setsigdefault(attributes, set), path);
             var flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
             if (newProcessGroup)
@@ -77,8 +77,8 @@ internal static unsafe class ProcessSpawner
                     Libc.close(fd);
                 }
             }
-            Libc.posix_spawn_file_actions_destroy(fileActions);
-            Libc.posix_spawnattr_destroy(attributes);
+            _ = Libc.posix_spawn_file_actions_destroy(fileActions);
+            _ = Libc.posix_spawnattr_destroy(attributes);
             NativeMemory.Free(fileActions);
             NativeMemory.Free(attributes);
             foreach (var s in strings)
