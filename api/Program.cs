@@ -76,9 +76,20 @@ await app.RunAsync();
 
 static IEnumerable<string> RoleNames(PlatformRoles roles)
 {
-    if (roles.Api) yield return "api";
-    if (roles.Scheduler) yield return "scheduler";
-    if (roles.Node) yield return "node";
+    if (roles.Api)
+    {
+        yield return "api";
+    }
+
+    if (roles.Scheduler)
+    {
+        yield return "scheduler";
+    }
+
+    if (roles.Node)
+    {
+        yield return "node";
+    }
 }
 
 /// <summary>The entry point, visible to WebApplicationFactory in the tests.</summary>

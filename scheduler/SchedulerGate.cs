@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace Platform.Scheduler;
 
 /// <summary>
@@ -5,6 +7,7 @@ namespace Platform.Scheduler;
 /// one function at once would both see it short of an instance and start two. One scheduler process per
 /// platform (embedded, or one scheduler role in a fleet) makes this sufficient.
 /// </summary>
+[SuppressMessage("Reliability", "CA1001", Justification = "A singleton for the process lifetime; its SemaphoreSlim never hands out a wait handle, so there is nothing to free.")]
 internal sealed class SchedulerGate
 {
     private readonly SemaphoreSlim _semaphore = new(1, 1);

@@ -1,6 +1,6 @@
 using Microsoft.EntityFrameworkCore;
-using Platform.Data;
 using Platform.Api.Functions;
+using Platform.Data;
 using Platform.Data.Entities;
 
 namespace Platform.Api.Apis;

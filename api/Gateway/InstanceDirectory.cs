@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace Platform.Api.Gateway;
 
 /// <summary>An instance the gateway may send requests to, and the node agent endpoint that reaches it.</summary>
@@ -9,6 +11,7 @@ internal sealed record RoutedInstance(Guid Id, Guid FunctionId, int Version, Uri
 /// of the database at start. A request waiting for a cold instance awaits <see cref="WaitForChange"/>, so it
 /// wakes the moment an instance is ready or a slot frees, never on a timer.
 /// </summary>
+[SuppressMessage("Reliability", "CA1001", Justification = "A singleton for the process lifetime; its SemaphoreSlim never hands out a wait handle, so there is nothing to free.")]
 internal sealed class InstanceDirectory(TimeProvider time)
 {
     // Instances gone this recently are not brought back by a snapshot read before they went.

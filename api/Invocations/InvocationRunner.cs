@@ -1,8 +1,8 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
-using Platform.Api.Gateway;
 using Platform.Api.Figures;
+using Platform.Api.Gateway;
 using Platform.Api.Options;
 using Platform.Api.Security;
 using Platform.Contracts;

@@ -13,6 +13,8 @@ namespace Platform.ColdStart.Bench;
 /// </summary>
 internal sealed partial class PlatformProcess : IAsyncDisposable
 {
+    private static readonly string[] Configurations = ["Release", "Debug"];
+
     private readonly Process _process;
     private readonly string _temp;
     private readonly string _cgroupParent;
@@ -44,7 +46,7 @@ internal sealed partial class PlatformProcess : IAsyncDisposable
 
     public static PlatformProcess Start(string repo)
     {
-        var api = new[] { "Release", "Debug" }
+        var api = Configurations
             .Select(c => Path.Combine(repo, "api", "bin", c, "net10.0", "Platform.Api.dll"))
             .Where(File.Exists)
             .OrderByDescending(File.GetLastWriteTimeUtc)
@@ -118,7 +120,7 @@ internal sealed partial class PlatformProcess : IAsyncDisposable
         if (!_process.HasExited)
         {
             // TERM: the host stops every instance on its way out.
-            Tmds.Linux.LibC.kill(_process.Id, Tmds.Linux.LibC.SIGTERM);
+            _ = Tmds.Linux.LibC.kill(_process.Id, Tmds.Linux.LibC.SIGTERM);
             using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             try
             {

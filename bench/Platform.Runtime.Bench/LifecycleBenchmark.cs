@@ -21,7 +21,9 @@ internal static class LifecycleBenchmark
     {
         var rounds = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) is { } n ? int.Parse(n, CultureInfo.InvariantCulture) : 40;
         if (Environment.GetEnvironmentVariable(InNamespace) is null && !args.Contains("--no-unshare") && Directory.Exists("/sys/fs/cgroup/unified"))
+        {
             return await ReexecInMountNamespaceAsync(args);
+        }
 
         var repo = FindRepo();
         var cli = Environment.GetEnvironmentVariable(RuntimeOptions.InitBinaryEnvironmentVariable) ?? Path.Combine(repo, "artifacts", "bin", "platform-runtime");
@@ -42,17 +44,25 @@ internal static class LifecycleBenchmark
             foreach (var (name, exe) in new[] { ("crun", "/usr/bin/crun"), ("runc", "/usr/sbin/runc") })
             {
                 if (File.Exists(exe))
+                {
                     variants.Add(new(name, (id, ct) => CliLifecycleAsync(exe, Path.Combine(work, "state-" + name), bundle, id, work, ct)));
+                }
                 else
+                {
                     Console.Error.WriteLine($"{exe} missing: {name} skipped (scripts/setup installs it)");
+                }
             }
             variants.Add(new("platform-runtime run", (id, ct) => RunAsync(cli, Path.Combine(work, "state-pr"), bundle, id, ct)));
             if (File.Exists("/usr/bin/crun"))
+            {
                 variants.Add(new("crun run", (id, ct) => RunAsync("/usr/bin/crun", Path.Combine(work, "state-crun"), bundle, id, ct)));
+            }
 
             // Warm-up: page cache, JIT of this process, first cgroup creation.
             foreach (var v in variants)
+            {
                 await v.Lifecycle("warm-" + v.Samples.Count, CancellationToken.None);
+            }
 
             for (var round = 0; round < rounds; round++)
             {
@@ -113,14 +123,19 @@ internal static class LifecycleBenchmark
         var stderr = process.StandardError.ReadToEndAsync(ct);
         await process.WaitForExitAsync(ct);
         if (process.ExitCode != 0)
+        {
             throw new InvalidOperationException($"{exe} {string.Join(' ', args)}: exit {process.ExitCode}: {await stderr}");
+        }
     }
 
     private static string MakeBundle(string repo, string work)
     {
         var bundle = Path.Combine(work, "bundle");
         using (var make = Process.Start(Path.Combine(repo, "scripts", "make-rootfs"), [Path.Combine(bundle, "rootfs")]))
+        {
             make.WaitForExit();
+        }
+
         var spec = DefaultSpec.Create();
         spec.Process!.Terminal = false;
         spec.Process.Args = ["/bin/true"];
@@ -172,7 +187,9 @@ internal static class LifecycleBenchmark
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
             if (File.Exists(Path.Combine(dir.FullName, "Platform.sln")))
+            {
                 return dir.FullName;
+            }
         }
         throw new InvalidOperationException("run from inside the repository");
     }

@@ -13,7 +13,10 @@ internal sealed partial class PidWaiter : IDisposable
     {
         var fd = (int)Syscall(434, pid, 0);
         if (fd < 0)
+        {
             throw new InvalidOperationException($"pidfd_open({pid}) failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+
         return new PidWaiter(fd);
     }
 
@@ -30,7 +33,7 @@ internal sealed partial class PidWaiter : IDisposable
         }
     }
 
-    public void Dispose() => Close(_fd);
+    public void Dispose() => _ = Close(_fd);
 
     [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
     private static partial long Syscall(long number, long a1, long a2);

@@ -1,8 +1,9 @@
+using System.Diagnostics.CodeAnalysis;
 using MassTransit;
-using Microsoft.Win32.SafeHandles;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.Win32.SafeHandles;
 using Platform.Contracts;
 using Platform.NodeAgent.Backends;
 using Platform.NodeAgent.Bundles;
@@ -21,6 +22,7 @@ namespace Platform.NodeAgent.Instances;
 /// nothing behind. Reports every transition to the scheduler. As a hosted service it clears leftovers of a
 /// previous run at start and stops every instance at shutdown.
 /// </summary>
+[SuppressMessage("Reliability", "CA1001", Justification = "Hosted service: _shutdown is cancelled in StopAsync and its token is still read by work finishing after it; a timer-less CancellationTokenSource holds nothing to free.")]
 internal sealed partial class InstanceManager(
     IContainerRuntime runtime,
     BundleCache bundles,
@@ -38,6 +40,7 @@ internal sealed partial class InstanceManager(
     TimeProvider time,
     ILogger<InstanceManager> logger) : IHostedService
 {
+    private static readonly string[] LogStreams = ["stdout", "stderr"];
     private static readonly TimeSpan KillWait = TimeSpan.FromSeconds(10);
     private readonly NodeAgentOptions _options = options.Value;
     private readonly CancellationTokenSource _shutdown = new();
@@ -130,7 +133,7 @@ internal sealed partial class InstanceManager(
             await probe.WaitReadyAsync(instance, instance.Exited, _options.AdoptTimeout, cancellationToken);
             // The tail died with the previous agent: its files give the newest lines back, in their order, before
             // the pumps add what the instance wrote since.
-            foreach (var line in new[] { "stdout", "stderr" }
+            foreach (var line in LogStreams
                 .SelectMany(stream => LogFile.ReadTail(Path.Combine(directory, stream + ".log"), instance.Id, stream, _options.LogTailLines))
                 .OrderBy(line => line.At))
             {

@@ -15,7 +15,7 @@ namespace Platform.NodeAgent.Networking;
 /// its last process ends. The instance holds no capability over its namespace, so it cannot change any of it.
 /// Uses iproute2 (<c>ip</c>, in one batch per side) and <c>nft</c>, as CNI's bridge plugin does with netlink.
 /// </summary>
-internal sealed partial class EgressNetwork(IOptions<NodeAgentOptions> options, ILogger<EgressNetwork> logger)
+internal sealed partial class EgressNetwork(IOptions<NodeAgentOptions> options, ILogger<EgressNetwork> logger) : IDisposable
 {
     private const string IpForward = "/proc/sys/net/ipv4/ip_forward";
     private readonly SemaphoreSlim _hostSetup = new(1, 1);
@@ -124,6 +124,8 @@ internal sealed partial class EgressNetwork(IOptions<NodeAgentOptions> options, 
             _hostSetup.Release();
         }
     }
+
+    public void Dispose() => _hostSetup.Dispose();
 
     private static async Task<(int Status, string Error)> RunAsync(string file, string[] arguments, string input, CancellationToken cancellationToken)
     {

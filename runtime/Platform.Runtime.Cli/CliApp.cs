@@ -20,11 +20,20 @@ internal static class CliApp
     {
         var root = new Command(Name, "platform-runtime: an OCI runtime for Linux containers, runc-compatible");
         if (args.Any(a => HelpTokens.Contains(a)))
+        {
             root.Options.Add(new HelpOption());
+        }
+
         if (args.Contains("--version"))
+        {
             root.Options.Add(new VersionOption());
+        }
+
         foreach (var option in GlobalOptions.All)
+        {
             root.Options.Add(option);
+        }
+
         root.Subcommands.Add(CreateCommand.Create());
         root.Subcommands.Add(StartCommand.Create());
         root.Subcommands.Add(StateCommand.Create());
@@ -46,7 +55,10 @@ internal static class CliApp
         {
             var log = CliContext.LogFrom(parse);
             foreach (var error in parse.Errors)
+            {
                 log.Error(RuntimeErrorKind.InvalidArgument, error.Message);
+            }
+
             return CliErrors.For(RuntimeErrorKind.InvalidArgument).ExitCode;
         }
         // `run` forwards SIGINT/SIGTERM to the container itself, so the parser must not turn them into cancellation.

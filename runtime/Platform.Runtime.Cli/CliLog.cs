@@ -17,7 +17,10 @@ internal sealed class CliLog(string? path, bool json)
     {
         Console.Error.WriteLine(level == "error" ? message : $"{level}: {message}");
         if (path is null)
+        {
             return;
+        }
+
         try
         {
             File.AppendAllText(path, Format(level, message, kind, DateTimeOffset.UtcNow, json));
@@ -33,7 +36,10 @@ internal sealed class CliLog(string? path, bool json)
     {
         var stamp = time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
         if (!json)
+        {
             return $"time=\"{stamp}\" level={level} msg={JsonSerializer.Serialize(message, CliJsonContext.Default.String)}{(kind is null ? "" : $" kind={kind}")}\n";
+        }
+
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer))
         {
@@ -41,7 +47,10 @@ internal sealed class CliLog(string? path, bool json)
             writer.WriteString("level", level);
             writer.WriteString("msg", message);
             if (kind is not null)
+            {
                 writer.WriteString("kind", kind);
+            }
+
             writer.WriteString("time", stamp);
             writer.WriteEndObject();
         }

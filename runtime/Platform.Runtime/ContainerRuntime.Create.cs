@@ -30,7 +30,10 @@ public sealed partial class ContainerRuntime
             HeldCapabilities.LeaveOutUnheld(spec, HeldCapabilities.Read(newUserNs), Warn);
         }
         if (spec.Process!.Terminal && options.ConsoleSocket is null)
+        {
             throw new RuntimeException(RuntimeErrorKind.InvalidArgument, "process.terminal: a terminal container needs --console-socket");
+        }
+
         var cgroupPath = _cgroups.ResolvePath(id, spec.Linux);
         // The folder appears already locked: from here to the end of the cleanup nobody else touches it.
         using var held = _store.TryCreate(id) ?? throw new RuntimeException(RuntimeErrorKind.ContainerExists, $"container \"{id}\" already exists");
@@ -90,7 +93,10 @@ public sealed partial class ContainerRuntime
 
             var stat = _syscalls.ReadProcessStat(launched.Pid);
             if (stat is null || stat.HasExited)
+            {
                 throw new RuntimeException(RuntimeErrorKind.HostFailure, "the container's init exited during create");
+            }
+
             state = state with
             {
                 Phase = StateFile.PhaseCreated,
@@ -115,7 +121,10 @@ public sealed partial class ContainerRuntime
                     $"create {id}: {e.Message}; cleaning up failed too ({cleanupError.Message}), so its state is kept: `delete --force {id}` retries", e);
             }
             if (e is RuntimeException or OperationCanceledException)
+            {
                 throw;
+            }
+
             throw new RuntimeException(RuntimeException.KindOf(e), $"create {id}: {e.Message}", e);
         }
     }
@@ -128,13 +137,19 @@ public sealed partial class ContainerRuntime
     private async Task<Exception?> CleanUpFailedCreateAsync(StateFile state, ICgroupHandle? cgroup, string? pidFile, IReadOnlyList<HostMount>? mountsBefore, string realRootfs)
     {
         if (pidFile is not null)
+        {
             File.Delete(pidFile);
+        }
+
         try
         {
             await KillEverythingAsync(state.Phase == StateFile.PhaseCreated ? state : null, cgroup);
             // The init may have failed halfway through the mounts: whatever it made on the host goes.
             if (mountsBefore is not null)
+            {
                 UnmountHostMounts(MountTable.AddedUnder(mountsBefore, _syscalls.ReadMounts(), realRootfs));
+            }
+
             cgroup?.Destroy();
         }
         catch (Exception e) when (e is RuntimeException or IOException or UnauthorizedAccessException)

@@ -9,12 +9,18 @@ public sealed partial class ContainerRuntime
     {
         ContainerId.Validate(id);
         if (force)
+        {
             _store.RemoveStaleStaging();
+        }
+
         if (!_store.Exists(id))
         {
             // runc: deleting what is not there is fine with --force (shims clean up blindly after failures).
             if (force)
+            {
                 return;
+            }
+
             throw StateStore.NotFound(id);
         }
 
@@ -24,18 +30,29 @@ public sealed partial class ContainerRuntime
             state = _store.Read(id);
             var status = _store.Resolve(id, state).Status;
             if (!force && status == ContainerStatus.Running)
+            {
                 throw new RuntimeException(RuntimeErrorKind.InvalidState, $"cannot delete container \"{id}\": it is running (kill it first, or use --force)");
+            }
+
             if (!force && status == ContainerStatus.Creating)
+            {
                 throw new RuntimeException(RuntimeErrorKind.InvalidState, $"cannot delete container \"{id}\": it is being created (a crashed create is removed with --force)");
+            }
 
             // A created container is deleted like runc does it: its waiting init is killed.
             var cgroup = state?.CgroupPath is { } path ? _cgroups.Open(path, id) : null;
             // Also for a stopped one: without a PID namespace its children outlive it inside the cgroup.
             await KillEverythingAsync(status == ContainerStatus.Stopped ? null : PhaseCreatedOrNull(state), cgroup);
             if (state is { Pid: > 0 })
+            {
                 CollectExitStatus(id, state);
+            }
+
             if (state?.HostMounts is { } hostMounts)
+            {
                 UnmountHostMounts(hostMounts);
+            }
+
             cgroup?.Destroy();
             _store.Remove(id);
         }
@@ -69,7 +86,9 @@ public sealed partial class ContainerRuntime
         foreach (var mount in mounts.Reverse())
         {
             if (current.Contains(mount))
+            {
                 _syscalls.Unmount(mount.Path);
+            }
         }
     }
 }

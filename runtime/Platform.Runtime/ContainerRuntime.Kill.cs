@@ -9,14 +9,22 @@ public sealed partial class ContainerRuntime
     {
         ContainerId.Validate(id);
         if (signal is < 1 or > 64)
+        {
             throw new RuntimeException(RuntimeErrorKind.InvalidArgument, $"invalid signal {signal}");
+        }
+
         using var _ = _store.Lock(id);
         var state = _store.Read(id);
         var status = _store.Resolve(id, state).Status;
         if (status == ContainerStatus.Stopped)
+        {
             throw new RuntimeException(RuntimeErrorKind.AlreadyStopped, $"cannot kill container \"{id}\": it is not running");
+        }
+
         if (state is null || status == ContainerStatus.Creating)
+        {
             throw new RuntimeException(RuntimeErrorKind.InvalidState, $"cannot kill container \"{id}\": it is still being created");
+        }
 
         if (all && state.CgroupPath is { } path)
         {
@@ -30,13 +38,18 @@ public sealed partial class ContainerRuntime
             foreach (var pid in cgroup.GetPids())
             {
                 if (_syscalls.ReadProcessStat(pid) is { } member)
+                {
                     _syscalls.SendSignal(pid, member.StartTime, signal);
+                }
             }
             return Task.CompletedTask;
         }
 
         if (!_syscalls.SendSignal(state.Pid, state.PidStartTime, signal))
+        {
             throw new RuntimeException(RuntimeErrorKind.AlreadyStopped, $"cannot kill container \"{id}\": it is not running");
+        }
+
         return Task.CompletedTask;
     }
 }

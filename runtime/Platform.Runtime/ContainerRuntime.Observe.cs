@@ -11,7 +11,10 @@ public sealed partial class ContainerRuntime
         ContainerId.Validate(id);
         var state = _store.Read(id);
         if (state?.CgroupPath is { } path)
+        {
             return Task.FromResult(_cgroups.Open(path, id).GetPids());
+        }
+
         IReadOnlyList<int> single = state is not null && _store.IsAlive(state) ? [state.Pid] : [];
         return Task.FromResult(single);
     }
@@ -28,7 +31,9 @@ public sealed partial class ContainerRuntime
         // A microVM's guest kills inside the VM: its VMM process records the guest's count beside the state.
         var guest = Path.Combine(_store.DirectoryOf(id), VmBackend.VmLauncher.GuestOomKillsFile);
         if (File.Exists(guest) && ulong.TryParse(File.ReadAllText(guest), out var guestKills))
+        {
             stats = stats with { OomKills = stats.OomKills + guestKills };
+        }
         return Task.FromResult(stats);
     }
 }

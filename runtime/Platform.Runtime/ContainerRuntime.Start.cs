@@ -15,12 +15,14 @@ public sealed partial class ContainerRuntime
             state = _store.Read(id) ?? throw new RuntimeException(RuntimeErrorKind.InvalidState, $"cannot start container \"{id}\": it is still being created");
             var status = _store.Resolve(id, state).Status;
             if (status != ContainerStatus.Created)
+            {
                 throw new RuntimeException(RuntimeErrorKind.InvalidState, status switch
                 {
                     ContainerStatus.Running => $"cannot start container \"{id}\": it is already running",
                     ContainerStatus.Stopped => $"cannot start container \"{id}\": it has stopped (start runs a created container once)",
                     _ => $"cannot start container \"{id}\": it is {status}, not created",
                 });
+            }
 
             var fifo = _store.ExecFifoOf(id);
             await _syscalls.OpenExecFifoAsync(fifo, () => _store.IsAlive(state), cancellationToken);

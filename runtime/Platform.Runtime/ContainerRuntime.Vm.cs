@@ -48,13 +48,18 @@ public sealed partial class ContainerRuntime
     private void PruneRootDisks()
     {
         if (!Directory.Exists(_rootDisks.CacheDir))
+        {
             return;
+        }
+
         var inUse = new HashSet<string>(StringComparer.Ordinal);
         foreach (var id in _store.ListIds())
         {
             var disk = Path.Combine(_store.DirectoryOf(id), VmLauncher.DiskFile);
             if (File.Exists(disk))
+            {
                 inUse.Add(File.ReadAllText(disk).Trim());
+            }
         }
         _rootDisks.Prune(inUse);
     }

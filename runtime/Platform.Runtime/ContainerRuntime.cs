@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Platform.Runtime.Hooks;
-using Platform.Runtime.Linux.Interop;
 using Platform.Runtime.Linux;
+using Platform.Runtime.Linux.Interop;
 using Platform.Runtime.State;
 using Platform.Runtime.Syscalls;
 using Platform.Runtime.Validation;
@@ -40,7 +40,10 @@ public sealed partial class ContainerRuntime : IContainerRuntime
     {
         ArgumentNullException.ThrowIfNull(options);
         if (string.IsNullOrWhiteSpace(options.Root))
+        {
             throw new RuntimeException(RuntimeErrorKind.InvalidArgument, "root: the state directory path must not be empty");
+        }
+
         _options = options;
         _syscalls = syscalls;
         _hooks = hooks;
@@ -91,7 +94,10 @@ public sealed partial class ContainerRuntime : IContainerRuntime
         ContainerId.Validate(id);
         var state = _store.Read(id) ?? throw new RuntimeException(RuntimeErrorKind.InvalidState, $"container \"{id}\" is still being created");
         if (state.Phase == StateFile.PhaseCreating)
+        {
             throw new RuntimeException(RuntimeErrorKind.InvalidState, $"container \"{id}\" is still being created");
+        }
+
         await _syscalls.WaitForExitAsync(state.Pid, state.PidStartTime, cancellationToken);
         return CollectExitStatus(id, state);
     }
@@ -105,15 +111,25 @@ public sealed partial class ContainerRuntime : IContainerRuntime
     {
         var key = (state.Pid, state.PidStartTime);
         if (_exitStatuses.TryGetValue(key, out var known))
+        {
             return known;
+        }
+
         var zombie = _syscalls.ReadProcessStat(state.Pid) is { HasExited: true } stat && stat.StartTime == state.PidStartTime ? stat : null;
         int status;
         if (zombie is not null && _syscalls.TryReap(state.Pid) is { } reaped)
+        {
             status = reaped;
+        }
         else if (zombie is not null)
+        {
             status = Libc.ShellStatus(zombie.ExitCode);
+        }
         else
+        {
             status = -1;
+        }
+
         return _exitStatuses.GetOrAdd(key, status);
     }
 
@@ -122,10 +138,12 @@ public sealed partial class ContainerRuntime : IContainerRuntime
     private void EnsureSubreaper()
     {
         if (Interlocked.Exchange(ref _subreaper, 1) == 0)
+        {
             _syscalls.BecomeChildSubreaper();
+        }
     }
 
-    private ContainerState StateFor(StateFile state, string status) => new()
+    private static ContainerState StateFor(StateFile state, string status) => new()
     {
         OciVersion = state.OciVersion,
         Id = state.Id,
@@ -142,9 +160,15 @@ public sealed partial class ContainerRuntime : IContainerRuntime
     {
         // Freezing an empty cgroup only costs time (the common case: deleting a stopped container).
         if (cgroup is not null && cgroup.GetPids().Count > 0)
+        {
             cgroup.KillAll();
+        }
+
         if (state is not { Pid: > 0 })
+        {
             return;
+        }
+
         _syscalls.SendSignal(state.Pid, state.PidStartTime, LinuxConstants.SIGKILL);
         using var deadline = new CancellationTokenSource(KillGrace, _time);
         try

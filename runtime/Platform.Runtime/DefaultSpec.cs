@@ -54,7 +54,10 @@ public static class DefaultSpec
             },
         };
         if (rootless)
+        {
             MakeRootless(spec, hostUid, hostGid);
+        }
+
         return spec;
     }
 

@@ -19,7 +19,10 @@ internal static class ErrorReport
         var colon = report.IndexOf(':', StringComparison.Ordinal);
         if (colon > 0 && int.TryParse(report.AsSpan(0, colon), NumberStyles.None, CultureInfo.InvariantCulture, out var number)
             && Enum.IsDefined((RuntimeErrorKind)number))
+        {
             return new RuntimeException((RuntimeErrorKind)number, prefix + report[(colon + 1)..]);
+        }
+
         return new RuntimeException(RuntimeErrorKind.Internal, prefix + report);
     }
 }

@@ -61,7 +61,10 @@ public static class RuntimeFeatures
     {
         w.WriteStartArray(name);
         foreach (var value in values)
+        {
             w.WriteStringValue(value);
+        }
+
         w.WriteEndArray();
     }
 }

@@ -30,19 +30,29 @@ public sealed class RuntimeOptions
     internal string ResolveInitBinary()
     {
         if (!string.IsNullOrEmpty(InitBinary))
+        {
             return Path.GetFullPath(InitBinary);
+        }
+
         if (Environment.GetEnvironmentVariable(InitBinaryEnvironmentVariable) is { Length: > 0 } fromEnvironment)
+        {
             return Path.GetFullPath(fromEnvironment);
+        }
+
         foreach (var dir in new[] { Path.GetDirectoryName(Environment.ProcessPath), AppContext.BaseDirectory })
         {
             if (dir is not null && Path.Combine(dir, BinaryName) is var beside && File.Exists(beside))
+            {
                 return beside;
+            }
         }
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
             var built = Path.Combine(dir.FullName, "artifacts", "bin", BinaryName);
             if (File.Exists(built))
+            {
                 return built;
+            }
         }
         throw new RuntimeException(RuntimeErrorKind.Internal,
             $"cannot find the {BinaryName} init binary: set {InitBinaryEnvironmentVariable} or RuntimeOptions.InitBinary, or build it with scripts/build (it lands in artifacts/bin)");

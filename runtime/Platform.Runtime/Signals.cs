@@ -23,7 +23,10 @@ public static class Signals
     public static int Parse(string value)
     {
         if (TryParse(value, out var signal))
+        {
             return signal;
+        }
+
         throw new RuntimeException(RuntimeErrorKind.InvalidArgument, $"invalid signal \"{value}\" (use a name like TERM or SIGKILL, or a number 1-64)");
     }
 
@@ -31,14 +34,26 @@ public static class Signals
     {
         signal = 0;
         if (string.IsNullOrWhiteSpace(value))
+        {
             return false;
+        }
+
         var text = value.Trim();
         if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out signal))
+        {
             return signal is >= 1 and <= RtMax;
+        }
+
         if (text.StartsWith("SIG", StringComparison.OrdinalIgnoreCase))
+        {
             text = text[3..];
+        }
+
         if (Numbers.TryGetValue(text, out signal))
+        {
             return true;
+        }
+
         return TryParseRealtime(text, out signal);
     }
 
@@ -46,13 +61,24 @@ public static class Signals
     {
         signal = 0;
         if (text.Equals("RTMIN", StringComparison.OrdinalIgnoreCase))
+        {
             return (signal = RtMin) > 0;
+        }
+
         if (text.Equals("RTMAX", StringComparison.OrdinalIgnoreCase))
+        {
             return (signal = RtMax) > 0;
+        }
+
         if (text.StartsWith("RTMIN+", StringComparison.OrdinalIgnoreCase) && int.TryParse(text.AsSpan(6), NumberStyles.None, CultureInfo.InvariantCulture, out var plus))
+        {
             signal = RtMin + plus;
+        }
         else if (text.StartsWith("RTMAX-", StringComparison.OrdinalIgnoreCase) && int.TryParse(text.AsSpan(6), NumberStyles.None, CultureInfo.InvariantCulture, out var minus))
+        {
             signal = RtMax - minus;
+        }
+
         return signal is >= RtMin and <= RtMax;
     }
 }

@@ -270,7 +270,7 @@ internal sealed partial class FunctionConverger(
 
     // An instance serves the function when it runs the active version in the tenant's isolation on a node that
     // is not going away, or waits for a node that can take it.
-    private static bool Serves(Instance instance, FunctionVersion version, string isolation, IReadOnlyDictionary<string, Node> nodes) =>
+    private static bool Serves(Instance instance, FunctionVersion version, string isolation, Dictionary<string, Node> nodes) =>
         instance.VersionNumber == version.Number
         && instance.Digest == version.Digest
         && instance.Isolation == isolation

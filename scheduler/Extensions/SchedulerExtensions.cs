@@ -6,8 +6,8 @@ using Microsoft.Extensions.Hosting;
 using Platform.Scheduler.Consumers;
 using Platform.Scheduler.Convergence;
 using Platform.Scheduler.Liveness;
-using Platform.Scheduler.Scaling;
 using Platform.Scheduler.Placement;
+using Platform.Scheduler.Scaling;
 
 namespace Platform.Scheduler;
 

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
-using Platform.Api.Tests.Infrastructure;
 using System.Text.Json;
+using Platform.Api.Tests.Infrastructure;
 using Platform.Contracts;
 
 namespace Platform.Api.Tests;

@@ -18,6 +18,7 @@ namespace Platform.Api.Tests;
 /// </summary>
 public sealed class GatewayTests
 {
+    private static readonly string[] MetricSeries = ["invocations", "perSecond", "errors", "coldStarts", "p50Ms", "p99Ms"];
     private const string NodeToken = "pn_test-node-token-0123456789";
 
     private static async Task<(PlatformFactory Platform, EchoNode Echo)> StartAsync(string coldStart = "00:00:30")
@@ -209,7 +210,7 @@ public sealed class GatewayTests
             series.GetProperty(name).EnumerateArray().Where(v => v.ValueKind != JsonValueKind.Null).Select(v => v.GetDouble()).ToList();
 
         JsonElement total = metrics.GetProperty("total");
-        Assert.All(new[] { "invocations", "perSecond", "errors", "coldStarts", "p50Ms", "p99Ms" }, name => Assert.Equal(60, total.GetProperty(name).GetArrayLength()));
+        Assert.All(MetricSeries, name => Assert.Equal(60, total.GetProperty(name).GetArrayLength()));
         Assert.Equal(3, Sum(total, "invocations"));
         Assert.Equal(1, Sum(total, "errors"));
         Assert.Equal(1, Sum(total, "coldStarts"));

@@ -13,6 +13,9 @@ namespace Platform.EndToEnd.Tests;
 /// </summary>
 internal sealed class EmbeddedPlatform : IAsyncDisposable
 {
+    private static readonly string[] DeniedCalls = ["unshare", "mount", "setns", "ptrace", "module", "raw-socket", "keyring", "settime", "bpf", "perf", "sethostname"];
+    private static readonly string[] ReadOnlyPlaces = ["root", "etc", "usr", "var", "sys"];
+
     public static readonly TimeSpan Deadline = TimeSpan.FromMinutes(2);
 
     private readonly Dictionary<string, string> _settings;
@@ -135,11 +138,10 @@ internal sealed class EmbeddedPlatform : IAsyncDisposable
         using var probe = await SendAsync(HttpMethod.Get, $"/fn/{tenant}/{function}/cgi-bin/sandbox?{port}", null, null, HttpStatusCode.OK);
         var sandbox = await probe.Content.ReadAsStringAsync(Ct);
         List<string> expected = ["Seccomp:\t2", "NoNewPrivs:\t1", "CapEff:\t00000000000004e0", "write-tmp=allowed"];
-        expected.AddRange(new[] { "unshare", "mount", "setns", "ptrace", "module", "raw-socket", "keyring", "settime", "bpf", "perf", "sethostname" }
-            .Select(call => $"{call}=denied: EPERM"));
+        expected.AddRange(DeniedCalls.Select(call => $"{call}=denied: EPERM"));
         // EPERM on a host kernel; our guest kernel has no AF_PACKET at all (EAFNOSUPPORT).
         expected.Add("packet-socket=denied: E");
-        expected.AddRange(new[] { "root", "etc", "usr", "var", "sys" }.Select(place => $"write-{place}=denied: EROFS"));
+        expected.AddRange(ReadOnlyPlaces.Select(place => $"write-{place}=denied: EROFS"));
         // /proc/sys is read-only too, but its files belong to the host's root, whom the user namespace does not map.
         expected.Add("write-proc-sys=denied: EACCES");
         // The instance's network namespace has its own loopback: the host's 127.0.0.1 is another machine to it.

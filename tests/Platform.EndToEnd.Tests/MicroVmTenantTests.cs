@@ -13,6 +13,8 @@ namespace Platform.EndToEnd.Tests;
 /// </summary>
 public sealed class MicroVmTenantTests : IAsyncLifetime
 {
+    private static readonly string[] CgroupRoots = ["/sys/fs/cgroup/memory", "/sys/fs/cgroup/pids", "/sys/fs/cgroup"];
+
     private EmbeddedPlatform? _platform;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -175,7 +177,7 @@ public sealed class MicroVmTenantTests : IAsyncLifetime
 
     // cgroup v1 (these machines) or v2 (the KVM lab, most hosts).
     private static IEnumerable<string> CgroupDirectories(string parent, string id) =>
-        new[] { "/sys/fs/cgroup/memory", "/sys/fs/cgroup/pids", "/sys/fs/cgroup" }.Select(root => $"{root}{parent}/{id}");
+        CgroupRoots.Select(root => $"{root}{parent}/{id}");
 
     private static string RequireKvmAndGuestKernel()
     {

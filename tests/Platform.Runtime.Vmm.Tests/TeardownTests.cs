@@ -110,7 +110,7 @@ public sealed class TeardownTests
         Assert.Equal(VmExitReason.Stopped, (await run).Reason);
     }
 
-    private static IEnumerable<string> ThreadNames() =>
+    private static List<string> ThreadNames() =>
         Directory.GetDirectories("/proc/self/task").Select(t =>
         {
             try

@@ -43,7 +43,7 @@ public sealed class InstanceEventsTests
         h.Clock.Advance(TimeSpan.FromSeconds(4));
         await h.Registry.MarkSilentNodesDownAsync(TestContext.Current.CancellationToken);
 
-        var gone = Assert.IsType<InstanceGone>(h.Events.Last());
+        var gone = Assert.IsType<InstanceGone>(h.Events[^1]);
         Assert.Equal(h.Commands.Started[0].InstanceId, gone.InstanceId);
     }
 }

@@ -7,8 +7,8 @@ using Platform.Data;
 using Platform.Data.Entities;
 using Platform.Scheduler.Convergence;
 using Platform.Scheduler.Liveness;
-using Platform.Scheduler.Scaling;
 using Platform.Scheduler.Placement;
+using Platform.Scheduler.Scaling;
 
 namespace Platform.Scheduler.Tests;
 

@@ -21,7 +21,7 @@ internal sealed class SignInService(IPlatformApiClient api)
         {
             var tenants = await api.ListTenantsAsync(key, cancellationToken);
             var isAdmin = await IsAdminAsync(key, cancellationToken);
-            var selected = tenants.FirstOrDefault(t => t.Name == tenant)?.Name ?? tenants.FirstOrDefault()?.Name;
+            var selected = tenants.FirstOrDefault(t => t.Name == tenant)?.Name ?? (tenants.Count > 0 ? tenants[0].Name : null);
             return new DashboardIdentity(key, isAdmin, selected, tenants);
         }
         catch (PlatformApiException e)

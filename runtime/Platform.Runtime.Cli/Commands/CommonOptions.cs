@@ -31,7 +31,9 @@ internal static class CommonOptions
         option.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<int>() != 0)
+            {
                 result.AddError("--preserve-fds: passing extra file descriptors is not supported");
+            }
         });
         return option;
     }

@@ -15,7 +15,10 @@ internal static class CreateCommand
             id, bundle, pidFile, consoleSocket, CommonOptions.PreserveFds(),
         };
         foreach (var option in CommonOptions.Accepted())
+        {
             command.Options.Add(option);
+        }
+
         command.SetAction((parse, ct) => CliContext.RunAsync(parse, async cli =>
         {
             await cli.Runtime.CreateAsync(

@@ -20,7 +20,9 @@ internal static class ListCommand
             if (parse.GetValue(quiet))
             {
                 foreach (var state in states)
+                {
                     Console.Out.WriteLine(state.Id);
+                }
             }
             else if (parse.GetValue(format) == "json")
             {
@@ -50,7 +52,10 @@ internal static class ListCommand
         foreach (var row in rows)
         {
             for (var c = 0; c < widths.Length; c++)
+            {
                 text.Append(row[c].PadRight(widths[c]));
+            }
+
             text.Append(row[^1]).Append('\n');
         }
         return text.ToString();

@@ -23,7 +23,9 @@ internal static class PsCommand
             {
                 Console.Out.WriteLine("PID");
                 foreach (var pid in pids)
+                {
                     Console.Out.WriteLine(pid);
+                }
             }
             return 0;
         }));

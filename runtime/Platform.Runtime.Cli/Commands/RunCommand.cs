@@ -26,7 +26,10 @@ internal static class RunCommand
             id, bundle, pidFile, consoleSocket, detach, keep, CommonOptions.PreserveFds(),
         };
         foreach (var option in CommonOptions.Accepted())
+        {
             command.Options.Add(option);
+        }
+
         command.SetAction((parse, ct) => CliContext.RunAsync(parse, async cli =>
         {
             var containerId = parse.GetRequiredValue(id);
@@ -49,7 +52,10 @@ internal static class RunCommand
                 await StartOrDeleteAsync(runtime, containerId, ct);
                 var status = await runtime.WaitAsync(containerId, ct);
                 if (!parse.GetValue(keep))
+                {
                     await runtime.DeleteAsync(containerId, force: true, CancellationToken.None);
+                }
+
                 return status < 0 ? 1 : status;
             }
             finally

@@ -15,7 +15,10 @@ internal static class SpecCommand
         {
             var dir = Path.GetFullPath(parse.GetRequiredValue(bundle));
             if (!Directory.Exists(dir))
+            {
                 throw new RuntimeException(RuntimeErrorKind.InvalidArgument, $"bundle {dir}: no such directory");
+            }
+
             var path = Path.Combine(dir, "config.json");
             var (uid, gid) = CurrentIds();
             var json = JsonSerializer.SerializeToUtf8Bytes(DefaultSpec.Create(parse.GetValue(rootless), uid, gid), SpecJsonContext.Default.RuntimeSpec);
@@ -40,9 +43,13 @@ internal static class SpecCommand
         foreach (var line in File.ReadLines("/proc/self/status"))
         {
             if (line.StartsWith("Uid:", StringComparison.Ordinal))
+            {
                 uid = uint.Parse(line.Split('\t', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
+            }
             else if (line.StartsWith("Gid:", StringComparison.Ordinal))
+            {
                 gid = uint.Parse(line.Split('\t', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
+            }
         }
         return (uid, gid);
     }

@@ -41,7 +41,7 @@ internal static unsafe partial class Native
     {
         if (fd >= 0)
         {
-            LibC.close(fd);
+            _ = LibC.close(fd);
         }
     }
 
@@ -58,7 +58,7 @@ internal static unsafe partial class Native
         return p == (void*)-1 ? null : p;
     }
 
-    public static void Unmap(void* addr, ulong size) => LibC.munmap(addr, (size_t)size);
+    public static void Unmap(void* addr, ulong size) => _ = LibC.munmap(addr, (size_t)size);
 
     public static int EventFd() => LibC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
 

@@ -38,12 +38,12 @@ internal static unsafe partial class V2DeviceFilter
             }
             finally
             {
-                Close(cgroupFd);
+                _ = Close(cgroupFd);
             }
         }
         finally
         {
-            Close(progFd);
+            _ = Close(progFd);
         }
     }
 

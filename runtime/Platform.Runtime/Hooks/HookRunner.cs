@@ -23,7 +23,10 @@ internal sealed class HookRunner : IHookRunner
     public async Task RunAsync(string stage, IReadOnlyList<Hook>? hooks, ContainerState state, CancellationToken cancellationToken)
     {
         if (hooks is not { Count: > 0 })
+        {
             return;
+        }
+
         var stateJson = Compact(state);
         // runtime.md: the remaining hooks run after a failure (for poststop and poststart that is the rule; for the
         // others the stage fails anyway, and one failure should not hide the next), so all failures are reported.
@@ -40,7 +43,9 @@ internal sealed class HookRunner : IHookRunner
             }
         }
         if (failures.Count > 0)
+        {
             throw new RuntimeException(RuntimeErrorKind.HookFailed, string.Join("; ", failures));
+        }
     }
 
     /// <summary>One line of JSON, so hooks can read the state with a line-oriented reader.</summary>
@@ -48,7 +53,10 @@ internal sealed class HookRunner : IHookRunner
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = false }))
+        {
             JsonSerializer.Serialize(writer, state, StateJsonContext.Default.ContainerState);
+        }
+
         return buffer.WrittenSpan.ToArray();
     }
 
@@ -104,11 +112,17 @@ internal sealed class HookRunner : IHookRunner
             Libc.kill(-pid, SIGKILL);
             ProcessSpawner.Wait(pid);
             if (pidfd >= 0)
+            {
                 Libc.close(pidfd);
+            }
+
             drain.Cancel();
             await output;
             if (timeout.IsCancellationRequested)
+            {
                 throw new RuntimeException(RuntimeErrorKind.HookFailed, $"hook {name} ({path}): timed out after {hook.Timeout} s and was killed");
+            }
+
             throw;
         }
 
@@ -116,7 +130,9 @@ internal sealed class HookRunner : IHookRunner
         drain.CancelAfter(OutputDrainGrace);
         var text = (await output).Trim();
         if (status != 0)
+        {
             throw new RuntimeException(RuntimeErrorKind.HookFailed, $"hook {name} ({path}): exited with status {status}{(text.Length > 0 ? $": {text}" : "")}");
+        }
     }
 
     /// <summary>
@@ -174,15 +190,26 @@ internal sealed class HookRunner : IHookRunner
                 poll.Revents = 0;
                 var ready = Libc.poll(&poll, 1, 100);
                 if (ready == 0 || (ready < 0 && Libc.Errno == EINTR))
+                {
                     continue;
+                }
+
                 var n = Libc.read(fd, buffer, 4096);
                 if (n < 0 && Libc.Errno == EINTR)
+                {
                     continue;
+                }
+
                 if (n <= 0)
+                {
                     break;
+                }
+
                 tail.AddRange(new ReadOnlySpan<byte>(buffer, (int)n));
                 if (tail.Count > MaxOutputInError * 4)
+                {
                     tail.RemoveRange(0, tail.Count - MaxOutputInError * 4);
+                }
             }
         }
         finally
@@ -197,7 +224,10 @@ internal sealed class HookRunner : IHookRunner
     {
         var fds = stackalloc int[2];
         if (Libc.pipe2(fds, O_CLOEXEC) != 0)
+        {
             throw new RuntimeException(RuntimeErrorKind.HostFailure, $"hook: pipe: {Libc.ErrorText(Libc.Errno)}");
+        }
+
         return (fds[0], fds[1]);
     }
 }

@@ -17,7 +17,9 @@ internal static class CgroupMountSources
         {
             var parts = line.Split(':', 3);
             if (parts.Length == 3)
+            {
                 memberships.Add((parts[0], parts[1].Split(',', StringSplitOptions.RemoveEmptyEntries), parts[2]));
+            }
         }
 
         var sources = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -25,7 +27,10 @@ internal static class CgroupMountSources
         {
             var entry = MountInfoEntry.Parse(line);
             if (entry is null || !entry.MountPoint.StartsWith("/sys/fs/cgroup", StringComparison.Ordinal))
+            {
                 continue;
+            }
+
             var membership = entry.FsType switch
             {
                 "cgroup2" => memberships.FirstOrDefault(m => m.Hierarchy == "0"),
@@ -34,7 +39,10 @@ internal static class CgroupMountSources
                 _ => default,
             };
             if (membership.Path is null || !membership.Path.StartsWith(entry.Root, StringComparison.Ordinal))
+            {
                 continue;
+            }
+
             var relative = membership.Path[entry.Root.Length..].TrimStart('/');
             sources.TryAdd(entry.MountPoint, relative.Length == 0 ? entry.MountPoint : $"{entry.MountPoint}/{relative}");
         }

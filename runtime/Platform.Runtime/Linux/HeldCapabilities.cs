@@ -21,7 +21,9 @@ internal static class HeldCapabilities
         foreach (var line in File.ReadLines("/proc/self/status"))
         {
             if (line.StartsWith(field, StringComparison.Ordinal))
+            {
                 return ulong.Parse(line.AsSpan(field.Length).Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+            }
         }
         throw new RuntimeException(RuntimeErrorKind.HostFailure, $"/proc/self/status has no {field} line");
     }
@@ -30,18 +32,27 @@ internal static class HeldCapabilities
     public static void LeaveOutUnheld(RuntimeSpec spec, ulong held, Action<string> warn)
     {
         if (spec.Process?.Capabilities is not { } caps)
+        {
             return;
+        }
+
         var strict = !SpecVersion.AtLeast(spec.OciVersion, 1, 1);
         var errors = new List<string>();
         foreach (var (name, set) in new[] { ("bounding", caps.Bounding), ("effective", caps.Effective), ("inheritable", caps.Inheritable), ("permitted", caps.Permitted), ("ambient", caps.Ambient) })
         {
             if (set is null)
+            {
                 continue;
+            }
+
             for (var i = set.Count - 1; i >= 0; i--)
             {
                 var number = CapabilityNames.NumberOf(set[i]);
                 if (number < 0 || (held & (1UL << number)) != 0)
+                {
                     continue;
+                }
+
                 var message = $"process.capabilities.{name}[{i}]: {set[i]} is not held by the runtime";
                 if (strict)
                 {
@@ -53,6 +64,8 @@ internal static class HeldCapabilities
             }
         }
         if (errors.Count > 0)
+        {
             throw new RuntimeException(RuntimeErrorKind.Permission, string.Join("; ", errors) + " (runtime-spec 1.0 makes this an error; from 1.1 it is a warning)");
+        }
     }
 }

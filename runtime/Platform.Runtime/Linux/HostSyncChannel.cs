@@ -36,9 +36,15 @@ internal sealed class HostSyncChannel(int fd, bool blocking) : IDisposable
             }
             var errno = n < 0 ? Libc.Errno : EPIPE;
             if (errno == EINTR)
+            {
                 continue;
+            }
+
             if (errno != EAGAIN)
+            {
                 throw new RuntimeException(RuntimeErrorKind.HostFailure, $"container init: sync socket: {Libc.ErrorText(errno)} (did it exit?)");
+            }
+
             await WaitForAsync(POLLOUT, EPOLLOUT, cancellationToken);
         }
     }
@@ -48,14 +54,23 @@ internal sealed class HostSyncChannel(int fd, bool blocking) : IDisposable
     {
         var header = new byte[8];
         if (!await ReadExactlyAsync(header, cancellationToken))
+        {
             return null;
+        }
+
         var type = (SyncMessageType)BinaryPrimitives.ReadUInt32LittleEndian(header);
         var length = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(4));
         if (length > MaxReceive)
+        {
             throw new RuntimeException(RuntimeErrorKind.Internal, $"container init sent a {length}-byte message");
+        }
+
         var payload = new byte[length];
         if (!await ReadExactlyAsync(payload, cancellationToken))
+        {
             return null;
+        }
+
         return (type, payload);
     }
 
@@ -71,15 +86,27 @@ internal sealed class HostSyncChannel(int fd, bool blocking) : IDisposable
                 continue;
             }
             if (n == 0)
+            {
                 return false;
+            }
+
             var errno = Libc.Errno;
             // A reset is the init dying with unread data: the same as it closing its end.
             if (errno == ECONNRESET)
+            {
                 return false;
+            }
+
             if (errno == EINTR)
+            {
                 continue;
+            }
+
             if (errno != EAGAIN)
+            {
                 throw new RuntimeException(RuntimeErrorKind.HostFailure, $"container init: sync socket: {Libc.ErrorText(errno)}");
+            }
+
             await WaitForAsync(POLLIN, EPOLLIN, cancellationToken);
         }
         return true;
@@ -88,20 +115,27 @@ internal sealed class HostSyncChannel(int fd, bool blocking) : IDisposable
     private unsafe nint Send(byte[] message, int offset)
     {
         fixed (byte* p = message)
+        {
             return Libc.send(fd, p + offset, (nuint)(message.Length - offset), MSG_NOSIGNAL | MSG_DONTWAIT);
+        }
     }
 
     private unsafe nint Receive(byte[] buffer, int offset)
     {
         fixed (byte* p = buffer)
+        {
             return Libc.recv(fd, p + offset, (nuint)(buffer.Length - offset), MSG_DONTWAIT);
+        }
     }
 
     /// <summary>Until the socket is ready for the events (or hung up: the next send or recv then says so).</summary>
     private unsafe ValueTask WaitForAsync(short pollEvents, uint epollEvents, CancellationToken cancellationToken)
     {
         if (!blocking)
+        {
             return new ValueTask(FdWatcher.Shared.WaitReadyAsync(fd, epollEvents, cancellationToken));
+        }
+
         var poll = new Libc.PollFd { Fd = fd, Events = pollEvents };
         while (true)
         {
@@ -109,9 +143,14 @@ internal sealed class HostSyncChannel(int fd, bool blocking) : IDisposable
             poll.Revents = 0;
             var ready = Libc.poll(&poll, 1, PollSliceMs);
             if (ready > 0)
+            {
                 return ValueTask.CompletedTask;
+            }
+
             if (ready < 0 && Libc.Errno != EINTR)
+            {
                 throw new RuntimeException(RuntimeErrorKind.HostFailure, $"container init: poll on the sync socket: {Libc.ErrorText(Libc.Errno)}");
+            }
         }
     }
 

@@ -61,7 +61,10 @@ internal static class InitPlanCodec
                 Spec = reader.Spec(),
             };
             if (r.BaseStream.Position != payload.Length)
+            {
                 throw new InvalidDataException($"{payload.Length - r.BaseStream.Position} bytes after the plan");
+            }
+
             return plan;
         }
         catch (Exception e) when (e is EndOfStreamException or InvalidDataException or IOException or ArgumentException or FormatException)
@@ -78,7 +81,9 @@ internal static class InitPlanCodec
         {
             w.Write(value is not null);
             if (value is not null)
+            {
                 w.Write(value);
+            }
         }
 
         public void Bytes(byte[] value)
@@ -91,14 +96,18 @@ internal static class InitPlanCodec
         {
             w.Write(value is not null);
             if (value is not null)
+            {
                 write(this, value);
+            }
         }
 
         public void List<T>(List<T>? items, Action<Writer, T> write)
         {
             w.Write(items?.Count ?? -1);
             foreach (var item in items ?? [])
+            {
                 write(this, item);
+            }
         }
 
         public void Strings(List<string>? items) => List(items, (x, s) => x.String(s));
@@ -117,7 +126,9 @@ internal static class InitPlanCodec
         {
             w.Write(value.HasValue);
             if (value.HasValue)
+            {
                 w.Write(value.Value);
+            }
         }
 
         public void Spec(RuntimeSpec spec)
@@ -185,7 +196,10 @@ internal static class InitPlanCodec
             w.Write(p.NoNewPrivileges);
             w.Write(p.OomScoreAdj.HasValue);
             if (p.OomScoreAdj is { } adj)
+            {
                 w.Write(adj);
+            }
+
             String(p.ApparmorProfile);
             String(p.SelinuxLabel);
             Optional(p.IoPriority, (x, io) =>
@@ -202,7 +216,9 @@ internal static class InitPlanCodec
             x.Strings(hook.Env);
             x.W.Write(hook.Timeout.HasValue);
             if (hook.Timeout is { } timeout)
+            {
                 x.W.Write(timeout);
+            }
         });
 
         private void IdMappings(List<IdMapping>? mappings) => List(mappings, (x, m) =>
@@ -268,10 +284,16 @@ internal static class InitPlanCodec
         {
             var count = Count(allowNull: true);
             if (count < 0)
+            {
                 return null;
+            }
+
             var items = new List<T>(count);
             for (var i = 0; i < count; i++)
+            {
                 items.Add(read(this));
+            }
+
             return items;
         }
 
@@ -281,10 +303,16 @@ internal static class InitPlanCodec
         {
             var count = Count(allowNull: true);
             if (count < 0)
+            {
                 return null;
+            }
+
             var map = new Dictionary<string, string>(count, StringComparer.Ordinal);
             for (var i = 0; i < count; i++)
+            {
                 map[r.ReadString()] = r.ReadString();
+            }
+
             return map;
         }
 
@@ -294,7 +322,10 @@ internal static class InitPlanCodec
         {
             var count = r.ReadInt32();
             if (count < (allowNull ? -1 : 0) || count > MaxCount)
+            {
                 throw new InvalidDataException($"count {count} out of range");
+            }
+
             return count;
         }
 

@@ -27,10 +27,15 @@ internal sealed class LinuxLauncher(string initBinary, bool blockingWaits = fals
         var namespaces = NamespaceSet.From(spec);
         var terminal = spec.Process?.Terminal == true;
         if (terminal && request.ConsoleSocket is null)
+        {
             throw new RuntimeException(RuntimeErrorKind.InvalidArgument, "process.terminal: a terminal container needs a console socket (--console-socket)");
+        }
+
         var seccomp = CompileSeccomp(spec.Linux?.Seccomp);
         if (!File.Exists(initBinary))
+        {
             throw new RuntimeException(RuntimeErrorKind.Internal, $"container init binary {initBinary} does not exist (build it: dotnet publish runtime/Platform.Runtime.Cli -c Release -o artifacts/bin)");
+        }
 
         using var fifo = OpenFd(Path.Combine(request.StateDir, State.StateStore.ExecFifoName), O_PATH | O_CLOEXEC);
         using var console = terminal ? ConnectConsoleSocket(request.ConsoleSocket!) : null;
@@ -46,7 +51,10 @@ internal sealed class LinuxLauncher(string initBinary, bool blockingWaits = fals
                 initEnd, fifo.Fd,
             };
             if (console is not null)
+            {
                 fds.Add((int)console.Handle);
+            }
+
             stage0 = ProcessSpawner.Spawn(initBinary, [initBinary, "init"], [$"{InitFds.Marker}={InitFds.Sync}"], fds.ToArray());
         }
         catch
@@ -141,25 +149,36 @@ internal sealed class LinuxLauncher(string initBinary, bool blockingWaits = fals
         var message = await sync.ReceiveAsync(cancellationToken)
             ?? throw new RuntimeException(RuntimeErrorKind.HostFailure, "container init exited before the container was created");
         if (message.Type == SyncMessageType.Error)
+        {
             throw ErrorReport.Decode(Encoding.UTF8.GetString(message.Payload));
+        }
+
         return message;
     }
 
     private static void Expect((SyncMessageType Type, byte[] Payload) message, SyncMessageType expected)
     {
         if (message.Type != expected)
+        {
             throw new RuntimeException(RuntimeErrorKind.Internal, $"container init sent {message.Type} where {expected} was expected (is the init binary built from this version, with its native stage?)");
+        }
     }
 
     /// <summary>Compiled here rather than in the init: a bad filter fails create before any process exists.</summary>
     private static SeccompProgram? CompileSeccomp(Spec.Seccomp? filter)
     {
         if (filter is null)
+        {
             return null;
+        }
+
         var program = SeccompCompiler.Compile(filter);
         // The listener would have to travel back to the host before pivot_root; refuse rather than drop it.
         if (program.Flags.HasFlag(SeccompFilterFlags.NewListener))
+        {
             throw new RuntimeException(RuntimeErrorKind.Unsupported, "linux.seccomp.listenerPath: SCMP_ACT_NOTIFY is not supported by this runtime");
+        }
+
         return program;
     }
 
@@ -170,7 +189,10 @@ internal sealed class LinuxLauncher(string initBinary, bool blockingWaits = fals
     private static void WriteIdMaps(int pid, Spec.Linux? linux)
     {
         if (linux?.UidMappings is not { Count: > 0 } uids || linux.GidMappings is not { Count: > 0 } gids)
+        {
             throw new RuntimeException(RuntimeErrorKind.InvalidConfig, "linux.uidMappings: a new user namespace needs uidMappings and gidMappings");
+        }
+
         WriteMap($"/proc/{pid}/uid_map", uids, "linux.uidMappings");
         WriteMap($"/proc/{pid}/gid_map", gids, "linux.gidMappings");
     }
@@ -183,7 +205,9 @@ internal sealed class LinuxLauncher(string initBinary, bool blockingWaits = fals
         fixed (byte* p = text)
         {
             if (Libc.write(file.Fd, p, text.Length) != text.Length)
+            {
                 throw new RuntimeException(Sys.KindOf(Libc.Errno), $"{jsonPath}: the kernel refused the mapping: {Libc.ErrorText(Libc.Errno)}");
+            }
         }
     }
 
@@ -191,11 +215,17 @@ internal sealed class LinuxLauncher(string initBinary, bool blockingWaits = fals
     internal static async Task KillAsync(int pid)
     {
         if (pid <= 0)
+        {
             return;
+        }
+
         var pidfd = Libc.PidfdOpen(pid);
         Libc.kill(pid, SIGKILL);
         if (pidfd < 0)
+        {
             return;
+        }
+
         try
         {
             // Not our child (the intermediate exited): its pidfd becomes readable when it has exited.
@@ -230,7 +260,10 @@ internal sealed class LinuxLauncher(string initBinary, bool blockingWaits = fals
     {
         var fd = Libc.open(path, flags, 0);
         if (fd < 0)
+        {
             throw new RuntimeException(Sys.KindOf(Libc.Errno), $"open {path}: {Libc.ErrorText(Libc.Errno)}");
+        }
+
         return new FdHandle(fd);
     }
 
@@ -253,7 +286,10 @@ internal sealed class LinuxLauncher(string initBinary, bool blockingWaits = fals
     {
         var fds = stackalloc int[2];
         if (Libc.socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0)
+        {
             throw new RuntimeException(Sys.KindOf(Libc.Errno), $"socketpair: {Libc.ErrorText(Libc.Errno)}");
+        }
+
         return (fds[0], fds[1]);
     }
 }

@@ -8,7 +8,10 @@ internal sealed record MountInfoEntry(string Root, string MountPoint, string Mou
         var fields = line.Split(' ');
         var separator = Array.IndexOf(fields, "-");
         if (fields.Length < 10 || separator < 6 || separator + 3 >= fields.Length)
+        {
             return null;
+        }
+
         return new MountInfoEntry(
             Unescape(fields[3]), Unescape(fields[4]), fields[5], fields[separator + 1], Unescape(fields[separator + 2]),
             fields[separator + 3].Split(','), fields[6..separator].Any(f => f.StartsWith("shared:", StringComparison.Ordinal)));
@@ -18,7 +21,10 @@ internal sealed record MountInfoEntry(string Root, string MountPoint, string Mou
     private static string Unescape(string value)
     {
         if (!value.Contains('\\'))
+        {
             return value;
+        }
+
         var builder = new System.Text.StringBuilder(value.Length);
         for (var i = 0; i < value.Length; i++)
         {

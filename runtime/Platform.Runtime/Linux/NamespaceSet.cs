@@ -30,9 +30,13 @@ internal sealed class NamespaceSet
             var flag = FlagOf(ns.Type)
                 ?? throw new RuntimeException(RuntimeErrorKind.InvalidConfig, $"linux.namespaces[{i}].type: unknown namespace type \"{ns.Type}\"");
             if (string.IsNullOrEmpty(ns.Path))
+            {
                 flags |= flag;
+            }
             else
+            {
                 joins.Add((flag, ns.Path));
+            }
         }
         return new NamespaceSet(flags, joins);
     }

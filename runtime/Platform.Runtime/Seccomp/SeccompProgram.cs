@@ -48,7 +48,10 @@ public sealed class SeccompProgram
     internal static SeccompProgram FromBytes(ReadOnlySpan<byte> bytes, SeccompFilterFlags flags)
     {
         if (bytes.Length == 0 || bytes.Length % 8 != 0 || bytes.Length / 8 > ushort.MaxValue)
+        {
             throw new ArgumentException($"a seccomp program of {bytes.Length} bytes is not a whole number of 8-byte instructions", nameof(bytes));
+        }
+
         var instructions = new SockFilter[bytes.Length / 8];
         for (var i = 0; i < instructions.Length; i++)
         {

@@ -54,7 +54,10 @@ internal static class SpecJsonPath
     private static void ValueCompleted(List<Frame> frames)
     {
         if (frames.Count == 0)
+        {
             return;
+        }
+
         var top = frames[^1];
         frames[^1] = top.IsArray ? top with { Count = top.Count + 1 } : top with { Name = null };
     }
@@ -77,13 +80,21 @@ internal static class SpecJsonPath
         foreach (var frame in frames)
         {
             if (frame.IsArray)
+            {
                 path.Append('[').Append(frame.Count).Append(']');
+            }
             else if (frame.Name is null)
+            {
                 break;
+            }
             else if (IsPlain(frame.Name))
+            {
                 path.Append(path.Length == 0 ? "" : ".").Append(frame.Name);
+            }
             else
+            {
                 path.Append("['").Append(frame.Name).Append("']");
+            }
         }
         return path.Length == 0 ? null : path.ToString();
     }
@@ -92,11 +103,16 @@ internal static class SpecJsonPath
     private static bool IsPlain(string name)
     {
         if (name.Length == 0)
+        {
             return false;
+        }
+
         foreach (var c in name)
         {
             if (!char.IsAsciiLetterOrDigit(c) && c is not '_' and not '-')
+            {
                 return false;
+            }
         }
         return true;
     }

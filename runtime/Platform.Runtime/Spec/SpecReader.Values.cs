@@ -11,7 +11,10 @@ internal static partial class SpecReader
     {
         // With isFinalBlock the reader throws on truncated input; false means only "no more tokens at all".
         if (!json.Read())
+        {
             throw new ShapeError(json.BytesConsumed, "unexpected end of the file");
+        }
+
         return ref json;
     }
 
@@ -36,12 +39,21 @@ internal static partial class SpecReader
     private static List<T>? ReadList<T>(ref Utf8JsonReader json, ValueReader<T> readElement)
     {
         if (json.TokenType == JsonTokenType.Null)
+        {
             return null;
+        }
+
         if (json.TokenType != JsonTokenType.StartArray)
+        {
             throw Mismatch(ref json, "an array");
+        }
+
         var list = new List<T>();
         while (NextElement(ref json))
+        {
             list.Add(readElement(ref json)!);
+        }
+
         return list;
     }
 
@@ -51,7 +63,10 @@ internal static partial class SpecReader
     private static Dictionary<string, string>? ReadMap(ref Utf8JsonReader json)
     {
         if (!AtObject(ref json))
+        {
             return null;
+        }
+
         var map = new Dictionary<string, string>();
         while (NextProperty(ref json))
         {
@@ -141,7 +156,10 @@ internal static partial class SpecReader
     private static RefusedSection? ReadRefused(ref Utf8JsonReader json)
     {
         if (!AtObject(ref json))
+        {
             return null;
+        }
+
         json.Skip();
         return new RefusedSection();
     }

@@ -47,23 +47,62 @@ internal static partial class SpecReader
     private static RuntimeSpec? ReadRuntimeSpec(ref Utf8JsonReader json)
     {
         if (json.TokenType == JsonTokenType.Null)
+        {
             return null;
+        }
+
         if (json.TokenType != JsonTokenType.StartObject)
+        {
             throw new ShapeError(json.TokenStartIndex, $"must be a JSON object, found {Found(ref json)}");
+        }
+
         var spec = new RuntimeSpec();
         while (NextProperty(ref json))
         {
-            if (Is(ref json, "ociVersion"u8)) spec.OciVersion = ReadString(ref Next(ref json));
-            else if (Is(ref json, "root"u8)) spec.Root = ReadRoot(ref Next(ref json));
-            else if (Is(ref json, "mounts"u8)) spec.Mounts = ReadList(ref Next(ref json), ReadMount);
-            else if (Is(ref json, "process"u8)) spec.Process = ReadProcess(ref Next(ref json));
-            else if (Is(ref json, "hostname"u8)) spec.Hostname = ReadString(ref Next(ref json));
-            else if (Is(ref json, "domainname"u8)) spec.Domainname = ReadString(ref Next(ref json));
-            else if (Is(ref json, "hooks"u8)) spec.Hooks = ReadHooks(ref Next(ref json));
-            else if (Is(ref json, "annotations"u8)) spec.Annotations = ReadMap(ref Next(ref json));
-            else if (Is(ref json, "linux"u8)) spec.Linux = ReadLinux(ref Next(ref json));
-            else if (Is(ref json, "vm"u8)) spec.Vm = ReadVm(ref Next(ref json));
-            else json.Skip();
+            if (Is(ref json, "ociVersion"u8))
+            {
+                spec.OciVersion = ReadString(ref Next(ref json));
+            }
+            else if (Is(ref json, "root"u8))
+            {
+                spec.Root = ReadRoot(ref Next(ref json));
+            }
+            else if (Is(ref json, "mounts"u8))
+            {
+                spec.Mounts = ReadList(ref Next(ref json), ReadMount);
+            }
+            else if (Is(ref json, "process"u8))
+            {
+                spec.Process = ReadProcess(ref Next(ref json));
+            }
+            else if (Is(ref json, "hostname"u8))
+            {
+                spec.Hostname = ReadString(ref Next(ref json));
+            }
+            else if (Is(ref json, "domainname"u8))
+            {
+                spec.Domainname = ReadString(ref Next(ref json));
+            }
+            else if (Is(ref json, "hooks"u8))
+            {
+                spec.Hooks = ReadHooks(ref Next(ref json));
+            }
+            else if (Is(ref json, "annotations"u8))
+            {
+                spec.Annotations = ReadMap(ref Next(ref json));
+            }
+            else if (Is(ref json, "linux"u8))
+            {
+                spec.Linux = ReadLinux(ref Next(ref json));
+            }
+            else if (Is(ref json, "vm"u8))
+            {
+                spec.Vm = ReadVm(ref Next(ref json));
+            }
+            else
+            {
+                json.Skip();
+            }
         }
         return spec;
     }
@@ -71,13 +110,25 @@ internal static partial class SpecReader
     private static Root? ReadRoot(ref Utf8JsonReader json)
     {
         if (!AtObject(ref json))
+        {
             return null;
+        }
+
         var root = new Root();
         while (NextProperty(ref json))
         {
-            if (Is(ref json, "path"u8)) root.Path = ReadString(ref Next(ref json));
-            else if (Is(ref json, "readonly"u8)) root.Readonly = ReadBool(ref Next(ref json));
-            else json.Skip();
+            if (Is(ref json, "path"u8))
+            {
+                root.Path = ReadString(ref Next(ref json));
+            }
+            else if (Is(ref json, "readonly"u8))
+            {
+                root.Readonly = ReadBool(ref Next(ref json));
+            }
+            else
+            {
+                json.Skip();
+            }
         }
         return root;
     }
@@ -85,17 +136,41 @@ internal static partial class SpecReader
     private static Mount? ReadMount(ref Utf8JsonReader json)
     {
         if (!AtObject(ref json))
+        {
             return null;
+        }
+
         var mount = new Mount();
         while (NextProperty(ref json))
         {
-            if (Is(ref json, "destination"u8)) mount.Destination = ReadString(ref Next(ref json));
-            else if (Is(ref json, "source"u8)) mount.Source = ReadString(ref Next(ref json));
-            else if (Is(ref json, "options"u8)) mount.Options = ReadStrings(ref Next(ref json));
-            else if (Is(ref json, "type"u8)) mount.Type = ReadString(ref Next(ref json));
-            else if (Is(ref json, "uidMappings"u8)) mount.UidMappings = ReadList(ref Next(ref json), ReadIdMapping);
-            else if (Is(ref json, "gidMappings"u8)) mount.GidMappings = ReadList(ref Next(ref json), ReadIdMapping);
-            else json.Skip();
+            if (Is(ref json, "destination"u8))
+            {
+                mount.Destination = ReadString(ref Next(ref json));
+            }
+            else if (Is(ref json, "source"u8))
+            {
+                mount.Source = ReadString(ref Next(ref json));
+            }
+            else if (Is(ref json, "options"u8))
+            {
+                mount.Options = ReadStrings(ref Next(ref json));
+            }
+            else if (Is(ref json, "type"u8))
+            {
+                mount.Type = ReadString(ref Next(ref json));
+            }
+            else if (Is(ref json, "uidMappings"u8))
+            {
+                mount.UidMappings = ReadList(ref Next(ref json), ReadIdMapping);
+            }
+            else if (Is(ref json, "gidMappings"u8))
+            {
+                mount.GidMappings = ReadList(ref Next(ref json), ReadIdMapping);
+            }
+            else
+            {
+                json.Skip();
+            }
         }
         return mount;
     }
@@ -103,14 +178,29 @@ internal static partial class SpecReader
     private static IdMapping? ReadIdMapping(ref Utf8JsonReader json)
     {
         if (!AtObject(ref json))
+        {
             return null;
+        }
+
         var mapping = new IdMapping();
         while (NextProperty(ref json))
         {
-            if (Is(ref json, "containerID"u8)) mapping.ContainerId = ReadUInt32(ref Next(ref json));
-            else if (Is(ref json, "hostID"u8)) mapping.HostId = ReadUInt32(ref Next(ref json));
-            else if (Is(ref json, "size"u8)) mapping.Size = ReadUInt32(ref Next(ref json));
-            else json.Skip();
+            if (Is(ref json, "containerID"u8))
+            {
+                mapping.ContainerId = ReadUInt32(ref Next(ref json));
+            }
+            else if (Is(ref json, "hostID"u8))
+            {
+                mapping.HostId = ReadUInt32(ref Next(ref json));
+            }
+            else if (Is(ref json, "size"u8))
+            {
+                mapping.Size = ReadUInt32(ref Next(ref json));
+            }
+            else
+            {
+                json.Skip();
+            }
         }
         return mapping;
     }
@@ -118,17 +208,41 @@ internal static partial class SpecReader
     private static Hooks? ReadHooks(ref Utf8JsonReader json)
     {
         if (!AtObject(ref json))
+        {
             return null;
+        }
+
         var hooks = new Hooks();
         while (NextProperty(ref json))
         {
-            if (Is(ref json, "prestart"u8)) hooks.Prestart = ReadList(ref Next(ref json), ReadHook);
-            else if (Is(ref json, "createRuntime"u8)) hooks.CreateRuntime = ReadList(ref Next(ref json), ReadHook);
-            else if (Is(ref json, "createContainer"u8)) hooks.CreateContainer = ReadList(ref Next(ref json), ReadHook);
-            else if (Is(ref json, "startContainer"u8)) hooks.StartContainer = ReadList(ref Next(ref json), ReadHook);
-            else if (Is(ref json, "poststart"u8)) hooks.Poststart = ReadList(ref Next(ref json), ReadHook);
-            else if (Is(ref json, "poststop"u8)) hooks.Poststop = ReadList(ref Next(ref json), ReadHook);
-            else json.Skip();
+            if (Is(ref json, "prestart"u8))
+            {
+                hooks.Prestart = ReadList(ref Next(ref json), ReadHook);
+            }
+            else if (Is(ref json, "createRuntime"u8))
+            {
+                hooks.CreateRuntime = ReadList(ref Next(ref json), ReadHook);
+            }
+            else if (Is(ref json, "createContainer"u8))
+            {
+                hooks.CreateContainer = ReadList(ref Next(ref json), ReadHook);
+            }
+            else if (Is(ref json, "startContainer"u8))
+            {
+                hooks.StartContainer = ReadList(ref Next(ref json), ReadHook);
+            }
+            else if (Is(ref json, "poststart"u8))
+            {
+                hooks.Poststart = ReadList(ref Next(ref json), ReadHook);
+            }
+            else if (Is(ref json, "poststop"u8))
+            {
+                hooks.Poststop = ReadList(ref Next(ref json), ReadHook);
+            }
+            else
+            {
+                json.Skip();
+            }
         }
         return hooks;
     }
@@ -136,15 +250,33 @@ internal static partial class SpecReader
     private static Hook? ReadHook(ref Utf8JsonReader json)
     {
         if (!AtObject(ref json))
+        {
             return null;
+        }
+
         var hook = new Hook();
         while (NextProperty(ref json))
         {
-            if (Is(ref json, "path"u8)) hook.Path = ReadString(ref Next(ref json));
-            else if (Is(ref json, "args"u8)) hook.Args = ReadStrings(ref Next(ref json));
-            else if (Is(ref json, "env"u8)) hook.Env = ReadStrings(ref Next(ref json));
-            else if (Is(ref json, "timeout"u8)) hook.Timeout = ReadNullableInt32(ref Next(ref json));
-            else json.Skip();
+            if (Is(ref json, "path"u8))
+            {
+                hook.Path = ReadString(ref Next(ref json));
+            }
+            else if (Is(ref json, "args"u8))
+            {
+                hook.Args = ReadStrings(ref Next(ref json));
+            }
+            else if (Is(ref json, "env"u8))
+            {
+                hook.Env = ReadStrings(ref Next(ref json));
+            }
+            else if (Is(ref json, "timeout"u8))
+            {
+                hook.Timeout = ReadNullableInt32(ref Next(ref json));
+            }
+            else
+            {
+                json.Skip();
+            }
         }
         return hook;
     }
@@ -156,7 +288,10 @@ internal static partial class SpecReader
         var message = e.Message;
         var cut = message.IndexOf(" LineNumber: ", StringComparison.Ordinal);
         if (cut >= 0)
+        {
             message = message[..cut];
+        }
+
         return message.TrimEnd('.', ' ');
     }
 

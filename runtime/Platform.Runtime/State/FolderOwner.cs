@@ -12,7 +12,10 @@ internal static class FolderOwner
     public static string Of(string folder, string passwdPath = "/etc/passwd")
     {
         if (Libc.StatAt(LinuxConstants.AT_FDCWD, folder, 0) is not { Uid: var uid })
+        {
             return "";
+        }
+
         return NameOf(uid, passwdPath) ?? $"#{uid}";
     }
 
@@ -25,7 +28,9 @@ internal static class FolderOwner
                 // name:password:uid:gid:gecos:home:shell
                 var fields = line.Split(':');
                 if (fields.Length >= 3 && fields[0].Length > 0 && uint.TryParse(fields[2], out var entry) && entry == uid)
+                {
                     return fields[0];
+                }
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -32,9 +32,15 @@ internal static class StateFileJson
             json.WriteNumber("pidStartTime", state.PidStartTime);
             json.WriteString("created", state.Created);
             if (state.Annotations is not null)
+            {
                 WriteMap(json, "annotations", state.Annotations);
+            }
+
             if (state.CgroupPath is not null)
+            {
                 json.WriteString("cgroupPath", state.CgroupPath);
+            }
+
             if (state.Hooks is { } hooks)
             {
                 json.WriteStartObject("hooks");
@@ -47,7 +53,10 @@ internal static class StateFileJson
                 json.WriteEndObject();
             }
             if (state.HostMounts is { } hostMounts)
+            {
                 WriteHostMounts(json, hostMounts);
+            }
+
             json.WriteEndObject();
         }
         return buffer.WrittenSpan.ToArray();
@@ -105,34 +114,52 @@ internal static class StateFileJson
     {
         json.WriteStartObject(name);
         foreach (var (key, value) in map)
+        {
             json.WriteString(key, value);
+        }
+
         json.WriteEndObject();
     }
 
     private static void WriteStrings(Utf8JsonWriter json, string name, List<string>? values)
     {
         if (values is null)
+        {
             return;
+        }
+
         json.WriteStartArray(name);
         foreach (var value in values)
+        {
             json.WriteStringValue(value);
+        }
+
         json.WriteEndArray();
     }
 
     private static void WriteHooks(Utf8JsonWriter json, string name, List<Hook>? hooks)
     {
         if (hooks is null)
+        {
             return;
+        }
+
         json.WriteStartArray(name);
         foreach (var hook in hooks)
         {
             json.WriteStartObject();
             if (hook.Path is not null)
+            {
                 json.WriteString("path", hook.Path);
+            }
+
             WriteStrings(json, "args", hook.Args);
             WriteStrings(json, "env", hook.Env);
             if (hook.Timeout is { } timeout)
+            {
                 json.WriteNumber("timeout", timeout);
+            }
+
             json.WriteEndObject();
         }
         json.WriteEndArray();
@@ -235,7 +262,10 @@ internal static class StateFileJson
         Read(ref json, JsonTokenType.StartObject);
         var map = new Dictionary<string, string>(StringComparer.Ordinal);
         while (NextProperty(ref json) is { } key)
+        {
             map[key] = ReadString(ref json);
+        }
+
         return map;
     }
 
@@ -244,7 +274,10 @@ internal static class StateFileJson
     {
         Read(ref json);
         if (json.TokenType == JsonTokenType.EndObject)
+        {
             return null;
+        }
+
         Expect(ref json, JsonTokenType.PropertyName);
         return json.GetString();
     }
@@ -267,14 +300,19 @@ internal static class StateFileJson
     private static ref Utf8JsonReader Read(ref Utf8JsonReader json)
     {
         if (!json.Read())
+        {
             throw new JsonException("unexpected end of the file");
+        }
+
         return ref json;
     }
 
     private static void Expect(ref Utf8JsonReader json, JsonTokenType expected)
     {
         if (json.TokenType != expected)
+        {
             throw new JsonException($"expected {expected}, found {json.TokenType} at byte {json.TokenStartIndex}");
+        }
     }
 
     private static JsonException Missing(string name) => new($"\"{name}\" is missing");

@@ -41,7 +41,10 @@ internal sealed class StateStore(string root, ISyscalls syscalls)
         // loads OpenSSL, which cost every `create` several milliseconds.
         var staging = Path.Combine(Root, $"{StagingPrefix}{Environment.ProcessId}.{Random.Shared.NextInt64():x16}");
         if (!syscalls.TryCreateDirectory(staging, 0b111_000_000))
+        {
             throw new IOException($"mkdir {staging}: already exists");
+        }
+
         IDisposable? held = null;
         var renamed = false;
         try
@@ -76,18 +79,30 @@ internal sealed class StateStore(string root, ISyscalls syscalls)
     public void RemoveStaleStaging()
     {
         if (!Directory.Exists(Root))
+        {
             return;
+        }
+
         foreach (var dir in Directory.EnumerateDirectories(Root, StagingPrefix + "*"))
         {
             var name = Path.GetFileName(dir);
             var pidText = name[StagingPrefix.Length..].Split('.')[0];
             if (int.TryParse(pidText, System.Globalization.CultureInfo.InvariantCulture, out var pid) && syscalls.ReadProcessStat(pid) is { HasExited: false })
+            {
                 continue;
+            }
+
             if (DateTime.UtcNow - Directory.GetLastWriteTimeUtc(dir) < StagingGrace)
+            {
                 continue;
+            }
+
             using var held = syscalls.TryLockDirectory(dir);
             if (held is null)
+            {
                 continue;
+            }
+
             try
             {
                 Directory.Delete(dir, recursive: true);
@@ -124,7 +139,10 @@ internal sealed class StateStore(string root, ISyscalls syscalls)
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             if (!Exists(id))
+            {
                 throw NotFound(id);
+            }
+
             return null;
         }
         try
@@ -150,7 +168,9 @@ internal sealed class StateStore(string root, ISyscalls syscalls)
     {
         var dir = DirectoryOf(id);
         if (Directory.Exists(dir))
+        {
             Directory.Delete(dir, recursive: true);
+        }
     }
 
     public IEnumerable<string> ListIds() =>
@@ -167,13 +187,19 @@ internal sealed class StateStore(string root, ISyscalls syscalls)
     public ContainerState Resolve(string id, StateFile? state)
     {
         if (state is null)
+        {
             return new ContainerState { OciVersion = "", Id = id, Status = ContainerStatus.Creating, Bundle = "" };
+        }
 
         var status = ContainerStatus.Stopped;
         if (state.Phase == StateFile.PhaseCreating)
+        {
             status = ContainerStatus.Creating;
+        }
         else if (IsAlive(state))
+        {
             status = File.Exists(ExecFifoOf(id)) ? ContainerStatus.Created : ContainerStatus.Running;
+        }
 
         return new ContainerState
         {

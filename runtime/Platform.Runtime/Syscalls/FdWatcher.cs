@@ -48,7 +48,9 @@ internal sealed unsafe class FdWatcher
             var registration = cancellationToken.Register(() =>
             {
                 if (Remove(token, epollFd) is { } removed)
+                {
                     removed.Completion.TrySetCanceled(cancellationToken);
+                }
             });
             entry.Completion.Task.ContinueWith(_ => registration.Dispose(), TaskScheduler.Default);
         }
@@ -59,10 +61,16 @@ internal sealed unsafe class FdWatcher
     {
         // Whoever removes the entry owns closing an owned fd; tokens (not fds) key the map, so a reused fd number never completes the wrong wait.
         if (!_entries.TryRemove(token, out var entry))
+        {
             return null;
+        }
+
         Libc.epoll_ctl(epollFd, LinuxConstants.EPOLL_CTL_DEL, entry.Fd, null);
         if (entry.OwnsFd)
+        {
             Libc.close(entry.Fd);
+        }
+
         return entry;
     }
 
@@ -71,10 +79,16 @@ internal sealed unsafe class FdWatcher
         lock (_startLock)
         {
             if (_epollFd >= 0)
+            {
                 return _epollFd;
+            }
+
             var fd = Libc.epoll_create1(LinuxConstants.EPOLL_CLOEXEC);
             if (fd < 0)
+            {
                 throw new IOException($"epoll_create1: {Libc.ErrorText(Libc.Errno)}");
+            }
+
             _epollFd = fd;
             new Thread(() => Run(fd)) { IsBackground = true, Name = "fd-watcher" }.Start();
             return fd;
@@ -93,16 +107,23 @@ internal sealed unsafe class FdWatcher
                 // Read errno before Remove's epoll_ctl/close overwrite it.
                 var errno = Libc.Errno;
                 if (errno == LinuxConstants.EINTR)
+                {
                     continue;
+                }
+
                 var error = new IOException($"epoll_wait: {Libc.ErrorText(errno)}");
                 foreach (var token in _entries.Keys)
+                {
                     Remove(token, epollFd)?.Completion.TrySetException(error);
+                }
                 // A persistent failure must not spin a core; waiters registered later fail the same way.
                 Thread.Sleep(100);
                 continue;
             }
             for (var i = 0; i < count; i++)
+            {
                 Remove(events[i].Data, epollFd)?.Completion.TrySetResult();
+            }
         }
     }
 }

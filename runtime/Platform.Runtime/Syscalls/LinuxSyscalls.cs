@@ -10,7 +10,10 @@ internal sealed unsafe class LinuxSyscalls : ISyscalls
     public ProcessStat? ReadProcessStat(int pid)
     {
         if (pid <= 0)
+        {
             return null;
+        }
+
         try
         {
             return ProcessStat.Parse(pid, File.ReadAllText($"/proc/{pid}/stat"));
@@ -25,14 +28,23 @@ internal sealed unsafe class LinuxSyscalls : ISyscalls
     {
         var pidfd = OpenPidfd(pid, startTime);
         if (pidfd < 0)
+        {
             return false;
+        }
+
         try
         {
             if (Libc.PidfdSendSignal(pidfd, signal) == 0)
+            {
                 return true;
+            }
+
             var errno = Libc.Errno;
             if (errno == LinuxConstants.ESRCH)
+            {
                 return false;
+            }
+
             throw new RuntimeException(Sys.KindOf(errno), $"signal {signal} to pid {pid}: {Libc.ErrorText(errno)}");
         }
         finally
@@ -55,7 +67,10 @@ internal sealed unsafe class LinuxSyscalls : ISyscalls
         {
             var errno = Libc.Errno;
             if (errno == LinuxConstants.ESRCH)
+            {
                 return -1;
+            }
+
             throw new RuntimeException(Sys.KindOf(errno), $"pidfd_open({pid}): {Libc.ErrorText(errno)}");
         }
         var stat = ReadProcessStat(pid);
@@ -77,10 +92,14 @@ internal sealed unsafe class LinuxSyscalls : ISyscalls
     public void MakeFifo(string path)
     {
         if (Libc.mkfifo(path, 0b110_010_010) != 0)
+        {
             throw new IOException($"mkfifo {path}: {Libc.ErrorText(Libc.Errno)}");
+        }
         // mkfifo applies the umask; the init may run as any user in the container and must be able to open it for writing.
         if (Libc.chmod(path, 0b110_010_010) != 0)
+        {
             throw new IOException($"chmod {path}: {Libc.ErrorText(Libc.Errno)}");
+        }
     }
 
     /// <summary>
@@ -109,7 +128,10 @@ internal sealed unsafe class LinuxSyscalls : ISyscalls
         // Non-blocking open: a blocking one would hang forever if the init died before opening its end.
         var fd = Libc.open(path, LinuxConstants.O_RDONLY | LinuxConstants.O_NONBLOCK | LinuxConstants.O_CLOEXEC, 0);
         if (fd < 0)
+        {
             throw new RuntimeException(Sys.KindOf(Libc.Errno), $"open {path}: {Libc.ErrorText(Libc.Errno)}");
+        }
+
         try
         {
             var pollFd = new Libc.PollFd { Fd = fd, Events = LinuxConstants.POLLIN };
@@ -119,17 +141,28 @@ internal sealed unsafe class LinuxSyscalls : ISyscalls
                 pollFd.Revents = 0;
                 var ready = Libc.poll(&pollFd, 1, 100);
                 if (ready < 0 && Libc.Errno != LinuxConstants.EINTR)
+                {
                     throw new RuntimeException(Sys.KindOf(Libc.Errno), $"poll {path}: {Libc.ErrorText(Libc.Errno)}");
+                }
+
                 if (ready > 0 && (pollFd.Revents & LinuxConstants.POLLIN) != 0)
                 {
                     byte b;
                     var n = Libc.read(fd, &b, 1);
                     if (n == 1)
+                    {
                         return;
+                    }
+
                     if (n == 0)
+                    {
                         throw new RuntimeException(RuntimeErrorKind.InvalidState, "the container's init exited before it could be started");
+                    }
+
                     if (Libc.Errno is not (LinuxConstants.EAGAIN or LinuxConstants.EINTR))
+                    {
                         throw new RuntimeException(Sys.KindOf(Libc.Errno), $"read {path}: {Libc.ErrorText(Libc.Errno)}");
+                    }
                 }
                 else if (ready > 0 && (pollFd.Revents & LinuxConstants.POLLHUP) != 0)
                 {
@@ -153,7 +186,10 @@ internal sealed unsafe class LinuxSyscalls : ISyscalls
         {
             var fd = Libc.open(path, LinuxConstants.O_RDONLY | LinuxConstants.O_DIRECTORY | LinuxConstants.O_CLOEXEC, 0);
             if (fd < 0)
+            {
                 throw new DirectoryNotFoundException(path);
+            }
+
             while (Libc.flock(fd, LinuxConstants.LOCK_EX) != 0)
             {
                 if (Libc.Errno != LinuxConstants.EINTR)
@@ -165,7 +201,10 @@ internal sealed unsafe class LinuxSyscalls : ISyscalls
             }
             // The holder we waited for may have deleted the container (and someone may have recreated it): lock the live directory.
             if (Libc.LinkCount(fd) > 0)
+            {
                 return new FdLock(fd);
+            }
+
             Libc.close(fd);
         }
     }
@@ -173,17 +212,25 @@ internal sealed unsafe class LinuxSyscalls : ISyscalls
     public bool TryCreateDirectory(string path, int mode)
     {
         if (Libc.mkdir(path, (uint)mode) == 0)
+        {
             return true;
+        }
+
         var errno = Libc.Errno;
         if (errno == LinuxConstants.EEXIST)
+        {
             return false;
+        }
+
         throw new IOException($"mkdir {path}: {Libc.ErrorText(errno)}");
     }
 
     public void BecomeChildSubreaper()
     {
         if (Libc.prctl(LinuxConstants.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
+        {
             throw new RuntimeException(Sys.KindOf(Libc.Errno), $"prctl(PR_SET_CHILD_SUBREAPER): {Libc.ErrorText(Libc.Errno)}");
+        }
     }
 
     private sealed class FdLock(int fd) : IDisposable
@@ -194,7 +241,9 @@ internal sealed unsafe class LinuxSyscalls : ISyscalls
         {
             var fd = Interlocked.Exchange(ref _fd, -1);
             if (fd >= 0)
+            {
                 Libc.close(fd);
+            }
         }
     }
 
@@ -202,19 +251,31 @@ internal sealed unsafe class LinuxSyscalls : ISyscalls
     {
         var fd = Libc.open(path, LinuxConstants.O_RDONLY | LinuxConstants.O_DIRECTORY | LinuxConstants.O_CLOEXEC, 0);
         if (fd < 0)
+        {
             return null;
+        }
+
         while (Libc.flock(fd, LinuxConstants.LOCK_EX | LinuxConstants.LOCK_NB) != 0)
         {
             var errno = Libc.Errno;
             if (errno == LinuxConstants.EINTR)
+            {
                 continue;
+            }
+
             Libc.close(fd);
             if (errno == LinuxConstants.EAGAIN)
+            {
                 return null;
+            }
+
             throw new IOException($"flock {path}: {Libc.ErrorText(errno)}");
         }
         if (Libc.LinkCount(fd) > 0)
+        {
             return new FdLock(fd);
+        }
+
         Libc.close(fd);
         return null;
     }
@@ -222,10 +283,16 @@ internal sealed unsafe class LinuxSyscalls : ISyscalls
     public bool TryRenameNoReplace(string from, string to)
     {
         if (Libc.renameat2(LinuxConstants.AT_FDCWD, from, LinuxConstants.AT_FDCWD, to, LinuxConstants.RENAME_NOREPLACE) == 0)
+        {
             return true;
+        }
+
         var errno = Libc.Errno;
         if (errno == LinuxConstants.EEXIST)
+        {
             return false;
+        }
+
         throw new IOException($"rename {from} to {to}: {Libc.ErrorText(errno)}");
     }
 
@@ -234,10 +301,16 @@ internal sealed unsafe class LinuxSyscalls : ISyscalls
     public bool Unmount(string path)
     {
         if (Libc.umount2(path, LinuxConstants.MNT_DETACH) == 0)
+        {
             return true;
+        }
+
         var errno = Libc.Errno;
         if (errno is LinuxConstants.EINVAL or LinuxConstants.ENOENT)
+        {
             return false;
+        }
+
         throw new RuntimeException(Sys.KindOf(errno), $"unmount {path}: {Libc.ErrorText(errno)}");
     }
 }

@@ -14,7 +14,9 @@ internal static class MountTable
             // "36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw": ID, parent, dev, root, mount point, ...
             var fields = line.Split(' ');
             if (fields.Length >= 5 && int.TryParse(fields[0], out var id))
+            {
                 mounts.Add(new HostMount(id, Unescape(fields[4])));
+            }
         }
         return mounts;
     }
@@ -31,7 +33,10 @@ internal static class MountTable
     private static string Unescape(string field)
     {
         if (!field.Contains('\\'))
+        {
             return field;
+        }
+
         var bytes = new List<byte>();
         for (var i = 0; i < field.Length; i++)
         {

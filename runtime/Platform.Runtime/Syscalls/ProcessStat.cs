@@ -13,11 +13,16 @@ internal sealed record ProcessStat(int Pid, char State, ulong StartTime, int Exi
     {
         var close = text.LastIndexOf(')');
         if (close < 0 || close + 2 >= text.Length)
+        {
             return null;
+        }
         // Fields after the command: [0]=state (field 3), [19]=starttime (field 22), [49]=exit_code (field 52).
         var fields = text[(close + 2)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
         if (fields.Length < 20 || fields[0].Length != 1 || !ulong.TryParse(fields[19], out var start))
+        {
             return null;
+        }
+
         var exitCode = fields.Length > 49 && int.TryParse(fields[49], out var code) ? code : 0;
         return new ProcessStat(pid, fields[0][0], start, exitCode);
     }

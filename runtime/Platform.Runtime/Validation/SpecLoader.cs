@@ -11,10 +11,16 @@ internal static class SpecLoader
     public static string ResolveBundle(string bundlePath)
     {
         if (string.IsNullOrWhiteSpace(bundlePath))
+        {
             throw new RuntimeException(RuntimeErrorKind.InvalidArgument, "bundle: path must not be empty");
+        }
+
         var full = Path.GetFullPath(bundlePath);
         if (!Directory.Exists(full))
+        {
             throw new RuntimeException(RuntimeErrorKind.InvalidArgument, $"bundle {full}: no such directory");
+        }
+
         return full;
     }
 
@@ -56,7 +62,10 @@ internal static class SpecLoader
     {
         var where = $" (line {e.Line})";
         if (e.Path is not null)
+        {
             return $"{e.Path}: {e.Reason}{where}";
+        }
+
         return e.IsSyntaxError ? $"invalid JSON: {e.Reason}{where}" : $"{e.Reason}{where}";
     }
 }

@@ -18,16 +18,23 @@ internal static partial class SpecValidator
     {
         var errors = new ValidationErrors();
         if (string.IsNullOrEmpty(spec.OciVersion))
+        {
             errors.Add("ociVersion", "required");
+        }
         else if (!SupportedVersion().IsMatch(spec.OciVersion))
+        {
             errors.Add("ociVersion", $"unsupported version \"{spec.OciVersion}\" (supported: 1.0.x to 1.3.x)");
+        }
 
         var rootfs = ValidateRoot(spec.Root, bundle, errors);
         ValidateMounts(spec.Mounts, errors);
         ValidateProcess(spec.Process, errors);
         ValidateHooks(spec.Hooks, errors);
         if (spec.Annotations is { } annotations && annotations.Keys.Any(string.IsNullOrEmpty))
+        {
             errors.Add("annotations", "keys must not be empty");
+        }
+
         ValidateLinux(spec, errors);
         host.Check(spec, errors);
         errors.ThrowIfAny();
@@ -79,7 +86,10 @@ internal static partial class SpecValidator
     private static void ValidateMounts(List<Mount>? mounts, ValidationErrors errors)
     {
         if (mounts is null)
+        {
             return;
+        }
+
         for (var i = 0; i < mounts.Count; i++)
         {
             var path = $"mounts[{i}]";
@@ -95,7 +105,9 @@ internal static partial class SpecValidator
                 for (var j = 0; j < options.Count; j++)
                 {
                     if (string.IsNullOrEmpty(options[j]))
+                    {
                         errors.Add($"{path}.options[{j}]", "must not be empty");
+                    }
                 }
             }
         }
@@ -109,27 +121,47 @@ internal static partial class SpecValidator
             return;
         }
         if (process.Args is not { Count: > 0 } && string.IsNullOrEmpty(process.CommandLine))
+        {
             errors.Add("process.args", "must not be empty");
+        }
         else if (process.Args is { Count: > 0 } args && string.IsNullOrEmpty(args[0]))
+        {
             errors.Add("process.args[0]", "must not be empty");
+        }
+
         if (string.IsNullOrEmpty(process.Cwd))
+        {
             errors.Add("process.cwd", "required");
+        }
         else if (!process.Cwd.StartsWith('/'))
+        {
             errors.Add("process.cwd", $"\"{process.Cwd}\" must be an absolute path");
+        }
+
         if (process.Env is { } env)
         {
             for (var i = 0; i < env.Count; i++)
             {
                 if (env[i] is not { } entry || entry.IndexOf('=') <= 0)
+                {
                     errors.Add($"process.env[{i}]", $"\"{env[i]}\" must have the form KEY=value");
+                }
             }
         }
         if (process.ConsoleSize is not null && !process.Terminal)
+        {
             errors.Add("process.consoleSize", "only allowed when process.terminal is true");
+        }
+
         if (process.OomScoreAdj is < -1000 or > 1000)
+        {
             errors.Add("process.oomScoreAdj", $"{process.OomScoreAdj} is outside -1000..1000");
+        }
+
         if (process.User?.Umask is > 0b111_111_111)
+        {
             errors.Add("process.user.umask", $"{process.User.Umask} is not a file mode mask (0..0777)");
+        }
 
         if (process.Capabilities is { } caps)
         {
@@ -148,11 +180,18 @@ internal static partial class SpecValidator
                 var path = $"process.rlimits[{i}]";
                 var limit = rlimits[i];
                 if (limit?.Type is not { } type || !KnownNames.Rlimits.Contains(type))
+                {
                     errors.Add($"{path}.type", $"unknown rlimit \"{limit?.Type}\"");
+                }
                 else if (!seen.Add(type))
+                {
                     errors.Add($"{path}.type", $"duplicate rlimit \"{type}\"");
+                }
+
                 if (limit is not null && limit.Soft > limit.Hard)
+                {
                     errors.Add($"{path}.soft", $"{limit.Soft} exceeds hard limit {limit.Hard}");
+                }
             }
         }
     }
@@ -160,18 +199,26 @@ internal static partial class SpecValidator
     private static void CheckCapabilities(List<string>? set, string name, ValidationErrors errors)
     {
         if (set is null)
+        {
             return;
+        }
+
         for (var i = 0; i < set.Count; i++)
         {
             if (!KnownNames.Capabilities.Contains(set[i] ?? ""))
+            {
                 errors.Add($"process.capabilities.{name}[{i}]", $"unknown capability \"{set[i]}\"");
+            }
         }
     }
 
     private static void ValidateHooks(Spec.Hooks? hooks, ValidationErrors errors)
     {
         if (hooks is null)
+        {
             return;
+        }
+
         CheckHooks(hooks.Prestart, "prestart", errors);
         CheckHooks(hooks.CreateRuntime, "createRuntime", errors);
         CheckHooks(hooks.CreateContainer, "createContainer", errors);
@@ -183,7 +230,10 @@ internal static partial class SpecValidator
     private static void CheckHooks(List<Hook>? list, string name, ValidationErrors errors)
     {
         if (list is null)
+        {
             return;
+        }
+
         for (var i = 0; i < list.Count; i++)
         {
             var path = $"hooks.{name}[{i}]";
@@ -194,11 +244,18 @@ internal static partial class SpecValidator
                 continue;
             }
             if (string.IsNullOrEmpty(hook.Path))
+            {
                 errors.Add($"{path}.path", "required");
+            }
             else if (!hook.Path.StartsWith('/'))
+            {
                 errors.Add($"{path}.path", $"\"{hook.Path}\" must be an absolute path");
+            }
+
             if (hook.Timeout is <= 0)
+            {
                 errors.Add($"{path}.timeout", "must be a positive number of seconds");
+            }
         }
     }
 
@@ -213,22 +270,39 @@ internal static partial class SpecValidator
                 var path = $"linux.namespaces[{i}]";
                 var ns = list[i];
                 if (ns?.Type is not { Length: > 0 } type)
+                {
                     errors.Add($"{path}.type", "required");
+                }
                 else if (!KnownNames.NamespaceTypes.Contains(type))
+                {
                     errors.Add($"{path}.type", $"unknown namespace type \"{type}\"");
+                }
                 else if (!namespaces.TryAdd(type, ns))
+                {
                     errors.Add($"{path}.type", $"duplicate namespace \"{type}\"");
+                }
+
                 if (ns?.Path is { } nsPath && !nsPath.StartsWith('/'))
+                {
                     errors.Add($"{path}.path", $"\"{nsPath}\" must be an absolute path");
+                }
             }
         }
 
         if (spec.Hostname is { Length: > 0 } && !namespaces.ContainsKey("uts"))
+        {
             errors.Add("hostname", "setting the hostname needs a \"uts\" entry in linux.namespaces");
+        }
+
         if (spec.Domainname is { Length: > 0 } && !namespaces.ContainsKey("uts"))
+        {
             errors.Add("domainname", "setting the domain name needs a \"uts\" entry in linux.namespaces");
+        }
+
         if (linux is null)
+        {
             return;
+        }
 
         var newUserNs = namespaces.TryGetValue("user", out var userNs) && string.IsNullOrEmpty(userNs.Path);
         CheckMappings(linux.UidMappings, "linux.uidMappings", namespaces.ContainsKey("user"), newUserNs, errors);
@@ -241,31 +315,49 @@ internal static partial class SpecValidator
                 var path = $"linux.devices[{i}]";
                 var device = devices[i];
                 if (device?.Type is not { } type || !KnownNames.DeviceTypes.Contains(type))
+                {
                     errors.Add($"{path}.type", $"unknown device type \"{device?.Type}\" (c, b, u or p)");
+                }
+
                 CheckContainerPath(device?.Path, $"{path}.path", required: true, errors);
             }
         }
 
         if (linux.CgroupsPath is { } cgroupsPath && HasDotDot(cgroupsPath))
+        {
             errors.Add("linux.cgroupsPath", $"\"{cgroupsPath}\" must not contain \"..\"");
+        }
+
         if (linux.RootfsPropagation is { } propagation && !KnownNames.Propagations.Contains(propagation))
+        {
             errors.Add("linux.rootfsPropagation", $"unknown propagation \"{propagation}\"");
+        }
 
         if (linux.Sysctl is { } sysctl)
         {
             foreach (var key in sysctl.Keys)
             {
                 if (string.IsNullOrEmpty(key))
+                {
                     errors.Add("linux.sysctl", "keys must not be empty");
+                }
                 else if (key.StartsWith("net.", StringComparison.Ordinal) && !namespaces.ContainsKey("network"))
+                {
                     errors.Add($"linux.sysctl.{key}", "net.* sysctls need a \"network\" entry in linux.namespaces");
+                }
                 else if (key is "kernel.hostname" or "kernel.domainname" && !namespaces.ContainsKey("uts"))
+                {
                     errors.Add($"linux.sysctl.{key}", "needs a \"uts\" entry in linux.namespaces");
+                }
                 else if (IsIpcSysctl(key) && !namespaces.ContainsKey("ipc"))
+                {
                     errors.Add($"linux.sysctl.{key}", "needs an \"ipc\" entry in linux.namespaces");
+                }
                 else if (!key.StartsWith("net.", StringComparison.Ordinal) && !IsIpcSysctl(key) && key is not ("kernel.hostname" or "kernel.domainname"))
+                {
                     // As runc: anything else is host-wide (kernel.core_pattern would run a program on the host).
                     errors.Add($"linux.sysctl.{key}", "is not namespaced: setting it would change the host");
+                }
             }
         }
 
@@ -276,13 +368,24 @@ internal static partial class SpecValidator
         if (!privateMounts)
         {
             if (linux.MaskedPaths is { Count: > 0 })
+            {
                 errors.Add("linux.maskedPaths", "needs a new \"mount\" entry in linux.namespaces");
+            }
+
             if (linux.ReadonlyPaths is { Count: > 0 })
+            {
                 errors.Add("linux.readonlyPaths", "needs a new \"mount\" entry in linux.namespaces");
+            }
+
             if (linux.Devices is { Count: > 0 })
+            {
                 errors.Add("linux.devices", "needs a new \"mount\" entry in linux.namespaces");
+            }
+
             if (spec.Root?.Readonly == true)
+            {
                 errors.Add("root.readonly", "needs a new \"mount\" entry in linux.namespaces");
+            }
         }
 
         CheckPaths(linux.MaskedPaths, "linux.maskedPaths", errors);
@@ -290,7 +393,9 @@ internal static partial class SpecValidator
         ValidateResources(linux.Resources, errors);
         ValidateSeccomp(linux.Seccomp, errors);
         if (linux.Personality?.Domain is { } domain && domain is not ("LINUX" or "LINUX32"))
+        {
             errors.Add("linux.personality.domain", $"unknown domain \"{domain}\" (LINUX or LINUX32)");
+        }
     }
 
     private static void CheckMappings(List<IdMapping>? mappings, string path, bool hasUserNs, bool newUserNs, ValidationErrors errors)
@@ -298,11 +403,16 @@ internal static partial class SpecValidator
         if (mappings is { Count: > 0 })
         {
             if (!hasUserNs)
+            {
                 errors.Add(path, "mappings need a \"user\" entry in linux.namespaces");
+            }
+
             for (var i = 0; i < mappings.Count; i++)
             {
                 if (mappings[i] is null || mappings[i].Size == 0)
+                {
                     errors.Add($"{path}[{i}].size", "must be greater than 0");
+                }
             }
         }
         else if (newUserNs)
@@ -314,34 +424,58 @@ internal static partial class SpecValidator
     private static void ValidateResources(Resources? resources, ValidationErrors errors)
     {
         if (resources is null)
+        {
             return;
+        }
+
         if (resources.Memory is { } memory)
         {
             if (memory.Limit is { } limit and (0 or < -1))
+            {
                 errors.Add("linux.resources.memory.limit", $"{limit} must be positive or -1 (unlimited)");
+            }
+
             if (memory.Swap is { } swap and (0 or < -1))
+            {
                 errors.Add("linux.resources.memory.swap", $"{swap} must be positive or -1 (unlimited)");
+            }
+
             if (memory.Swappiness is > 100)
+            {
                 errors.Add("linux.resources.memory.swappiness", $"{memory.Swappiness} is outside 0..100");
+            }
         }
         if (resources.Cpu is { } cpu)
         {
             if (cpu.Quota is { } quota and (0 or < -1))
+            {
                 errors.Add("linux.resources.cpu.quota", $"{quota} must be positive or -1 (unlimited)");
+            }
+
             if (cpu.Period is 0)
+            {
                 errors.Add("linux.resources.cpu.period", "must be positive");
+            }
         }
         if (resources.Pids is { Limit: < -1 } pids)
+        {
             errors.Add("linux.resources.pids.limit", $"{pids.Limit} must be positive, 0 or -1 (unlimited)");
+        }
+
         if (resources.Devices is { } devices)
         {
             for (var i = 0; i < devices.Count; i++)
             {
                 var path = $"linux.resources.devices[{i}]";
                 if (devices[i]?.Type is { } type && type is not ("a" or "b" or "c"))
+                {
                     errors.Add($"{path}.type", $"unknown device type \"{type}\" (a, b or c)");
+                }
+
                 if (devices[i]?.Access is { } access && (access.Length == 0 || access.Any(c => c is not ('r' or 'w' or 'm'))))
+                {
                     errors.Add($"{path}.access", $"\"{access}\" must be a combination of r, w and m");
+                }
             }
         }
     }
@@ -350,15 +484,22 @@ internal static partial class SpecValidator
     private static void ValidateSeccomp(Spec.Seccomp? seccomp, ValidationErrors errors)
     {
         if (seccomp is not null)
+        {
             Platform.Runtime.Seccomp.SeccompRules.Check(seccomp, "linux.seccomp", errors.Add);
+        }
     }
 
     private static void CheckPaths(List<string>? paths, string name, ValidationErrors errors)
     {
         if (paths is null)
+        {
             return;
+        }
+
         for (var i = 0; i < paths.Count; i++)
+        {
             CheckContainerPath(paths[i], $"{name}[{i}]", required: true, errors);
+        }
     }
 
     /// <summary>Paths inside the container: absolute and without "..", so that they cannot name anything outside the rootfs.</summary>
@@ -367,15 +508,24 @@ internal static partial class SpecValidator
         if (string.IsNullOrEmpty(value))
         {
             if (required)
+            {
                 errors.Add(path, "required");
+            }
+
             return;
         }
         if (!value.StartsWith('/'))
+        {
             errors.Add(path, $"\"{value}\" must be an absolute path");
+        }
         else if (value.Contains('\0'))
+        {
             errors.Add(path, "must not contain a NUL character (no path can)");
+        }
         else if (HasDotDot(value))
+        {
             errors.Add(path, $"\"{value}\" must not contain \"..\" (it could escape the root filesystem)");
+        }
     }
 
     private static bool HasDotDot(string path) => path.Split('/').Contains("..");

@@ -21,8 +21,13 @@ internal sealed class ValidationErrors
     {
         var kind = _invalid ? RuntimeErrorKind.InvalidConfig : RuntimeErrorKind.Unsupported;
         if (_errors.Count == 1)
+        {
             throw new RuntimeException(kind, $"invalid config.json: {_errors[0]}");
+        }
+
         if (_errors.Count > 1)
+        {
             throw new RuntimeException(kind, $"invalid config.json:{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", _errors)}");
+        }
     }
 }

@@ -15,7 +15,10 @@ internal sealed class AgentChannel(Stream stream) : IDisposable
     public async Task SendAsync(AgentMessage type, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
         if (payload.Length > MaxPayload)
+        {
             throw new ArgumentOutOfRangeException(nameof(payload), $"a frame carries at most {MaxPayload} bytes");
+        }
+
         var header = new byte[5];
         header[0] = (byte)type;
         BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(1), (uint)payload.Length);
@@ -24,7 +27,10 @@ internal sealed class AgentChannel(Stream stream) : IDisposable
         {
             await stream.WriteAsync(header, cancellationToken);
             if (!payload.IsEmpty)
+            {
                 await stream.WriteAsync(payload, cancellationToken);
+            }
+
             await stream.FlushAsync(cancellationToken);
         }
         finally
@@ -45,16 +51,28 @@ internal sealed class AgentChannel(Stream stream) : IDisposable
     {
         var header = new byte[5];
         if (!await ReadExactlyOrEndAsync(header, cancellationToken))
+        {
             return null;
+        }
+
         var type = (AgentMessage)header[0];
         var length = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(1));
         if (!Enum.IsDefined(type))
+        {
             throw new InvalidDataException($"control channel: unknown frame type {header[0]}");
+        }
+
         if (length > MaxPayload)
+        {
             throw new InvalidDataException($"control channel: a frame of {length} bytes exceeds {MaxPayload}");
+        }
+
         var payload = new byte[length];
         if (length > 0 && !await ReadExactlyOrEndAsync(payload, cancellationToken))
+        {
             throw new InvalidDataException("control channel: the stream ended inside a frame");
+        }
+
         return (type, payload);
     }
 
@@ -65,9 +83,15 @@ internal sealed class AgentChannel(Stream stream) : IDisposable
     {
         var read = await stream.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken);
         if (read == 0)
+        {
             return false;
+        }
+
         if (read < buffer.Length)
+        {
             throw new InvalidDataException("control channel: the stream ended inside a frame");
+        }
+
         return true;
     }
 

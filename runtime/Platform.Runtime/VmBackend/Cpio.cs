@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 
 namespace Platform.Runtime.VmBackend;
@@ -10,7 +11,7 @@ namespace Platform.Runtime.VmBackend;
 internal sealed class Cpio
 {
     private const uint Directory = 0x4000, Regular = 0x8000, CharDevice = 0x2000;
-    private readonly MemoryStream _out = new();
+    private readonly ArrayBufferWriter<byte> _out = new();
     private uint _inode = 1;
 
     public Cpio AddDirectory(string name, uint mode = 0x1ed) => Add(name, Directory | mode, [], 0, 0);
@@ -22,7 +23,7 @@ internal sealed class Cpio
     public byte[] Finish()
     {
         Add("TRAILER!!!", 0, [], 0, 0);
-        return _out.ToArray();
+        return _out.WrittenSpan.ToArray();
     }
 
     private Cpio Add(string name, uint mode, ReadOnlySpan<byte> data, uint rdevMajor, uint rdevMinor)
@@ -31,7 +32,7 @@ internal sealed class Cpio
         var header = $"070701{_inode++:x8}{mode:x8}{0:x8}{0:x8}{1:x8}{0:x8}{data.Length:x8}{0:x8}{0:x8}{rdevMajor:x8}{rdevMinor:x8}{nameBytes.Length + 1:x8}{0:x8}";
         _out.Write(Encoding.ASCII.GetBytes(header));
         _out.Write(nameBytes);
-        _out.WriteByte(0);
+        WriteZero();
         Pad();
         _out.Write(data);
         Pad();
@@ -40,7 +41,15 @@ internal sealed class Cpio
 
     private void Pad()
     {
-        while (_out.Length % 4 != 0)
-            _out.WriteByte(0);
+        while (_out.WrittenCount % 4 != 0)
+        {
+            WriteZero();
+        }
+    }
+
+    private void WriteZero()
+    {
+        _out.GetSpan(1)[0] = 0;
+        _out.Advance(1);
     }
 }

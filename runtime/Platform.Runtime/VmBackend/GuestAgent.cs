@@ -47,10 +47,15 @@ public static partial class GuestAgent
         {
             Console.Error.WriteLine($"platform-runtime guest agent: {e.Message}");
             if (control is not null)
+            {
                 await TrySendErrorAsync(control, e);
+            }
         }
         if (commands is not null)
+        {
             await Task.WhenAny(commands.Closed, Task.Delay(HostCloseTimeout));
+        }
+
         control?.Dispose();
         sync();
         reboot(RB_AUTOBOOT);
@@ -70,7 +75,10 @@ public static partial class GuestAgent
         // The write ends go to the container only: the pumps see end-of-file once its processes are gone.
         using (stdoutWrite)
         using (stderrWrite)
+        {
             await runtime.CreateAsync(ContainerId, Bundle, new CreateOptions { Stdout = stdoutWrite, Stderr = stderrWrite });
+        }
+
         commands.Runtime = runtime;
         StartForwarding(GuestConfig.HttpPort(spec));
         await control.SendAsync(AgentMessage.Ready, ReadOnlyMemory<byte>.Empty, CancellationToken.None);
@@ -101,7 +109,10 @@ public static partial class GuestAgent
         File.Delete("/init");
         File.Delete(ConfigPath);
         foreach (var dir in new[] { "dev", "proc", "sys", "run", "tmp" })
+        {
             Directory.CreateDirectory("/newroot/" + dir);
+        }
+
         Sys.Check(Libc.chdir("/newroot"), "chdir /newroot");
         Sys.Check(Libc.mount(".", "/", null, MS_MOVE, null), "move the agent's root onto /");
         Sys.Check(Libc.chroot("."), "chroot into the agent's root");
@@ -189,7 +200,7 @@ public static partial class GuestAgent
         ulong reported = 0;
         async Task ReportNewKillsAsync()
         {
-            var kills = (await runtime.GetStatsAsync(ContainerId)).OomKills;
+            var kills = (await runtime.GetStatsAsync(ContainerId, CancellationToken.None)).OomKills;
             if (kills > reported)
             {
                 reported = kills;
@@ -230,7 +241,9 @@ public static partial class GuestAgent
         var buffer = new byte[16 << 10];
         int n;
         while ((n = await stream.ReadAsync(buffer)) > 0)
+        {
             await control.SendAsync(type, buffer.AsMemory(0, n), CancellationToken.None);
+        }
     }
 
     private static async Task TrySendErrorAsync(AgentChannel control, Exception error)

@@ -39,7 +39,9 @@ internal static class GuestConfig
         foreach (var variable in spec.Process?.Env ?? [])
         {
             if (variable.StartsWith("PORT=", StringComparison.Ordinal) && uint.TryParse(variable.AsSpan(5), out var port) && port is > 0 and < 65536)
+            {
                 return port;
+            }
         }
         return GuestPorts.DefaultHttpPort;
     }

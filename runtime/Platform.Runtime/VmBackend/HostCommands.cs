@@ -29,9 +29,13 @@ internal sealed class HostCommands
             while (await control.ReceiveAsync(CancellationToken.None) is { } frame)
             {
                 if (frame.Type == AgentMessage.Start)
+                {
                     _started.TrySetResult();
+                }
                 else if (frame.Type == AgentMessage.Signal && Runtime is { } runtime)
+                {
                     await SignalAsync(runtime, AgentChannel.ReadInt32(frame.Payload));
+                }
             }
         }
         catch (Exception e) when (e is IOException or InvalidDataException)

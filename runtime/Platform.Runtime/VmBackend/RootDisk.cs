@@ -28,7 +28,10 @@ internal sealed class RootDisk(string cacheDir)
     {
         var image = Path.Combine(CacheDir, digest.Value + ".ext4");
         if (File.Exists(image))
+        {
             return image;
+        }
+
         Build(rootfs, image, digest);
         return image;
     }
@@ -58,11 +61,16 @@ internal sealed class RootDisk(string cacheDir)
     public void Prune(IReadOnlySet<string> digestsInUse)
     {
         if (!Directory.Exists(CacheDir))
+        {
             return;
+        }
+
         foreach (var image in Directory.EnumerateFiles(CacheDir, "*.ext4"))
         {
             if (!digestsInUse.Contains(Path.GetFileNameWithoutExtension(image)))
+            {
                 File.Delete(image);
+            }
         }
     }
 
@@ -105,7 +113,9 @@ internal sealed class RootDisk(string cacheDir)
                             {
                                 int n;
                                 while ((n = file.Read(buffer, 0, buffer.Length)) > 0)
+                                {
                                     sha.Append(buffer.AsSpan(0, n));
+                                }
                             }
                             break;
                         case 0xa000:
@@ -153,7 +163,9 @@ internal sealed class RootDisk(string cacheDir)
             process.StandardOutput.ReadToEnd();
             process.WaitForExit();
             if (process.ExitCode != 0)
+            {
                 throw new RuntimeException(RuntimeErrorKind.HostFailure, $"vm: mkfs.ext4 could not build the root disk from {rootfs}: {error.Trim()}");
+            }
         }
     }
 }

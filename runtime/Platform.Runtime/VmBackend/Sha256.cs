@@ -57,7 +57,10 @@ internal sealed class Sha256
         Append(pad[..(padLength + 8)]);
         var digest = new byte[32];
         for (var i = 0; i < 8; i++)
+        {
             BinaryPrimitives.WriteUInt32BigEndian(digest.AsSpan(i * 4), _h[i]);
+        }
+
         return digest;
     }
 
@@ -72,7 +75,10 @@ internal sealed class Sha256
     {
         var w = _w;
         for (var i = 0; i < 16; i++)
+        {
             w[i] = BinaryPrimitives.ReadUInt32BigEndian(_block.AsSpan(i * 4));
+        }
+
         for (var i = 16; i < 64; i++)
         {
             var s0 = BitOperations.RotateRight(w[i - 15], 7) ^ BitOperations.RotateRight(w[i - 15], 18) ^ (w[i - 15] >> 3);

@@ -30,7 +30,10 @@ internal sealed class VmLauncher(string binary, RootDisk disks, bool blockingWai
     {
         var vm = request.Vm ?? throw new InvalidOperationException("not a microVM container");
         if (!File.Exists(binary))
+        {
             throw new RuntimeException(RuntimeErrorKind.Internal, $"VMM binary {binary} does not exist (build it: dotnet publish runtime/Platform.Runtime.Cli -c Release -o artifacts/bin)");
+        }
+
         string disk;
         if (vm.Image is { } image)
         {
@@ -87,9 +90,15 @@ internal sealed class VmLauncher(string binary, RootDisk disks, bool blockingWai
             var message = await sync.ReceiveAsync(cancellationToken)
                 ?? throw new RuntimeException(RuntimeErrorKind.HostFailure, "the VMM exited before the microVM was ready");
             if (message.Type == SyncMessageType.Error)
+            {
                 throw ErrorReport.Decode(Encoding.UTF8.GetString(message.Payload));
+            }
+
             if (message.Type != SyncMessageType.Ready)
+            {
                 throw new RuntimeException(RuntimeErrorKind.Internal, $"the VMM sent {message.Type} where Ready was expected");
+            }
+
             return new LaunchedContainer(pid);
         }
         catch

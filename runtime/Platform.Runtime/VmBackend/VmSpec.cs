@@ -29,26 +29,43 @@ internal static class VmSpec
     {
         var vm = spec.Vm!;
         if (vm.Hypervisor?.Path is { Length: > 0 } hypervisor && Path.GetFileName(hypervisor) != RuntimeOptions.BinaryName)
+        {
             throw new RuntimeException(RuntimeErrorKind.Unsupported, $"vm.hypervisor.path: this runtime's VMM is built in; {hypervisor} is not platform-runtime");
+        }
+
         if (vm.Hypervisor?.Parameters is { Count: > 0 })
+        {
             throw new RuntimeException(RuntimeErrorKind.Unsupported, "vm.hypervisor.parameters: the built-in VMM takes no parameters");
+        }
+
         var kernel = ResolveFile(vm.Kernel?.Path, bundle, "vm.kernel.path");
         if (vm.Kernel?.Initrd is { Length: > 0 })
+        {
             throw new RuntimeException(RuntimeErrorKind.Unsupported, "vm.kernel.initrd: the runtime builds the guest's initramfs itself (it holds the guest agent); a custom one is not supported");
+        }
+
         string? image = null;
         if (vm.Image is { } disk)
         {
             if (disk.Format is not (null or "raw"))
+            {
                 throw new RuntimeException(RuntimeErrorKind.Unsupported, $"vm.image.format: only raw images are supported, not {disk.Format}");
+            }
+
             image = ResolveFile(disk.Path, bundle, "vm.image.path");
         }
         if (spec.Process?.Terminal == true)
+        {
             throw new RuntimeException(RuntimeErrorKind.Unsupported, "process.terminal: a microVM container has no terminal yet; run it without one");
+        }
+
         for (var i = 0; i < (spec.Mounts?.Count ?? 0); i++)
         {
             var mount = spec.Mounts![i];
             if (mount.Type == "bind" || mount.Options?.Any(o => o is "bind" or "rbind") == true)
+            {
                 throw new RuntimeException(RuntimeErrorKind.Unsupported, $"mounts[{i}]: a microVM cannot bind-mount host paths ({mount.Source} on {mount.Destination})");
+            }
         }
         var parameters = vm.Kernel?.Parameters is { Count: > 0 } list ? string.Join(' ', list) : null;
         return new Resolved(kernel, parameters, image, MemoryMiB(spec.Linux?.Resources), Vcpus(spec.Linux?.Resources), GuestConfig.Build(spec));
@@ -63,21 +80,35 @@ internal static class VmSpec
     public static void ConfineHostCgroup(RuntimeSpec spec)
     {
         if (spec.Linux?.Resources is not { } resources)
+        {
             return;
+        }
+
         resources.Devices =
         [
             new DeviceCgroup { Allow = false, Access = "rwm" },
             Char(10, 232), Char(1, 3), Char(1, 5), Char(1, 7), Char(1, 8), Char(1, 9),
         ];
         if (resources.Memory is not { } memory)
+        {
             return;
+        }
+
         const long overhead = ((long)GuestHeadroomMiB << 20) + VmmOverheadBytes;
         if (memory.Limit is > 0 and var limit)
+        {
             memory.Limit = limit + overhead;
+        }
+
         if (memory.Swap is > 0 and var swap)
+        {
             memory.Swap = swap + overhead;
+        }
+
         if (memory.Reservation is > 0 and var reservation)
+        {
             memory.Reservation = reservation + overhead;
+        }
     }
 
     private static DeviceCgroup Char(long major, long minor) => new() { Allow = true, Type = "c", Major = major, Minor = minor, Access = "rwm" };
@@ -86,7 +117,10 @@ internal static class VmSpec
     internal static int MemoryMiB(Resources? resources)
     {
         if (resources?.Memory?.Limit is not { } limit || limit <= 0)
+        {
             return DefaultMemoryMiB;
+        }
+
         return (int)Math.Clamp(((limit + (1 << 20) - 1) >> 20) + GuestHeadroomMiB, MinimumMemoryMiB, 1024 * 1024);
     }
 
@@ -94,7 +128,10 @@ internal static class VmSpec
     internal static int Vcpus(Resources? resources)
     {
         if (resources?.Cpu is not { Quota: > 0 and var quota } cpu)
+        {
             return 1;
+        }
+
         var period = cpu.Period is > 0 and var p ? (long)p : 100_000;
         return (int)Math.Clamp((quota + period - 1) / period, 1, MaximumVcpus);
     }
@@ -102,10 +139,16 @@ internal static class VmSpec
     private static string ResolveFile(string? path, string bundle, string jsonPath)
     {
         if (string.IsNullOrEmpty(path))
+        {
             throw new RuntimeException(RuntimeErrorKind.InvalidConfig, $"{jsonPath}: required for a microVM container");
+        }
+
         var full = Path.GetFullPath(path, bundle);
         if (!File.Exists(full))
+        {
             throw new RuntimeException(RuntimeErrorKind.InvalidConfig, $"{jsonPath}: {full} does not exist");
+        }
+
         return full;
     }
 }

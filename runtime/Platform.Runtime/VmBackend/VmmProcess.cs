@@ -38,7 +38,10 @@ public static class VmmProcess
         {
             var (type, payload) = sync.Receive();
             if (type != SyncMessageType.Plan)
+            {
                 throw new RuntimeException(RuntimeErrorKind.Internal, $"vmm: expected the plan, got {type}");
+            }
+
             plan = JsonSerializer.Deserialize(payload, VmmPlanJsonContext.Default.VmmPlan) ?? throw new RuntimeException(RuntimeErrorKind.Internal, "vmm: empty plan");
         }
         catch (Exception e)
@@ -61,7 +64,10 @@ public static class VmmProcess
             TrySend(sync, SyncMessageType.Error, ErrorReport.Encode(RuntimeException.KindOf(e), $"microVM {plan.Id}: {e.Message}{ConsoleTail(console)}"));
             stop.Cancel();
             if (running is not null)
+            {
                 await running.ConfigureAwait(false);
+            }
+
             vm?.Dispose();
             return 1;
         }
@@ -91,7 +97,10 @@ public static class VmmProcess
             agent.Dispose();
             // The agent powers the guest off after reporting; a guest that does not is stopped.
             if (await Task.WhenAny(running, Task.Delay(ShutdownGrace)) != running)
+            {
                 stop.Cancel();
+            }
+
             await running;
             return status;
         }
@@ -124,7 +133,10 @@ public static class VmmProcess
             bounded.CancelAfter(plan.BootTimeoutMs);
             var accept = listener.AcceptAsync(bounded.Token).AsTask();
             if (await Task.WhenAny(accept, running) == running)
+            {
                 throw new RuntimeException(RuntimeErrorKind.HostFailure, $"the guest ended before its agent was ready ({(await running).Reason})");
+            }
+
             Socket connection;
             try
             {
@@ -233,7 +245,7 @@ public static class VmmProcess
     private static Task WriteQuietlyAsync(Stream stream, string text) => WriteQuietlyAsync(stream, Encoding.UTF8.GetBytes(text));
 
     /// <summary>The signals a container process can be sent and survive as a VMM (SIGKILL and SIGSTOP end or stop the VMM itself).</summary>
-    private static IDisposable ForwardSignals(AgentChannel agent, CancellationToken cancellationToken)
+    private static Registrations ForwardSignals(AgentChannel agent, CancellationToken cancellationToken)
     {
         int[] forwarded = [1, 2, 3, 10, 12, 15];
         var registrations = forwarded.Select(signal => PosixSignalRegistration.Create((PosixSignal)signal, context =>

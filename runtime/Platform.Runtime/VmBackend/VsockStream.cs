@@ -51,9 +51,14 @@ internal sealed partial class VsockStream : Stream
         {
             var fd = accept4(listener, 0, 0, SOCK_CLOEXEC);
             if (fd >= 0)
+            {
                 return new VsockStream(fd);
+            }
+
             if (Libc.Errno != EINTR)
+            {
                 throw Sys.Error("accept on vsock");
+            }
         }
     }
 
@@ -65,9 +70,14 @@ internal sealed partial class VsockStream : Stream
             {
                 var n = Libc.read(_fd, p, buffer.Length);
                 if (n >= 0)
+                {
                     return (int)n;
+                }
+
                 if (Libc.Errno != EINTR)
+                {
                     throw new IOException($"vsock read: {Libc.ErrorText(Libc.Errno)}");
+                }
             }
         }
     }
@@ -81,9 +91,15 @@ internal sealed partial class VsockStream : Stream
             {
                 var n = Libc.write(_fd, p + written, buffer.Length - written);
                 if (n < 0 && Libc.Errno == EINTR)
+                {
                     continue;
+                }
+
                 if (n <= 0)
+                {
                     throw new IOException($"vsock write: {Libc.ErrorText(Libc.Errno)}");
+                }
+
                 written += (int)n;
             }
         }
@@ -108,7 +124,9 @@ internal sealed partial class VsockStream : Stream
     public void ShutdownWrite()
     {
         if (Volatile.Read(ref _fd) is >= 0 and var fd)
+        {
             shutdown(fd, 1);
+        }
     }
 
     public override void Flush()

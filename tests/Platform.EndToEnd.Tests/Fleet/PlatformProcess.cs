@@ -44,8 +44,8 @@ internal sealed class PlatformProcess : IAsyncDisposable
         _process = Process.Start(start)!;
         var writer = new StreamWriter(_log, append: true) { AutoFlush = true };
         var gate = new object();
-        _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (gate) writer.WriteLine(e.Data); };
-        _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (gate) writer.WriteLine(e.Data); };
+        _process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (gate) { writer.WriteLine(e.Data); } } };
+        _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (gate) { writer.WriteLine(e.Data); } } };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
 

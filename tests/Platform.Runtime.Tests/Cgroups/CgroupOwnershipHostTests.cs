@@ -20,18 +20,21 @@ public sealed class CgroupOwnershipHostTests : IDisposable
 
     private CgroupManager Manager => _manager ?? throw Skip();
 
-    private static Exception Skip()
+    private static InvalidOperationException Skip()
     {
         Assert.Skip("needs root and cgroup v1 controllers at /sys/fs/cgroup");
         return new InvalidOperationException();
     }
 
-    private IEnumerable<string> Hierarchies => Directory.GetDirectories(Root).Where(d => File.Exists(Path.Combine(d, "cgroup.procs")));
+    private static IEnumerable<string> Hierarchies => Directory.GetDirectories(Root).Where(d => File.Exists(Path.Combine(d, "cgroup.procs")));
 
     public void Dispose()
     {
         if (_manager is null)
+        {
             return;
+        }
+
         foreach (var hierarchy in Hierarchies)
         {
             foreach (var dir in new[] { hierarchy + _path, Path.GetDirectoryName(hierarchy + _path)! })
@@ -39,7 +42,9 @@ public sealed class CgroupOwnershipHostTests : IDisposable
                 try
                 {
                     if (Directory.Exists(dir))
+                    {
                         Directory.Delete(dir);
+                    }
                 }
                 catch (IOException)
                 {

@@ -9,7 +9,7 @@ namespace Platform.Runtime.Tests.Cgroups;
 /// </summary>
 internal sealed class RecordingCgroupFileSystem : ICgroupFileSystem
 {
-    private readonly ICgroupFileSystem _host = HostCgroupFileSystem.Instance;
+    private readonly HostCgroupFileSystem _host = HostCgroupFileSystem.Instance;
 
     public List<(string Path, string Value)> Writes { get; } = [];
 

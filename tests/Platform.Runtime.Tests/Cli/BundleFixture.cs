@@ -28,7 +28,10 @@ public sealed class BundleFixture : IDisposable
     public string NewBundle(string parent, Action<RuntimeSpec>? customize = null, params string[] args)
     {
         if (!Available)
+        {
             Assert.Skip($"no test root filesystem: {Error}");
+        }
+
         var bundle = System.IO.Path.Combine(parent, "bundle-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(bundle);
         var spec = DefaultSpec.Create();

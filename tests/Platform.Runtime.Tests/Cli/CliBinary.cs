@@ -13,12 +13,17 @@ internal static class CliBinary
     private static string? Find()
     {
         if (Environment.GetEnvironmentVariable(RuntimeOptions.InitBinaryEnvironmentVariable) is { Length: > 0 } fromEnv && File.Exists(fromEnv))
+        {
             return fromEnv;
+        }
+
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
             var candidate = System.IO.Path.Combine(dir.FullName, "artifacts", "bin", "platform-runtime");
             if (File.Exists(candidate))
+            {
                 return candidate;
+            }
         }
         return null;
     }
@@ -30,7 +35,9 @@ internal static class CliBinary
             for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             {
                 if (File.Exists(System.IO.Path.Combine(dir.FullName, "Platform.sln")))
+                {
                     return dir.FullName;
+                }
             }
             throw new InvalidOperationException("repository root not found above " + AppContext.BaseDirectory);
         }
@@ -40,9 +47,15 @@ internal static class CliBinary
     public static string Require(bool root = false)
     {
         if (Path is null)
+        {
             Assert.Skip("platform-runtime is not built: run scripts/build (or set PLATFORM_RUNTIME_BIN)");
+        }
+
         if (root && !IsRoot)
+        {
             Assert.Skip("containers need root");
+        }
+
         return Path!;
     }
 
@@ -64,7 +77,10 @@ internal static class CliBinary
             start.ArgumentList.Add("exec \"$0\" \"$@\" <\"$PLATFORM_IO/in\" >\"$PLATFORM_IO/out\" 2>\"$PLATFORM_IO/err\"");
             start.ArgumentList.Add(exe);
             foreach (var arg in args)
+            {
                 start.ArgumentList.Add(arg);
+            }
+
             start.Environment["PLATFORM_IO"] = io;
             using var process = Process.Start(start)!;
             using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromMinutes(2));

@@ -22,7 +22,10 @@ internal sealed class CliSession : IAsyncDisposable
         var log = Path.Combine(Dir, $"log-{Guid.NewGuid():N}.json");
         var r = await Cli(["--log", log, "--log-format", "json", .. args]);
         if (!File.Exists(log))
+        {
             return (r, null);
+        }
+
         var line = JsonDocument.Parse(File.ReadAllLines(log).Last()).RootElement;
         return (r, line.TryGetProperty("kind", out var kind) ? kind.GetString() : null);
     }
@@ -56,7 +59,9 @@ internal sealed class CliSession : IAsyncDisposable
         if (CliBinary.Path is { } exe)
         {
             foreach (var id in _ids)
+            {
                 await CliBinary.RunAsync(exe, ["--root", StateRoot, "delete", "--force", id]);
+            }
         }
         Directory.Delete(Dir, recursive: true);
     }

@@ -129,9 +129,15 @@ public sealed class CliTests(BundleFixture rootfs) : IClassFixture<BundleFixture
             }
         });
         if (kind == "missing-config")
+        {
             File.Delete(Path.Combine(bundle, "config.json"));
+        }
+
         if (kind == "malformed-json")
+        {
             File.WriteAllText(Path.Combine(bundle, "config.json"), "{\"ociVersion\": \"1.2.0\", \"process\": ");
+        }
+
         var id = NewId();
 
         var (r, logged) = await CliWithKind("create", "--bundle", bundle, id);

@@ -18,7 +18,10 @@ internal sealed class ElfImage
     {
         _file = File.ReadAllBytes(path);
         if (_file.Length < 64 || !_file.AsSpan(0, 4).SequenceEqual("\u007fELF"u8) || _file[4] != 2 || _file[5] != 1)
+        {
             throw new InvalidDataException($"{path} is not a 64-bit little-endian ELF file");
+        }
+
         int shoff = checked((int)U64(0x28));
         int shentsize = U16(0x3a), shnum = U16(0x3c);
         for (int i = 0; i < shnum; i++)
@@ -40,7 +43,9 @@ internal sealed class ElfImage
                 int name = checked(strtab.Offset + (int)U32(e));
                 int end = Array.IndexOf(_file, (byte)0, name, strtab.Offset + strtab.Size - name);
                 if (end > name)
+                {
                     names.Add(Encoding.ASCII.GetString(_file, name, end - name));
+                }
             }
         }
         return names;
@@ -57,7 +62,10 @@ internal sealed class ElfImage
                 uint type = U32(p + 8);
                 int desc = p + 12 + Align4(nameSize);
                 if (type == NoteGnuBuildId && _file.AsSpan(p + 12, nameSize).SequenceEqual("GNU\0"u8))
+                {
                     return Convert.ToHexString(_file, desc, descSize);
+                }
+
                 p = desc + Align4(descSize);
             }
         }

@@ -39,9 +39,15 @@ public sealed class HostSupportTests(BundleFixture rootfs) : IClassFixture<Bundl
         Assert.Equal(1, create.ExitCode);
         List<string> refused = ["process.scheduler", "linux.intelRdt", "linux.resources.network"];
         if (!host.AppArmor)
+        {
             refused.Add("process.apparmorProfile: AppArmor is not enabled on this host");
+        }
+
         if (!host.SeLinux)
+        {
             refused.AddRange(["process.selinuxLabel: SELinux is not enabled on this host", "linux.mountLabel: SELinux is not enabled on this host"]);
+        }
+
         Assert.All(refused, field => Assert.Contains(field, create.Stderr));
         Leftovers.AssertNone(_cli.StateRoot, id, rootfs.Rootfs);
     }
@@ -70,7 +76,10 @@ public sealed class HostSupportTests(BundleFixture rootfs) : IClassFixture<Bundl
         var held = ulong.Parse(File.ReadLines("/proc/self/status").First(l => l.StartsWith("CapPrm:", StringComparison.Ordinal))[7..].Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
         var missing = KnownNames.Capabilities.Order(StringComparer.Ordinal).FirstOrDefault(c => CapabilityNames.NumberOf(c) is >= 0 and var n && (held & (1UL << n)) == 0);
         if (missing is null)
+        {
             Assert.Skip("this process holds every capability the runtime knows");
+        }
+
         string Bundle(string version) => rootfs.NewBundle(_cli.Dir, spec =>
         {
             spec.OciVersion = version;

@@ -6,6 +6,8 @@ namespace Platform.Runtime.Tests.Cli;
 /// </summary>
 public sealed class RuncDropInTests(BundleFixture rootfs) : IClassFixture<BundleFixture>, IDisposable
 {
+    private static readonly string[] RuncPaths = ["/usr/sbin/runc", "/usr/bin/runc"];
+
     private readonly string _dir = Directory.CreateTempSubdirectory("platform-dropin-").FullName;
 
     private static string Script => Path.Combine(CliBinary.RepoRoot, "tests", "Platform.Runtime.Tests", "Cli", "runc-dropin.sh");
@@ -15,7 +17,10 @@ public sealed class RuncDropInTests(BundleFixture rootfs) : IClassFixture<Bundle
     private async Task<CliBinary.Result> DriveAsync(string runtime)
     {
         if (!File.Exists("/usr/bin/jq"))
+        {
             Assert.Skip("the drop-in script needs jq (apt-get install jq)");
+        }
+
         var bundle = rootfs.NewBundle(_dir, null, "/bin/sleep", "1000");
         var id = "dropin" + Guid.NewGuid().ToString("N")[..8];
         return await CliBinary.RunAsync(Script, [runtime, Path.Combine(_dir, "state"), bundle, id], timeout: TimeSpan.FromMinutes(3));
@@ -36,9 +41,11 @@ public sealed class RuncDropInTests(BundleFixture rootfs) : IClassFixture<Bundle
     public async Task Runc_passes_the_shim_script_so_the_script_tests_real_runc_behaviour()
     {
         CliBinary.Require(root: true);
-        var runc = new[] { "/usr/sbin/runc", "/usr/bin/runc" }.FirstOrDefault(File.Exists);
+        var runc = RuncPaths.FirstOrDefault(File.Exists);
         if (runc is null)
+        {
             Assert.Skip("runc is not installed (scripts/setup installs it)");
+        }
 
         var r = await DriveAsync(runc);
 

@@ -20,7 +20,9 @@ public sealed class StaticImageTests
         var image = File.ReadAllBytes(CliBinary.Require());
 
         foreach (var library in LoadedAtRunTime)
+        {
             Assert.True(image.AsSpan().IndexOf(Encoding.ASCII.GetBytes(library)) < 0, $"platform-runtime mentions {library}: something in the CLI now loads it at run time, which a static glibc image cannot do safely");
+        }
     }
 
     [Fact]
@@ -81,7 +83,9 @@ public sealed class StaticImageTests
             ? Directory.GetFiles(Path.Combine(project, "obj"), "platform-runtime.ilc.rsp", SearchOption.AllDirectories).OrderByDescending(File.GetLastWriteTimeUtc).FirstOrDefault()
             : null;
         if (responseFile is null)
+        {
             Assert.Skip("platform-runtime has not been published from this checkout (no ILC response file under its obj/)");
+        }
 
         var lines = File.ReadAllLines(responseFile!);
         var direct = lines.Where(l => l.StartsWith("--directpinvoke:", StringComparison.Ordinal)).Select(l => l["--directpinvoke:".Length..]).ToHashSet();
@@ -100,10 +104,15 @@ public sealed class StaticImageTests
             {
                 var import = md.GetMethodDefinition(handle).GetImport();
                 if (import.Module.IsNil)
+                {
                     continue;
+                }
+
                 var library = md.GetString(md.GetModuleReference(import.Module).Name);
                 if (!direct.Contains(library))
+                {
                     unbound.Add($"{Path.GetFileName(assembly)}: {library}!{md.GetString(import.Name)}");
+                }
             }
         }
         Assert.True(unbound.Count == 0, "P/Invokes to libraries not bound at link time (add them to <DirectPInvoke> in Platform.Runtime.Cli.csproj):\n" + string.Join('\n', unbound.Distinct()));

@@ -51,7 +51,9 @@ internal sealed class CgroupFiles(string id)
         {
             var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
             if (parts.Length == 2 && parts[0] == key)
+            {
                 return long.Parse(parts[1], CultureInfo.InvariantCulture);
+            }
         }
         throw new InvalidOperationException($"no \"{key}\" in:\n{content}");
     }

@@ -74,7 +74,10 @@ public sealed class DeleteTests(ContainerHost host)
     private async Task AssertGoneAsync(RuntimeContainer container, IEnumerable<int> pids)
     {
         foreach (var pid in pids)
+        {
             Assert.True(await TestContainer.GoneWithinDeadlineAsync(pid), $"process {pid} of {container.Id} still exists after delete");
+        }
+
         Assert.Empty(container.Cgroup.ExistingDirectories());
         Leftovers.AssertNone(container.StateRoot, container.Id, host.Rootfs);
         Assert.DoesNotContain(File.ReadAllLines("/proc/self/mountinfo"), l => l.Contains(container.Bundle, StringComparison.Ordinal));

@@ -54,7 +54,10 @@ public sealed class ResourceLimitTests(ContainerHost host)
         await container.Runtime.DeleteAsync(container.Id, force: true, TestContext.Current.CancellationToken);
 
         foreach (var pid in pids)
+        {
             Assert.True(await TestContainer.GoneWithinDeadlineAsync(pid), $"process {pid} of the fork bomb survived delete");
+        }
+
         Assert.Empty(container.Cgroup.ExistingDirectories());
         Leftovers.AssertNone(container.StateRoot, container.Id, host.Rootfs);
     }

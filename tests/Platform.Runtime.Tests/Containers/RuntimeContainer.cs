@@ -90,9 +90,15 @@ internal sealed class RuntimeContainer : IAsyncDisposable
             observe?.Invoke();
             var output = Output;
             if (output.Contains(marker, StringComparison.Ordinal))
+            {
                 return;
+            }
+
             if (DateTime.UtcNow > until)
+            {
                 throw new TimeoutException($"container {Id} did not print \"{marker}\" within {Deadline.TotalSeconds} s; output so far:\n{output}");
+            }
+
             await Task.Delay(20, TestContext.Current.CancellationToken);
         }
     }
@@ -104,7 +110,10 @@ internal sealed class RuntimeContainer : IAsyncDisposable
         while (!condition())
         {
             if (DateTime.UtcNow > until)
+            {
                 throw new TimeoutException($"gave up waiting for {what} after {Deadline.TotalSeconds} s");
+            }
+
             await Task.Delay(20, TestContext.Current.CancellationToken);
         }
     }

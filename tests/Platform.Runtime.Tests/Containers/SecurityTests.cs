@@ -86,7 +86,10 @@ public sealed class SecurityTests(ContainerHost host)
     {
         var start = new ProcessStartInfo("stat") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in (string[])["-c", "%u:%g", path])
+        {
             start.ArgumentList.Add(arg);
+        }
+
         using var stat = System.Diagnostics.Process.Start(start)!;
         var output = await stat.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
         var error = await stat.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);

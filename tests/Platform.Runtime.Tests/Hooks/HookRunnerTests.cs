@@ -113,7 +113,9 @@ public sealed class HookRunnerTests : IDisposable
         finally
         {
             if (File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), out var child))
+            {
                 System.Diagnostics.Process.GetProcessById(child).Kill();
+            }
         }
     }
 
@@ -132,7 +134,9 @@ public sealed class HookRunnerTests : IDisposable
     private static void RequireBusybox()
     {
         if (!File.Exists(Busybox))
+        {
             Assert.Skip("busybox is not installed (scripts/setup installs busybox-static)");
+        }
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);

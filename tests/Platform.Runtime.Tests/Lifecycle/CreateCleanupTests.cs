@@ -6,7 +6,7 @@ namespace Platform.Runtime.Tests.Lifecycle;
 public sealed class CreateCleanupTests : IDisposable
 {
     private readonly LifecycleFixture _f = new();
-    private CancellationToken Ct => TestContext.Current.CancellationToken;
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     public void Dispose() => _f.Dispose();
 

@@ -47,16 +47,24 @@ internal sealed class FakeCgroups(FakeSyscalls syscalls) : ICgroupProvider
         {
             KillAllCalls++;
             foreach (var pid in Members)
+            {
                 syscalls.Exit(pid, 9);
+            }
         }
 
         public void Destroy()
         {
             owner.OnDestroy?.Invoke(path);
             if (owner.FailDestroyWith is { } failure)
+            {
                 throw new RuntimeException(RuntimeErrorKind.HostFailure, failure);
+            }
+
             if (GetPids().Count > 0)
+            {
                 throw new IOException($"rmdir {path}: device or resource busy");
+            }
+
             owner.Live.Remove(path);
             owner.Destroyed.Add(path);
         }

@@ -29,7 +29,9 @@ internal sealed class FakeLauncher(FakeSyscalls syscalls) : IContainerLauncher
             request.OnSpawned?.Invoke();
             await request.OnNamespacesCreated(pid, cancellationToken);
             if (FailWith is not null)
+            {
                 throw new RuntimeException(RuntimeErrorKind.HostFailure, FailWith);
+            }
         }
         catch
         {

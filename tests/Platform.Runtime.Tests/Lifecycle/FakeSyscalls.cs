@@ -33,14 +33,19 @@ internal sealed class FakeSyscalls : ISyscalls
     {
         var process = new FakeProcess { Pid = pid, StartTime = startTime, IsChild = isChild };
         lock (_lock)
+        {
             _processes[pid] = process;
+        }
+
         return process;
     }
 
     public FakeProcess? Get(int pid)
     {
         lock (_lock)
+        {
             return _processes.GetValueOrDefault(pid);
+        }
     }
 
     /// <summary>The process exits with an exit code (wait status code &lt;&lt; 8) and becomes a zombie until reaped.</summary>
@@ -51,7 +56,10 @@ internal sealed class FakeSyscalls : ISyscalls
         {
             process = _processes.GetValueOrDefault(pid);
             if (process is null || process.State == 'Z')
+            {
                 return;
+            }
+
             process.State = 'Z';
             process.WaitStatus = waitStatus;
         }
@@ -61,18 +69,29 @@ internal sealed class FakeSyscalls : ISyscalls
     public ProcessStat? ReadProcessStat(int pid)
     {
         lock (_lock)
+        {
             return _processes.TryGetValue(pid, out var p) ? new ProcessStat(pid, p.State, p.StartTime, p.WaitStatus) : null;
+        }
     }
 
     public bool SendSignal(int pid, ulong startTime, int signal)
     {
         var process = Get(pid);
         if (process is null || process.StartTime != startTime || process.State == 'Z')
+        {
             return false;
+        }
+
         lock (_lock)
+        {
             Signals.Add((pid, signal));
+        }
+
         if (Fatal.Contains(signal))
+        {
             Exit(pid, signal);
+        }
+
         return true;
     }
 
@@ -80,7 +99,10 @@ internal sealed class FakeSyscalls : ISyscalls
     {
         var process = Get(pid);
         if (process is null || process.StartTime != startTime)
+        {
             return Task.CompletedTask;
+        }
+
         return process.Exited.Task.WaitAsync(cancellationToken);
     }
 
@@ -89,7 +111,10 @@ internal sealed class FakeSyscalls : ISyscalls
         lock (_lock)
         {
             if (!_processes.TryGetValue(pid, out var p) || !p.IsChild || p.State != 'Z')
+            {
                 return null;
+            }
+
             _processes.Remove(pid);
             return Libc.ShellStatus(p.WaitStatus);
         }
@@ -100,13 +125,21 @@ internal sealed class FakeSyscalls : ISyscalls
     public Task OpenExecFifoAsync(string path, Func<bool> isAlive, CancellationToken cancellationToken)
     {
         if (!File.Exists(path))
+        {
             throw new RuntimeException(RuntimeErrorKind.HostFailure, $"open {path}: no such file");
+        }
+
         if (!isAlive())
+        {
             throw new RuntimeException(RuntimeErrorKind.InvalidState, "the container's init exited before it could be started");
+        }
+
         lock (_lock)
         {
             foreach (var p in _processes.Values.Where(p => p.State != 'Z'))
+            {
                 p.FifoOpened = true;
+            }
         }
         return Task.CompletedTask;
     }
@@ -120,7 +153,10 @@ internal sealed class FakeSyscalls : ISyscalls
     {
         var created = LinuxSyscalls.Instance.TryCreateDirectory(path, mode);
         if (created)
+        {
             OnDirectoryAppeared?.Invoke(path);
+        }
+
         return created;
     }
 
@@ -130,7 +166,10 @@ internal sealed class FakeSyscalls : ISyscalls
     {
         var renamed = LinuxSyscalls.Instance.TryRenameNoReplace(from, to);
         if (renamed)
+        {
             OnDirectoryAppeared?.Invoke(to);
+        }
+
         return renamed;
     }
 

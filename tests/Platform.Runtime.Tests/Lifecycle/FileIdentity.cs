@@ -9,7 +9,10 @@ internal static unsafe class FileIdentity
     {
         var fd = Libc.open(path, LinuxConstants.O_RDONLY | LinuxConstants.O_CLOEXEC, 0);
         if (fd < 0)
+        {
             return null;
+        }
+
         try
         {
             var buffer = stackalloc byte[256];

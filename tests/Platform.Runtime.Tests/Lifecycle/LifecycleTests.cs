@@ -3,7 +3,7 @@ namespace Platform.Runtime.Tests.Lifecycle;
 public sealed class LifecycleTests : IDisposable
 {
     private readonly LifecycleFixture _f = new();
-    private CancellationToken Ct => TestContext.Current.CancellationToken;
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     public void Dispose() => _f.Dispose();
 

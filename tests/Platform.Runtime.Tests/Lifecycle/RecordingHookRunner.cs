@@ -15,11 +15,17 @@ internal sealed class RecordingHookRunner : IHookRunner
     public Task RunAsync(string stage, IReadOnlyList<Hook>? hooks, ContainerState state, CancellationToken cancellationToken)
     {
         if (hooks is not { Count: > 0 })
+        {
             return Task.CompletedTask;
+        }
+
         Runs.Add((stage, state));
         OnRun?.Invoke(stage);
         if (FailingStages.Contains(stage))
+        {
             throw new RuntimeException(RuntimeErrorKind.HookFailed, $"hook {stage}[0] ({hooks[0].Path}): exited with status 1");
+        }
+
         return Task.CompletedTask;
     }
 }

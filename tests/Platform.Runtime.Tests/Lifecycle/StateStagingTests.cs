@@ -7,7 +7,7 @@ namespace Platform.Runtime.Tests.Lifecycle;
 public sealed class StateStagingTests : IDisposable
 {
     private readonly LifecycleFixture _f = new();
-    private CancellationToken Ct => TestContext.Current.CancellationToken;
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     public void Dispose() => _f.Dispose();
 
@@ -21,7 +21,10 @@ public sealed class StateStagingTests : IDisposable
         var dir = Path.Combine(_f.Options.Root, $"{StateStore.StagingPrefix}999999999.{Guid.NewGuid():N}");
         Directory.CreateDirectory(dir);
         if (!recent)
+        {
             Directory.SetLastWriteTimeUtc(dir, DateTime.UtcNow.AddMinutes(-1));
+        }
+
         return dir;
     }
 
@@ -42,7 +45,10 @@ public sealed class StateStagingTests : IDisposable
         _f.Syscalls.OnDirectoryAppeared = path =>
         {
             if (path != _f.StateDir("web"))
+            {
                 return;
+            }
+
             using var other = _f.Syscalls.TryLockDirectory(path);
             lockedWhenAppeared = other is null;
         };
@@ -123,7 +129,10 @@ public sealed class StateStagingTests : IDisposable
     public void Try_lock_returns_null_while_another_holder_has_the_lock()
     {
         using (LinuxSyscalls.Instance.LockDirectory(_f.Dir))
+        {
             Assert.Null(LinuxSyscalls.Instance.TryLockDirectory(_f.Dir));
+        }
+
         using var again = LinuxSyscalls.Instance.TryLockDirectory(_f.Dir);
         Assert.NotNull(again);
     }

@@ -35,10 +35,15 @@ internal sealed class ConsoleSocketListener : IDisposable
             var message = new Libc.MsgHdr { Iov = &iov, IovLength = 1, Control = c, ControlLength = (nuint)control.Length };
             var received = Libc.recvmsg(socket, &message, 0);
             if (received < 0)
+            {
                 throw new InvalidOperationException($"recvmsg: errno {Libc.Errno}");
+            }
             // One cmsghdr: length (8 bytes), level, type, then the descriptor.
             if (*(int*)(c + 8) != LinuxConstants.SOL_SOCKET || *(int*)(c + 12) != LinuxConstants.SCM_RIGHTS)
+            {
                 throw new InvalidOperationException("no descriptor received");
+            }
+
             return (*(int*)(c + 16), System.Text.Encoding.UTF8.GetString(payload, 0, (int)received));
         }
     }

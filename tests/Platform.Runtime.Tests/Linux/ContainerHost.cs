@@ -18,7 +18,9 @@ public sealed class ContainerHost : IDisposable
         _dir = TempDirectory.Create("platform-rootfs-");
         Rootfs = Path.Combine(_dir, "rootfs");
         if (SkipReason is null)
+        {
             RunScript("make-rootfs", Rootfs);
+        }
     }
 
     public string? InitBinary { get; }
@@ -29,7 +31,9 @@ public sealed class ContainerHost : IDisposable
     public void RequireContainers()
     {
         if (SkipReason is not null)
+        {
             Assert.Skip(SkipReason);
+        }
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
@@ -38,7 +42,10 @@ public sealed class ContainerHost : IDisposable
     {
         var fromEnv = Environment.GetEnvironmentVariable("PLATFORM_RUNTIME_BIN");
         if (!string.IsNullOrEmpty(fromEnv))
+        {
             return File.Exists(fromEnv) ? fromEnv : null;
+        }
+
         var candidate = Path.Combine(RepoRoot(), "artifacts", "bin", "platform-runtime");
         return File.Exists(candidate) ? candidate : null;
     }
@@ -48,7 +55,9 @@ public sealed class ContainerHost : IDisposable
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
             if (File.Exists(Path.Combine(dir.FullName, "Platform.sln")))
+            {
                 return dir.FullName;
+            }
         }
         throw new InvalidOperationException("repository root (Platform.sln) not found above the test binaries");
     }
@@ -58,7 +67,9 @@ public sealed class ContainerHost : IDisposable
         using var process = System.Diagnostics.Process.Start(Path.Combine(RepoRoot(), "scripts", name), [argument]);
         process.WaitForExit();
         if (process.ExitCode != 0)
+        {
             throw new InvalidOperationException($"scripts/{name} failed with {process.ExitCode}");
+        }
     }
 }
 

@@ -73,7 +73,10 @@ public sealed class HostSyncChannelTests
             {
                 var n = Libc.read(fd, p, buffer.Length);
                 if (n <= 0)
+                {
                     break;
+                }
+
                 total += (int)n;
             }
         }
@@ -91,6 +94,8 @@ public sealed class HostSyncChannelTests
     private static unsafe void Write(int fd, byte[] bytes)
     {
         fixed (byte* p = bytes)
+        {
             Assert.Equal(bytes.Length, (int)Libc.write(fd, p, bytes.Length));
+        }
     }
 }

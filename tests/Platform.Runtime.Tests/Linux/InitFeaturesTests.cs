@@ -144,10 +144,15 @@ public sealed class InitFeaturesTests(ContainerHost host)
             unsafe
             {
                 fixed (byte* p = buffer)
+                {
                     n = Platform.Runtime.Linux.Interop.Libc.read((int)master.DangerousGetHandle(), p, buffer.Length);
+                }
             }
             if (n <= 0)
+            {
                 return text.ToString();
+            }
+
             text.Append(System.Text.Encoding.UTF8.GetString(buffer, 0, (int)n));
         }
     });

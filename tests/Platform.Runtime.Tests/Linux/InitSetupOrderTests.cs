@@ -18,13 +18,13 @@ public sealed class InitSetupOrderTests
     private const string Bundle = "/bundle";
     private const string Rootfs = "/bundle/rootfs";
 
-    private readonly RecordingInitSyscalls sys = new();
+    private readonly RecordingInitSyscalls _sys = new();
 
     public InitSetupOrderTests()
     {
-        sys.AddDirectory(Rootfs);
-        sys.AddFile(Rootfs + "/bin/true");
-        sys.AddDirectory("/host/data");
+        _sys.AddDirectory(Rootfs);
+        _sys.AddFile(Rootfs + "/bin/true");
+        _sys.AddDirectory("/host/data");
     }
 
     [Fact]
@@ -38,7 +38,7 @@ public sealed class InitSetupOrderTests
             new Mount { Destination = "/data", Type = "bind", Source = "/host/data", Options = ["rbind", "ro", "rslave"] },
         ];
 
-        RootfsSetupFor(spec).Enter(() => sys.Calls.Add("createContainer hooks"));
+        RootfsSetupFor(spec).Enter(() => _sys.Calls.Add("createContainer hooks"));
 
         Assert.Equal(
         [
@@ -70,8 +70,8 @@ public sealed class InitSetupOrderTests
             "mount(null, ., null, MS_REC|MS_SLAVE, null)",
             "umount2(., MNT_DETACH)",
             "chdir(/)",
-        ], sys.Calls.Where(c => !c.StartsWith("umask", StringComparison.Ordinal)));
-        Assert.Empty(sys.OpenDescriptors);
+        ], _sys.Calls.Where(c => !c.StartsWith("umask", StringComparison.Ordinal)));
+        Assert.Empty(_sys.OpenDescriptors);
     }
 
     [Fact]
@@ -79,17 +79,17 @@ public sealed class InitSetupOrderTests
     {
         Prepare(FullSpecWith(propagation: null));
 
-        Assert.Equal("mount(null, /, null, MS_REC|MS_SLAVE, null)", sys.Calls[1]);
-        Assert.Equal(0, sys.MountTableReads);
-        Assert.Single(sys.Calls, c => c.StartsWith("mount(null, /,", StringComparison.Ordinal) && !c.Contains("MS_REMOUNT"));
+        Assert.Equal("mount(null, /, null, MS_REC|MS_SLAVE, null)", _sys.Calls[1]);
+        Assert.Equal(0, _sys.MountTableReads);
+        Assert.Single(_sys.Calls, c => c.StartsWith("mount(null, /,", StringComparison.Ordinal) && !c.Contains("MS_REMOUNT"));
     }
 
     [Fact]
     public void Shared_rootfs_propagation_is_set_on_root_first_and_the_shared_mount_holding_the_rootfs_is_made_private_for_pivot_root()
     {
-        sys.AddMount("/", shared: true);
-        sys.AddMount("/bundle", shared: true);
-        sys.AddMount("/bundle/other", shared: true);
+        _sys.AddMount("/", shared: true);
+        _sys.AddMount("/bundle", shared: true);
+        _sys.AddMount("/bundle/other", shared: true);
 
         Prepare(FullSpecWith(propagation: "rshared"));
 
@@ -98,19 +98,19 @@ public sealed class InitSetupOrderTests
             "mount(null, /, null, MS_REC|MS_SHARED, null)",
             "mount(null, /bundle, null, MS_PRIVATE, null)",
             $"mount({Rootfs}, {Rootfs}, null, MS_BIND|MS_REC, null)",
-        ], sys.Calls[1..4]);
-        Assert.Equal("mount(null, /, null, MS_REC|MS_SHARED, null)", sys.Calls[sys.Calls.IndexOf("write(/proc/sys/net/ipv4/ip_forward, 1)") + 1]);
+        ], _sys.Calls[1..4]);
+        Assert.Equal("mount(null, /, null, MS_REC|MS_SHARED, null)", _sys.Calls[_sys.Calls.IndexOf("write(/proc/sys/net/ipv4/ip_forward, 1)") + 1]);
     }
 
     [Fact]
     public void A_private_mount_holding_the_rootfs_is_left_alone()
     {
-        sys.AddMount("/bundle", shared: false);
+        _sys.AddMount("/bundle", shared: false);
 
         Prepare(FullSpecWith(propagation: "shared"));
 
-        Assert.Equal(1, sys.MountTableReads);
-        Assert.Equal(["mount(null, /, null, MS_SHARED, null)", $"mount({Rootfs}, {Rootfs}, null, MS_BIND|MS_REC, null)"], sys.Calls[1..3]);
+        Assert.Equal(1, _sys.MountTableReads);
+        Assert.Equal(["mount(null, /, null, MS_SHARED, null)", $"mount({Rootfs}, {Rootfs}, null, MS_BIND|MS_REC, null)"], _sys.Calls[1..3]);
     }
 
     [Fact]
@@ -118,8 +118,8 @@ public sealed class InitSetupOrderTests
     {
         Prepare(FullSpecWith(propagation: "runbindable"));
 
-        Assert.Equal("mount(null, /, null, MS_REC|MS_SLAVE, null)", sys.Calls[1]);
-        Assert.True(sys.Calls.IndexOf("pivot_root(., .)") < sys.Calls.IndexOf("mount(null, /, null, MS_REC|MS_UNBINDABLE, null)"));
+        Assert.Equal("mount(null, /, null, MS_REC|MS_SLAVE, null)", _sys.Calls[1]);
+        Assert.True(_sys.Calls.IndexOf("pivot_root(., .)") < _sys.Calls.IndexOf("mount(null, /, null, MS_REC|MS_UNBINDABLE, null)"));
     }
 
     [Fact]
@@ -130,9 +130,9 @@ public sealed class InitSetupOrderTests
 
         RootfsSetupFor(spec).Enter(() => { });
 
-        var fuse = sys.Calls.IndexOf($"mknod({Rootfs}/dev/fuse, c 10:229, 0660)");
+        var fuse = _sys.Calls.IndexOf($"mknod({Rootfs}/dev/fuse, c 10:229, 0660)");
         Assert.Equal(["umask(00)", $"mknod({Rootfs}/dev/fuse, c 10:229, 0660)", "umask(022)", $"chown({Rootfs}/dev/fuse, 0, 7)"],
-            sys.Calls[(fuse - 1)..(fuse + 3)]);
+            _sys.Calls[(fuse - 1)..(fuse + 3)]);
     }
 
     [Fact]
@@ -140,14 +140,14 @@ public sealed class InitSetupOrderTests
     {
         RootfsSetupFor(Minimal(Namespaces("user", "mount"))).Enter(() => { });
 
-        Assert.DoesNotContain(sys.Calls, c => c.StartsWith("mknod", StringComparison.Ordinal));
+        Assert.DoesNotContain(_sys.Calls, c => c.StartsWith("mknod", StringComparison.Ordinal));
         Assert.Equal(
         [
             $"mkdir({Rootfs}/dev, 0755)",
             $"create({Rootfs}/dev/null, 0644)",
             $"mount(/dev/null, {Rootfs}/dev/null, null, MS_BIND, null)",
-        ], sys.Calls[2..5]);
-        Assert.True(sys.Calls.IndexOf($"mount(/dev/tty, {Rootfs}/dev/tty, null, MS_BIND, null)") < sys.Calls.IndexOf("pivot_root(., .)"));
+        ], _sys.Calls[2..5]);
+        Assert.True(_sys.Calls.IndexOf($"mount(/dev/tty, {Rootfs}/dev/tty, null, MS_BIND, null)") < _sys.Calls.IndexOf("pivot_root(., .)"));
     }
 
     [Fact]
@@ -156,7 +156,7 @@ public sealed class InitSetupOrderTests
         var spec = Minimal(Namespaces("pid"));
         spec.Mounts = [new Mount { Destination = "/data", Type = "bind", Source = "/host/data", Options = ["bind"] }];
 
-        RootfsSetupFor(spec).Enter(() => sys.Calls.Add("createContainer hooks"));
+        RootfsSetupFor(spec).Enter(() => _sys.Calls.Add("createContainer hooks"));
 
         Assert.Equal(
         [
@@ -165,7 +165,7 @@ public sealed class InitSetupOrderTests
             "createContainer hooks",
             $"chroot({Rootfs})",
             "chdir(/)",
-        ], sys.Calls);
+        ], _sys.Calls);
     }
 
     [Fact]
@@ -176,8 +176,8 @@ public sealed class InitSetupOrderTests
         var executable = Prepare(spec);
 
         Assert.Equal("/bin/true", executable);
-        var pivot = sys.Calls.IndexOf("pivot_root(., .)");
-        Assert.Equal("unshare(CLONE_NEWCGROUP)", sys.Calls[0]);
+        var pivot = _sys.Calls.IndexOf("pivot_root(., .)");
+        Assert.Equal("unshare(CLONE_NEWCGROUP)", _sys.Calls[0]);
         Assert.Equal(
         [
             "pivot_root(., .)",
@@ -209,19 +209,19 @@ public sealed class InitSetupOrderTests
             "prctl(PR_CAP_AMBIENT_CLEAR_ALL)",
             $"prctl(PR_CAP_AMBIENT_RAISE, {CapabilityNames.NumberOf("CAP_NET_BIND_SERVICE")})",
             "umask(022)",
-        ], sys.Calls[pivot..]);
-        Assert.Empty(sys.OpenDescriptors);
+        ], _sys.Calls[pivot..]);
+        Assert.Empty(_sys.OpenDescriptors);
     }
 
     [Fact]
     public void Capabilities_the_runtime_lacks_are_left_out_of_the_sets()
     {
-        sys.HeldCapabilities = Caps("CAP_NET_BIND_SERVICE");
+        _sys.HeldCapabilities = Caps("CAP_NET_BIND_SERVICE");
 
         Prepare(FullSpec());
 
         var sets = $"capset(0x{Caps("CAP_NET_BIND_SERVICE"):x}, 0x{Caps("CAP_NET_BIND_SERVICE"):x}, 0x{Caps("CAP_NET_BIND_SERVICE"):x})";
-        Assert.Contains(sets, sys.Calls);
+        Assert.Contains(sets, _sys.Calls);
     }
 
     [Fact]
@@ -232,11 +232,11 @@ public sealed class InitSetupOrderTests
 
         Prepare(spec, AllowAll());
 
-        Assert.DoesNotContain("prctl(PR_SET_NO_NEW_PRIVS, 1)", sys.Calls);
-        var seccomp = sys.Calls.IndexOf("seccomp(1 instructions)");
-        Assert.Equal("chdir(/srv)", sys.Calls[seccomp - 1]);
-        Assert.True(seccomp < sys.Calls.FindIndex(c => c.StartsWith("prctl(PR_CAPBSET_DROP", StringComparison.Ordinal)));
-        Assert.True(seccomp < sys.Calls.IndexOf("setresuid(1000)"));
+        Assert.DoesNotContain("prctl(PR_SET_NO_NEW_PRIVS, 1)", _sys.Calls);
+        var seccomp = _sys.Calls.IndexOf("seccomp(1 instructions)");
+        Assert.Equal("chdir(/srv)", _sys.Calls[seccomp - 1]);
+        Assert.True(seccomp < _sys.Calls.FindIndex(c => c.StartsWith("prctl(PR_CAPBSET_DROP", StringComparison.Ordinal)));
+        Assert.True(seccomp < _sys.Calls.IndexOf("setresuid(1000)"));
     }
 
     [Fact]
@@ -248,7 +248,7 @@ public sealed class InitSetupOrderTests
         try
         {
             await host.SendAsync(SyncMessageType.Plan, InitPlanCodec.Encode(Plan(FullSpec(), AllowAll())), CancellationToken.None);
-            code = new InitProcess(new InitChannel(initFd), sys).Run();
+            code = new InitProcess(new InitChannel(initFd), _sys).Run();
         }
         finally
         {
@@ -257,58 +257,58 @@ public sealed class InitSetupOrderTests
 
         Assert.Equal(127, code);
         Assert.Equal(SyncMessageType.Ready, (await host.ReceiveAsync(CancellationToken.None))?.Type);
-        Assert.Equal(["prctl(PR_SET_NO_NEW_PRIVS, 1)"], sys.Calls.Where(c => c.StartsWith("prctl(PR_SET_NO_NEW_PRIVS", StringComparison.Ordinal)));
-        Assert.Equal(["umask(022)", "wait for start", "seccomp(1 instructions)", "exec(/bin/true)"], sys.Calls[^4..]);
+        Assert.Equal(["prctl(PR_SET_NO_NEW_PRIVS, 1)"], _sys.Calls.Where(c => c.StartsWith("prctl(PR_SET_NO_NEW_PRIVS", StringComparison.Ordinal)));
+        Assert.Equal(["umask(022)", "wait for start", "seccomp(1 instructions)", "exec(/bin/true)"], _sys.Calls[^4..]);
     }
 
     [Fact]
     public void A_failing_mount_stops_the_set_up_with_an_error_naming_it_and_nothing_after_it_runs()
     {
-        sys.FailAt($"mount(tmpfs, {Rootfs}/dev,", EACCES);
+        _sys.FailAt($"mount(tmpfs, {Rootfs}/dev,", EACCES);
 
         var error = Assert.Throws<RuntimeException>(() => Prepare(FullSpec()));
 
         Assert.Equal("mounts[1]: mount tmpfs on /dev: permission denied", error.Message);
-        Assert.Equal($"mount(tmpfs, {Rootfs}/dev, tmpfs, MS_NOSUID|MS_STRICTATIME, mode=755)", sys.Calls[^1]);
-        Assert.Empty(sys.OpenDescriptors);
+        Assert.Equal($"mount(tmpfs, {Rootfs}/dev, tmpfs, MS_NOSUID|MS_STRICTATIME, mode=755)", _sys.Calls[^1]);
+        Assert.Empty(_sys.OpenDescriptors);
     }
 
     [Fact]
     public void A_failing_pivot_root_leaves_the_old_root_attached_and_reports_it()
     {
-        sys.FailAt("pivot_root", EINVAL);
+        _sys.FailAt("pivot_root", EINVAL);
 
         var error = Assert.Throws<RuntimeException>(() => Prepare(FullSpec()));
 
         Assert.Equal("pivot_root: invalid argument", error.Message);
-        Assert.Equal("pivot_root(., .)", sys.Calls[^1]);
+        Assert.Equal("pivot_root(., .)", _sys.Calls[^1]);
     }
 
     [Fact]
     public void A_failing_setresuid_stops_before_any_capability_is_set()
     {
-        sys.FailAt("setresuid", EPERM);
+        _sys.FailAt("setresuid", EPERM);
 
         var error = Assert.Throws<RuntimeException>(() => Prepare(FullSpec()));
 
         Assert.Equal("setresuid 1000: operation not permitted", error.Message);
-        Assert.Equal("setresuid(1000)", sys.Calls[^1]);
+        Assert.Equal("setresuid(1000)", _sys.Calls[^1]);
     }
 
     [Fact]
     public void A_denied_setgroups_in_a_user_namespace_keeps_the_groups_and_goes_on()
     {
-        sys.FailAt("setgroups", EPERM);
+        _sys.FailAt("setgroups", EPERM);
 
         Prepare(FullSpec());
 
-        Assert.Equal("setresgid(1000)", sys.Calls[sys.Calls.IndexOf("setgroups([10,20])") + 1]);
+        Assert.Equal("setresgid(1000)", _sys.Calls[_sys.Calls.IndexOf("setgroups([10,20])") + 1]);
     }
 
-    private RootfsSetup RootfsSetupFor(RuntimeSpec spec) => new(Plan(spec), NamespaceSet.From(spec), sys);
+    private RootfsSetup RootfsSetupFor(RuntimeSpec spec) => new(Plan(spec), NamespaceSet.From(spec), _sys);
 
     private string Prepare(RuntimeSpec spec, SeccompProgram? seccomp = null) =>
-        new InitProcess(new InitChannel(-1), sys).Prepare(Plan(spec, seccomp), out _);
+        new InitProcess(new InitChannel(-1), _sys).Prepare(Plan(spec, seccomp), out _);
 
     private static InitPlan Plan(RuntimeSpec spec, SeccompProgram? seccomp = null) =>
         new() { Id = "c1", Bundle = Bundle, Rootfs = Rootfs, Spec = spec, Seccomp = seccomp };
@@ -331,9 +331,9 @@ public sealed class InitSetupOrderTests
 
     private RuntimeSpec FullSpec()
     {
-        sys.AddFile(Rootfs + "/proc/kcore");
-        sys.AddDirectory(Rootfs + "/proc/acpi");
-        sys.AddDirectory(Rootfs + "/proc/sys");
+        _sys.AddFile(Rootfs + "/proc/kcore");
+        _sys.AddDirectory(Rootfs + "/proc/acpi");
+        _sys.AddDirectory(Rootfs + "/proc/sys");
         var spec = Minimal(Namespaces("pid", "network", "ipc", "uts", "mount", "cgroup"));
         spec.Hostname = "box";
         spec.Domainname = "example.org";
@@ -373,7 +373,7 @@ public sealed class InitSetupOrderTests
     private static ulong Caps(params string[] names) => CapabilityNames.ToMask(names, "test");
 
     private IEnumerable<string> BoundingDrops(string[] except) =>
-        Enumerable.Range(0, sys.LastCapability + 1)
+        Enumerable.Range(0, _sys.LastCapability + 1)
             .Where(c => (Caps(except) & (1UL << c)) == 0)
             .Select(c => $"prctl(PR_CAPBSET_DROP, {c})");
 

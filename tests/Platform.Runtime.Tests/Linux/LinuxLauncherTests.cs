@@ -223,7 +223,10 @@ public sealed class LinuxLauncherTests(ContainerHost host)
                 // Let the C stage fork the container process first, then fail as a cgroup creation would.
                 var deadline = DateTime.UtcNow.AddSeconds(30);
                 while ((init = ContainerProcessHolding(Path.Combine(stateDir, "exec.fifo"))) == 0 && DateTime.UtcNow < deadline)
+                {
                     Thread.Sleep(10);
+                }
+
                 throw new InvalidOperationException("cgroup: no space left on device");
             }));
 
@@ -241,14 +244,22 @@ public sealed class LinuxLauncherTests(ContainerHost host)
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(dir), out var pid))
+            {
                 continue;
+            }
+
             try
             {
                 if (new FileInfo($"{dir}/fd/4").LinkTarget != fifo)
+                {
                     continue;
+                }
+
                 var nspid = File.ReadAllLines($"{dir}/status").FirstOrDefault(l => l.StartsWith("NSpid:", StringComparison.Ordinal));
                 if (nspid is not null && nspid.Split('\t', StringSplitOptions.RemoveEmptyEntries) is [_, _, "1"])
+                {
                     return pid;
+                }
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

@@ -26,7 +26,9 @@ public sealed class MountPropagationTests(ContainerHost host)
             caps.Permitted!.Add("CAP_SYS_ADMIN");
 
             await using (var container = await TestContainer.CreateAsync(host, spec))
+            {
                 Assert.Equal("mounted\n", await container.RunAsync());
+            }
 
             Assert.Contains(File.ReadLines("/proc/self/mountinfo"), line => line.Split(' ')[4] == $"{volume}/inner");
         }

@@ -19,14 +19,14 @@ namespace Platform.Runtime.Tests.Linux;
 /// </summary>
 internal sealed class RecordingInitSyscalls : IInitSyscalls
 {
-    private readonly HashSet<string> directories = new(StringComparer.Ordinal) { "/" };
-    private readonly HashSet<string> files = new(StringComparer.Ordinal);
-    private readonly Dictionary<int, string> descriptors = [];
-    private readonly List<(string Prefix, int Errno)> failures = [];
-    private readonly List<MountInfoEntry> mountTable = [new("/", "/", "rw", "ext4", "/dev/sda1", ["rw"], Shared: false)];
+    private readonly HashSet<string> _directories = new(StringComparer.Ordinal) { "/" };
+    private readonly HashSet<string> _files = new(StringComparer.Ordinal);
+    private readonly Dictionary<int, string> _descriptors = [];
+    private readonly List<(string Prefix, int Errno)> _failures = [];
+    private readonly List<MountInfoEntry> _mountTable = [new("/", "/", "rw", "ext4", "/dev/sda1", ["rw"], Shared: false)];
     private const int EBADF = 9;
-    private int nextFd = 1000;
-    private string cwd = "/";
+    private int _nextFd = 1000;
+    private string _cwd = "/";
 
     public List<string> Calls { get; } = [];
 
@@ -36,27 +36,29 @@ internal sealed class RecordingInitSyscalls : IInitSyscalls
     public int LastCapability { get; set; } = 40;
 
     /// <summary>The descriptors still open: the init must close every one it opened.</summary>
-    public IReadOnlyCollection<string> OpenDescriptors => descriptors.Values;
+    public IReadOnlyCollection<string> OpenDescriptors => _descriptors.Values;
 
     /// <summary>The first recorded call that starts with <paramref name="prefix"/> fails with <paramref name="errno"/>.</summary>
-    public void FailAt(string prefix, int errno) => failures.Add((prefix, errno));
+    public void FailAt(string prefix, int errno) => _failures.Add((prefix, errno));
 
     /// <summary>Adds a mount to what /proc/self/mountinfo shows (it starts with a private `/`).</summary>
     public void AddMount(string mountPoint, bool shared) =>
-        mountTable.Add(new MountInfoEntry("/", mountPoint, "rw", "ext4", "/dev/sdb1", ["rw"], shared));
+        _mountTable.Add(new MountInfoEntry("/", mountPoint, "rw", "ext4", "/dev/sdb1", ["rw"], shared));
 
     public int MountTableReads { get; private set; }
 
     public void AddDirectory(string path)
     {
         for (var p = path; p.Length > 1; p = Parent(p))
-            directories.Add(p);
+        {
+            _directories.Add(p);
+        }
     }
 
     public void AddFile(string path)
     {
         AddDirectory(Parent(path));
-        files.Add(path);
+        _files.Add(path);
     }
 
     public int Mount(string? source, string target, string? fsType, ulong flags, string? data) =>
@@ -67,15 +69,21 @@ internal sealed class RecordingInitSyscalls : IInitSyscalls
     public int PivotRoot(string newRoot, string putOld)
     {
         if (Record($"pivot_root({newRoot}, {putOld})") < 0)
+        {
             return -1;
-        Reroot(cwd);
+        }
+
+        Reroot(_cwd);
         return 0;
     }
 
     public int Chroot(string path)
     {
         if (Record($"chroot({path})") < 0)
+        {
             return -1;
+        }
+
         Reroot(path);
         return 0;
     }
@@ -83,16 +91,22 @@ internal sealed class RecordingInitSyscalls : IInitSyscalls
     public int Chdir(string path)
     {
         if (Record($"chdir({path})") < 0)
+        {
             return -1;
-        cwd = path.StartsWith('/') ? path : Join(cwd, path);
+        }
+
+        _cwd = path.StartsWith('/') ? path : Join(_cwd, path);
         return 0;
     }
 
     public int Fchdir(int fd)
     {
-        if (Record($"fchdir({descriptors[fd]})") < 0)
+        if (Record($"fchdir({_descriptors[fd]})") < 0)
+        {
             return -1;
-        cwd = descriptors[fd];
+        }
+
+        _cwd = _descriptors[fd];
         return 0;
     }
 
@@ -102,7 +116,7 @@ internal sealed class RecordingInitSyscalls : IInitSyscalls
     public IReadOnlyList<MountInfoEntry> ReadMountInfo()
     {
         MountTableReads++;
-        return [.. mountTable];
+        return [.. _mountTable];
     }
 
     public int StatVfsFlags(string path, out ulong flags)
@@ -115,53 +129,59 @@ internal sealed class RecordingInitSyscalls : IInitSyscalls
 
     public int OpenAt(int dirfd, string path, int flags, uint mode)
     {
-        var full = Join(descriptors[dirfd], path);
+        var full = Join(_descriptors[dirfd], path);
         if ((flags & O_CREAT) == 0 || Exists(full))
+        {
             return OpenPath(full);
-        return Create(full, $"create({full}, {Octal(mode)})", files) < 0 ? -1 : OpenPath(full);
+        }
+
+        return Create(full, $"create({full}, {Octal(mode)})", _files) < 0 ? -1 : OpenPath(full);
     }
 
-    public int OpenAt2(int dirfd, string path, ulong flags, ulong mode, ulong resolve) => OpenPath(Join(descriptors[dirfd], path));
+    public int OpenAt2(int dirfd, string path, ulong flags, ulong mode, ulong resolve) => OpenPath(Join(_descriptors[dirfd], path));
 
-    public int Close(int fd) => descriptors.Remove(fd) ? Succeed() : Fail(EBADF);
+    public int Close(int fd) => _descriptors.Remove(fd) ? Succeed() : Fail(EBADF);
 
     public int MkdirAt(int dirfd, string path, uint mode)
     {
-        var full = Join(descriptors[dirfd], path);
-        return Create(full, $"mkdir({full}, {Octal(mode)})", directories);
+        var full = Join(_descriptors[dirfd], path);
+        return Create(full, $"mkdir({full}, {Octal(mode)})", _directories);
     }
 
     public int MknodAt(int dirfd, string path, uint mode, ulong dev)
     {
-        var full = Join(descriptors[dirfd], path);
+        var full = Join(_descriptors[dirfd], path);
         var type = (mode & S_IFMT) switch { S_IFCHR => "c", S_IFBLK => "b", S_IFIFO => "p", _ => "?" };
         var major = ((dev >> 8) & 0xfff) | ((dev >> 32) & ~0xfffUL);
         var minor = (dev & 0xff) | ((dev >> 12) & ~0xffUL);
-        return Create(full, $"mknod({full}, {type} {major}:{minor}, {Octal(mode & 0xFFF)})", files);
+        return Create(full, $"mknod({full}, {type} {major}:{minor}, {Octal(mode & 0xFFF)})", _files);
     }
 
     public int SymlinkAt(string target, int dirfd, string linkPath)
     {
-        var full = Join(descriptors[dirfd], linkPath);
-        return Create(full, $"symlink({target}, {full})", files);
+        var full = Join(_descriptors[dirfd], linkPath);
+        return Create(full, $"symlink({target}, {full})", _files);
     }
 
     public int FchownAt(int dirfd, string path, uint owner, uint group, int flags) =>
-        Record($"chown({Join(descriptors[dirfd], path)}, {owner}, {group})");
+        Record($"chown({Join(_descriptors[dirfd], path)}, {owner}, {group})");
 
     public int UnlinkAt(int dirfd, string path, int flags)
     {
-        var full = Join(descriptors[dirfd], path);
+        var full = Join(_descriptors[dirfd], path);
         if (Record($"unlink({full})") < 0)
+        {
             return -1;
-        files.Remove(full);
+        }
+
+        _files.Remove(full);
         return 0;
     }
 
     public Libc.FileStat? StatAt(int dirfd, string path, int flags) =>
-        Exists(Join(descriptors[dirfd], path)) ? new Libc.FileStat(S_IFREG | 0x1A4, 0, 0, 0, 0) : null;
+        Exists(Join(_descriptors[dirfd], path)) ? new Libc.FileStat(S_IFREG | 0x1A4, 0, 0, 0, 0) : null;
 
-    public uint FileMode(int fd) => directories.Contains(descriptors[fd]) ? S_IFDIR | 0x1ED : S_IFREG | 0x1A4;
+    public uint FileMode(int fd) => _directories.Contains(_descriptors[fd]) ? S_IFDIR | 0x1ED : S_IFREG | 0x1A4;
 
     public uint Umask(uint mask)
     {
@@ -171,12 +191,14 @@ internal sealed class RecordingInitSyscalls : IInitSyscalls
 
     public int Access(string path, int mode) => Exists(Resolve(path)) ? Succeed() : Fail(ENOENT);
 
-    public bool IsDirectory(string path) => directories.Contains(path);
+    public bool IsDirectory(string path) => _directories.Contains(path);
 
     public void WriteFile(string path, string text)
     {
         if (Record($"write({path}, {text})") < 0)
+        {
             throw new IOException($"Permission denied: '{path}'");
+        }
     }
 
     public int SetHostname(string name) => Record($"sethostname({name})");
@@ -219,13 +241,17 @@ internal sealed class RecordingInitSyscalls : IInitSyscalls
     public void InstallSeccomp(SeccompProgram program)
     {
         if (Record($"seccomp({program.Instructions.Count} instructions)") < 0)
+        {
             throw new RuntimeException(RuntimeErrorKind.HostFailure, "seccomp: installing the filter failed");
+        }
     }
 
     public void BringUpLoopback()
     {
         if (Record("loopback up") < 0)
+        {
             throw new RuntimeException(RuntimeErrorKind.Permission, "bring lo up: operation not permitted");
+        }
     }
 
     public void SetUpTerminal(ConsoleSize? size) => Record("terminal");
@@ -242,11 +268,14 @@ internal sealed class RecordingInitSyscalls : IInitSyscalls
     private int Record(string call)
     {
         Calls.Add(call);
-        var failure = failures.FindIndex(f => call.StartsWith(f.Prefix, StringComparison.Ordinal));
+        var failure = _failures.FindIndex(f => call.StartsWith(f.Prefix, StringComparison.Ordinal));
         if (failure < 0)
+        {
             return Succeed();
-        var errno = failures[failure].Errno;
-        failures.RemoveAt(failure);
+        }
+
+        var errno = _failures[failure].Errno;
+        _failures.RemoveAt(failure);
         return Fail(errno);
     }
 
@@ -254,9 +283,15 @@ internal sealed class RecordingInitSyscalls : IInitSyscalls
     private int Create(string path, string call, HashSet<string> into)
     {
         if (Exists(path))
+        {
             return Fail(EEXIST);
+        }
+
         if (Record(call) < 0)
+        {
             return -1;
+        }
+
         into.Add(path);
         return 0;
     }
@@ -277,31 +312,40 @@ internal sealed class RecordingInitSyscalls : IInitSyscalls
     {
         var full = Resolve(path);
         if (!Exists(full))
+        {
             return Fail(ENOENT);
-        var fd = nextFd++;
-        descriptors[fd] = full;
+        }
+
+        var fd = _nextFd++;
+        _descriptors[fd] = full;
         Marshal.SetLastPInvokeError(0);
         return fd;
     }
 
-    private bool Exists(string path) => directories.Contains(path) || files.Contains(path);
+    private bool Exists(string path) => _directories.Contains(path) || _files.Contains(path);
 
     /// <summary>How a call is recorded: a /proc/self/fd/N path as the path that descriptor was opened at.</summary>
     private string Name(string? path)
     {
         if (path is null)
+        {
             return "null";
+        }
+
         const string prefix = "/proc/self/fd/";
         if (path.StartsWith(prefix, StringComparison.Ordinal) && int.TryParse(path[prefix.Length..], out var fd) &&
-            descriptors.TryGetValue(fd, out var opened))
+            _descriptors.TryGetValue(fd, out var opened))
+        {
             return opened;
+        }
+
         return path;
     }
 
     private string Resolve(string path)
     {
         var name = Name(path);
-        return name.StartsWith('/') ? name : Join(cwd, name);
+        return name.StartsWith('/') ? name : Join(_cwd, name);
     }
 
     /// <summary>The tree below <paramref name="newRoot"/> becomes the whole tree, as pivot_root or chroot show it.</summary>
@@ -309,16 +353,19 @@ internal sealed class RecordingInitSyscalls : IInitSyscalls
     {
         string? Inside(string path) =>
             path == newRoot ? "/" : path.StartsWith(newRoot + "/", StringComparison.Ordinal) ? path[newRoot.Length..] : null;
-        foreach (var set in new[] { directories, files })
+        foreach (var set in new[] { _directories, _files })
         {
             var kept = set.Select(Inside).OfType<string>().ToList();
             set.Clear();
             set.UnionWith(kept);
         }
-        directories.Add("/");
-        foreach (var (fd, path) in descriptors.ToList())
-            descriptors[fd] = Inside(path) ?? "old root:" + path;
-        cwd = "/";
+        _directories.Add("/");
+        foreach (var (fd, path) in _descriptors.ToList())
+        {
+            _descriptors[fd] = Inside(path) ?? "old root:" + path;
+        }
+
+        _cwd = "/";
     }
 
     private static string Join(string directory, string path) =>
@@ -345,7 +392,10 @@ internal sealed class RecordingInitSyscalls : IInitSyscalls
         var names = MountFlagNames.Where(f => (flags & f.Flag) != 0).Select(f => f.Name).ToList();
         var rest = flags & ~MountFlagNames.Aggregate(0UL, (all, f) => all | f.Flag);
         if (rest != 0)
+        {
             names.Add($"0x{rest:x}");
+        }
+
         return names.Count == 0 ? "0" : string.Join('|', names);
     }
 }

@@ -55,7 +55,9 @@ public sealed class RootfsHardeningTests(ContainerHost host) : IDisposable
         CopyRootfs();
         var spec = SpecWithRootfsDev("stat -c '%F %t:%T %a' /dev/null");
         await using (var first = await TestContainer.CreateAsync(host, spec))
+        {
             Assert.Equal("character special file 1:3 666\n", await first.RunAsync());
+        }
 
         // The node the first container made is now in the rootfs: the second create meets EEXIST on the right device.
         await using var second = await TestContainer.CreateAsync(host, spec);

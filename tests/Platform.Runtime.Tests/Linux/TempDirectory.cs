@@ -7,8 +7,11 @@ internal static class TempDirectory
     {
         var dir = Directory.CreateTempSubdirectory(prefix).FullName;
         if (OperatingSystem.IsLinux())
+        {
             File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
                 UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        }
+
         return dir;
     }
 }

@@ -47,10 +47,15 @@ internal sealed class TestContainer : IAsyncDisposable
         Directory.CreateDirectory(BundleDir);
         var fifo = Path.Combine(StateDir, Platform.Runtime.State.StateStore.ExecFifoName);
         if (Mkfifo(fifo, 0x192) != 0)
+        {
             throw new InvalidOperationException("mkfifo failed");
+        }
         // 0622 whatever the umask: a container user other than root opens it for writing.
         if (OperatingSystem.IsLinux())
+        {
             File.SetUnixFileMode(fifo, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite);
+        }
+
         var (read, write) = Pipe();
         _outputRead = read;
         using (write)
@@ -71,7 +76,9 @@ internal sealed class TestContainer : IAsyncDisposable
                 {
                     NamespacesCreatedPid = pid;
                     if (onNamespacesCreated is not null)
+                    {
                         await onNamespacesCreated(pid);
+                    }
                 },
             }, CancellationToken.None);
             Pid = launched.Pid;
@@ -119,7 +126,10 @@ internal sealed class TestContainer : IAsyncDisposable
         while (Exists(pid))
         {
             if (DateTime.UtcNow > until)
+            {
                 return false;
+            }
+
             await Task.Delay(20);
         }
         return true;
@@ -140,7 +150,10 @@ internal sealed class TestContainer : IAsyncDisposable
     {
         var fds = stackalloc int[2];
         if (Libc.pipe2(fds, LinuxConstants.O_CLOEXEC) != 0)
+        {
             throw new InvalidOperationException("pipe2 failed");
+        }
+
         return (new SafeFileHandle(fds[0], true), new SafeFileHandle(fds[1], true));
     }
 

@@ -301,7 +301,9 @@ public sealed class SpecReaderTests
             var outcome = Outcome(json);
             Assert.True(ViaSerializer(json) == outcome, $"mutation {i}: {Encoding.UTF8.GetString(json)}");
             if (outcome != SerializerError)
+            {
                 accepted++;
+            }
         }
         // The mutations must exercise both paths for the comparison to mean anything.
         Assert.InRange(accepted, 1, 1499);
@@ -407,20 +409,31 @@ public sealed class SpecReaderTests
                     break;
                 case IDictionary map:
                     if (map.Count != 2)
+                    {
                         problems.Add($"{at} has {map.Count} entries, not 2");
+                    }
+
                     break;
                 case IList list:
                     if (list.Count != 2)
+                    {
                         problems.Add($"{at} has {list.Count} elements, not 2");
+                    }
+
                     for (var i = 0; i < list.Count; i++)
                     {
                         if (list[i] is { } element && element.GetType().Namespace == typeof(RuntimeSpec).Namespace)
+                        {
                             Walk(element, $"{at}[{i}]", seen, problems);
+                        }
                     }
                     break;
                 default:
                     if (child.GetType().Namespace == typeof(RuntimeSpec).Namespace)
+                    {
                         Walk(child, at, seen, problems);
+                    }
+
                     break;
             }
         }

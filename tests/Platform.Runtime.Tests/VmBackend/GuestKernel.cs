@@ -20,7 +20,10 @@ internal static class GuestKernel
     {
         // scripts/test's verdict on a /dev/kvm that opens but does not run a guest (it tried to boot one).
         if (Environment.GetEnvironmentVariable("PLATFORM_NO_KVM") is { Length: > 0 } verdict)
+        {
             Skip($"KVM unavailable: {verdict}");
+        }
+
         try
         {
             using var kvm = Kvm.Open();
@@ -30,7 +33,10 @@ internal static class GuestKernel
             Skip($"KVM unavailable: {e.Message}");
         }
         if (!File.Exists(Path))
+        {
             Skip($"no guest kernel at {Path}: run scripts/build-guest-kernel");
+        }
+
         return Path;
     }
 

@@ -126,7 +126,10 @@ public sealed class MicroVmContainerTests(BundleFixture rootfs) : IClassFixture<
         GC.WaitForPendingFinalizers();
         var memory = System.Diagnostics.Process.GetCurrentProcess().WorkingSet64;
         for (var i = 0; i < Cycles; i++)
+        {
             await CycleAsync(i);
+        }
+
         GC.Collect();
         GC.WaitForPendingFinalizers();
 
@@ -160,7 +163,9 @@ public sealed class MicroVmContainerTests(BundleFixture rootfs) : IClassFixture<
                 using var reader = new StreamReader(stream, Encoding.ASCII);
                 var text = await reader.ReadToEndAsync(bound.Token);
                 if (text.Length > 0 || attempt >= 50)
+                {
                     return text;
+                }
             }
             catch (RuntimeException) when (attempt < 50)
             {
@@ -172,7 +177,9 @@ public sealed class MicroVmContainerTests(BundleFixture rootfs) : IClassFixture<
     private static async Task WaitUntilGoneAsync(int pid)
     {
         for (var i = 0; i < 100 && Directory.Exists($"/proc/{pid}") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z "); i++)
+        {
             await Task.Delay(100);
+        }
     }
 
     private void AssertNothingLeft(string id, int pid = 0)
@@ -181,7 +188,10 @@ public sealed class MicroVmContainerTests(BundleFixture rootfs) : IClassFixture<
         var disks = Root + ".disks";
         Assert.True(!Directory.Exists(disks) || Directory.GetFileSystemEntries(disks).Length == 0, "a root disk image is left");
         if (pid > 0)
+        {
             Assert.False(Directory.Exists($"/proc/{pid}") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z "), $"the VMM process {pid} is left");
+        }
+
         var vmms = System.Diagnostics.Process.GetProcesses().Where(p => { try { return File.ReadAllText($"/proc/{p.Id}/environ").Contains("_PLATFORM_VMM="); } catch (IOException) { return false; } catch (UnauthorizedAccessException) { return false; } }).Select(p => p.Id).ToList();
         Assert.True(vmms.Count == 0, $"VMM processes left: {string.Join(", ", vmms)}");
     }

@@ -12,11 +12,11 @@ namespace Platform.Web.Tests.Client;
 /// <summary>A real HTTP server on a loopback port, answering as each test tells it to; records what it was sent.</summary>
 internal sealed class LoopbackApi : IApiBaseAddress, IAsyncDisposable
 {
-    private readonly WebApplication app;
+    private readonly WebApplication _app;
 
     private LoopbackApi(WebApplication app, Uri address)
     {
-        this.app = app;
+        _app = app;
         Address = address;
     }
 
@@ -50,7 +50,7 @@ internal sealed class LoopbackApi : IApiBaseAddress, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await app.StopAsync(CancellationToken.None);
-        await app.DisposeAsync();
+        await _app.StopAsync(CancellationToken.None);
+        await _app.DisposeAsync();
     }
 }

@@ -7,17 +7,17 @@ namespace Platform.Web.Tests.Components;
 public sealed class FunctionPageTests : IAsyncDisposable
 {
     private static readonly Guid InstanceId = Guid.Parse("0f8fad5b-d9cb-469f-a165-70867728950e");
-    private readonly DashboardContext dashboard = new();
+    private readonly DashboardContext _dashboard = new();
 
     public FunctionPageTests()
     {
-        dashboard.Api.AddAcmeHello(new InstanceInfo(InstanceId, 2, "failed", null, "no node has room", "microvm"));
-        dashboard.Api.AddTenant("globex");
+        _dashboard.Api.AddAcmeHello(new InstanceInfo(InstanceId, 2, "failed", null, "no node has room", "microvm"));
+        _dashboard.Api.AddTenant("globex");
     }
 
     private IRenderedComponent<FunctionPage> Open(string key = "acme-key", string tenant = "acme", string function = "hello")
     {
-        var page = dashboard.Render<FunctionPage>(key, p => p.Add(c => c.Tenant, tenant).Add(c => c.Function, function));
+        var page = _dashboard.Render<FunctionPage>(key, p => p.Add(c => c.Tenant, tenant).Add(c => c.Function, function));
         return page;
     }
 
@@ -47,7 +47,7 @@ public sealed class FunctionPageTests : IAsyncDisposable
 
         WaitFor(page, () => Assert.Equal("active v3", page.Find("#active-version").TextContent));
         Assert.Contains("v3 (active)", page.Find("tr[data-version='3']").TextContent);
-        Assert.Equal(3, dashboard.Api.Function("acme", "hello").ActiveVersion);
+        Assert.Equal(3, _dashboard.Api.Function("acme", "hello").ActiveVersion);
     }
 
     [Fact]
@@ -73,7 +73,7 @@ public sealed class FunctionPageTests : IAsyncDisposable
 
         WaitFor(page, () => Assert.Equal("active v1", page.Find("#active-version").TextContent));
         Assert.NotNull(page.Find("button[aria-label='Activate v2']"));
-        Assert.Equal(1, dashboard.Api.Function("acme", "hello").ActiveVersion);
+        Assert.Equal(1, _dashboard.Api.Function("acme", "hello").ActiveVersion);
     }
 
     [Fact]
@@ -92,7 +92,7 @@ public sealed class FunctionPageTests : IAsyncDisposable
         Assert.Equal("12 ms", page.Find("#invoke-elapsed").TextContent);
         Assert.Equal("POST /greet?name=x hi", page.Find("#invoke-response-body").TextContent);
         Assert.Contains("Content-Type: text/plain", page.Find("pre.invoke-headers").TextContent);
-        var sent = Assert.Single(dashboard.Api.Invocations);
+        var sent = Assert.Single(_dashboard.Api.Invocations);
         Assert.Equal([KeyValuePair.Create("Content-Type", "text/plain"), KeyValuePair.Create("X-Trace", "1")], sent.Headers);
     }
 
@@ -109,7 +109,7 @@ public sealed class FunctionPageTests : IAsyncDisposable
         page.Find("form.invoke-form").Submit();
 
         WaitFor(page, () => Assert.Equal(error, page.Find("form.invoke-form + .alert").TextContent));
-        Assert.Empty(dashboard.Api.Invocations);
+        Assert.Empty(_dashboard.Api.Invocations);
     }
 
     [Fact]
@@ -118,8 +118,8 @@ public sealed class FunctionPageTests : IAsyncDisposable
         var page = Open();
         WaitFor(page, () => Assert.Contains("No lines yet.", page.Find("section.logs").TextContent));
 
-        dashboard.Api.WriteLog("acme", "hello", new LogLineInfo(DateTimeOffset.Parse("2025-01-02T10:00:01Z"), InstanceId, "stdout", "listening on 8080"));
-        dashboard.Api.WriteLog("acme", "hello", new LogLineInfo(DateTimeOffset.Parse("2025-01-02T10:00:02Z"), InstanceId, "stderr", "oops"));
+        _dashboard.Api.WriteLog("acme", "hello", new LogLineInfo(DateTimeOffset.Parse("2025-01-02T10:00:01Z"), InstanceId, "stdout", "listening on 8080"));
+        _dashboard.Api.WriteLog("acme", "hello", new LogLineInfo(DateTimeOffset.Parse("2025-01-02T10:00:02Z"), InstanceId, "stderr", "oops"));
 
         WaitFor(page, () => Assert.Equal(2, page.FindAll("section.logs [role=log] span").Count));
         Assert.Contains("listening on 8080", page.Find("span.log-stdout").TextContent);
@@ -130,7 +130,7 @@ public sealed class FunctionPageTests : IAsyncDisposable
     [Fact]
     public void Another_tenants_function_is_not_found_for_a_tenant_key()
     {
-        dashboard.Api.AddFunction("globex", new FunctionInfo("report", 1), [new VersionInfo(1, "sha256:" + new string('c', 64), 10, null)], []);
+        _dashboard.Api.AddFunction("globex", new FunctionInfo("report", 1), [new VersionInfo(1, "sha256:" + new string('c', 64), 10, null)], []);
 
         var page = Open(tenant: "globex", function: "report");
 
@@ -141,7 +141,7 @@ public sealed class FunctionPageTests : IAsyncDisposable
     [Fact]
     public void A_function_created_on_the_list_opens_its_page()
     {
-        var page = dashboard.RenderSignedIn("acme-key");
+        var page = _dashboard.RenderSignedIn("acme-key");
 
         page.Find("#function-name").Change("fresh");
         page.Find("#function-create").Submit();
@@ -155,17 +155,17 @@ public sealed class FunctionPageTests : IAsyncDisposable
     [Fact]
     public void A_key_revoked_while_on_the_function_page_returns_to_sign_in()
     {
-        var page = dashboard.RenderSignedIn("acme-key");
+        var page = _dashboard.RenderSignedIn("acme-key");
         WaitFor(page, () => Assert.NotNull(page.Find("button[aria-label='Open hello']")));
         page.Find("button[aria-label='Open hello']").Click();
         WaitFor(page, () => Assert.NotNull(page.Find("button[aria-label='Activate v1']")));
 
-        dashboard.Api.RevokeKey("acme-key");
+        _dashboard.Api.RevokeKey("acme-key");
         page.Find("button[aria-label='Activate v1']").Click();
 
         WaitFor(page, () => Assert.Equal("The key is no longer accepted. Sign in again.", page.Find(".alert").TextContent));
-        Assert.Null(dashboard.Store.Stored);
+        Assert.Null(_dashboard.Store.Stored);
     }
 
-    public ValueTask DisposeAsync() => dashboard.DisposeAsync();
+    public ValueTask DisposeAsync() => _dashboard.DisposeAsync();
 }

@@ -6,14 +6,14 @@ namespace Platform.Web.Tests.Components;
 /// <summary>The function page's settings, secrets, traffic split, async invocations and delete.</summary>
 public sealed class FunctionSettingsTests : IAsyncDisposable
 {
-    private readonly DashboardContext dashboard = new();
+    private readonly DashboardContext _dashboard = new();
 
     public FunctionSettingsTests() =>
-        dashboard.Api.AddAcmeHello(new InstanceInfo(Guid.NewGuid(), 2, "running", "node-1", null, "container"));
+        _dashboard.Api.AddAcmeHello(new InstanceInfo(Guid.NewGuid(), 2, "running", "node-1", null, "container"));
 
     private IRenderedComponent<FunctionPage> Open()
     {
-        var page = dashboard.Render<FunctionPage>("acme-key", p => p.Add(c => c.Tenant, "acme").Add(c => c.Function, "hello"));
+        var page = _dashboard.Render<FunctionPage>("acme-key", p => p.Add(c => c.Tenant, "acme").Add(c => c.Function, "hello"));
         WaitFor(page, () => Assert.NotNull(page.Find("#settings-form")));
         return page;
     }
@@ -33,7 +33,7 @@ public sealed class FunctionSettingsTests : IAsyncDisposable
         page.Find("#settings-form").Submit();
 
         WaitFor(page, () => Assert.Equal("active v3", page.Find("#active-version").TextContent));
-        var settings = dashboard.Api.Function("acme", "hello").Settings!;
+        var settings = _dashboard.Api.Function("acme", "hello").Settings!;
         Assert.Equal((256, "container", false, true), (settings.MemoryMiB, settings.Isolation, settings.Public, settings.Egress));
         Assert.Equal(new Dictionary<string, string> { ["GREETING"] = "hi", ["MODE"] = "a=b" }, settings.Env);
         Assert.Equal("Saved.", page.Find("[role=status]").TextContent);
@@ -55,7 +55,7 @@ public sealed class FunctionSettingsTests : IAsyncDisposable
         Assert.Equal("must not be larger than maxInstances", page.Find("#setting-minInstances-error").TextContent);
         Assert.Contains("env.1BAD", page.Find("#setting-env-error").TextContent);
         Assert.Null(page.Find("#setting-cpuMillis").GetAttribute("aria-invalid"));
-        Assert.Equal(128, dashboard.Api.Function("acme", "hello").Settings!.MemoryMiB);
+        Assert.Equal(128, _dashboard.Api.Function("acme", "hello").Settings!.MemoryMiB);
 
         page.Find("#setting-env").Change("no equals sign");
         page.Find("#settings-form").Submit();
@@ -75,7 +75,7 @@ public sealed class FunctionSettingsTests : IAsyncDisposable
 
         WaitFor(page, () => Assert.NotNull(page.Find("tr[data-secret=API_TOKEN]")));
         Assert.DoesNotContain("s3cret", page.Markup);
-        Assert.Equal(["API_TOKEN"], dashboard.Api.SecretsOf("acme", "hello"));
+        Assert.Equal(["API_TOKEN"], _dashboard.Api.SecretsOf("acme", "hello"));
         WaitFor(page, () => Assert.Equal("active v3", page.Find("#active-version").TextContent));
 
         page.Find("#secret-name").Change("PORT");
@@ -85,7 +85,7 @@ public sealed class FunctionSettingsTests : IAsyncDisposable
 
         page.Find("button[aria-label='Delete secret API_TOKEN']").Click();
         WaitFor(page, () => Assert.Empty(page.FindAll("tr[data-secret]")));
-        Assert.Empty(dashboard.Api.SecretsOf("acme", "hello"));
+        Assert.Empty(_dashboard.Api.SecretsOf("acme", "hello"));
     }
 
     [Fact]
@@ -102,18 +102,18 @@ public sealed class FunctionSettingsTests : IAsyncDisposable
         page.Find("#traffic-2").Change("10");
         page.Find("#traffic-form").Submit();
         WaitFor(page, () => Assert.Equal("Split now: v1 90%, v2 10%", page.Find("#traffic-now").TextContent));
-        Assert.Equal(new Dictionary<int, int> { [1] = 90, [2] = 10 }, dashboard.Api.Function("acme", "hello").Traffic);
+        Assert.Equal(new Dictionary<int, int> { [1] = 90, [2] = 10 }, _dashboard.Api.Function("acme", "hello").Traffic);
 
         page.Find("#traffic-end").Click();
         WaitFor(page, () => Assert.Equal("No split: the active version takes every request.", page.Find("#traffic-now").TextContent));
-        Assert.Null(dashboard.Api.Function("acme", "hello").Traffic);
+        Assert.Null(_dashboard.Api.Function("acme", "hello").Traffic);
     }
 
     [Fact]
     public void Async_invocations_are_listed_with_status_attempts_and_answer()
     {
         var id = Guid.Parse("6d1f2a4c-0000-4000-8000-000000000001");
-        dashboard.Api.AddAsyncInvocation("acme", "hello", new InvocationSummaryInfo(id, "succeeded", 2, 200, null, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow));
+        _dashboard.Api.AddAsyncInvocation("acme", "hello", new InvocationSummaryInfo(id, "succeeded", 2, 200, null, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow));
         var page = Open();
 
         WaitFor(page, () => Assert.NotNull(page.Find($"tr[data-invocation='{id}']")));
@@ -126,14 +126,14 @@ public sealed class FunctionSettingsTests : IAsyncDisposable
     [Fact]
     public void Deleting_asks_for_confirmation_then_returns_to_the_list()
     {
-        var page = dashboard.RenderSignedIn("acme-key");
+        var page = _dashboard.RenderSignedIn("acme-key");
         WaitFor(page, () => Assert.NotNull(page.Find("article[data-function=hello] button")));
         page.Find("article[data-function=hello] button").Click();
         WaitFor(page, () => Assert.NotNull(page.Find("#delete-function")));
 
         page.Find("#delete-function").Click();
         page.Find("#delete-cancel").Click();
-        Assert.Equal(2, dashboard.Api.Function("acme", "hello").ActiveVersion);
+        Assert.Equal(2, _dashboard.Api.Function("acme", "hello").ActiveVersion);
         page.Find("#delete-function").Click();
         page.Find("#delete-confirm").Click();
 
@@ -141,5 +141,5 @@ public sealed class FunctionSettingsTests : IAsyncDisposable
         Assert.Empty(page.FindAll("article[data-function=hello]"));
     }
 
-    public ValueTask DisposeAsync() => dashboard.DisposeAsync();
+    public ValueTask DisposeAsync() => _dashboard.DisposeAsync();
 }

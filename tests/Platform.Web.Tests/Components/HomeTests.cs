@@ -6,27 +6,27 @@ namespace Platform.Web.Tests.Components;
 public sealed class HomeTests : IAsyncDisposable
 {
     private static readonly Guid InstanceId = Guid.Parse("0f8fad5b-d9cb-469f-a165-70867728950e");
-    private readonly DashboardContext dashboard = new();
+    private readonly DashboardContext _dashboard = new();
 
     public HomeTests()
     {
-        dashboard.Api.AddAcmeHello(new InstanceInfo(InstanceId, 2, "Running", "node-1", null));
-        dashboard.Api.AddFunction("globex", new FunctionInfo("report", ActiveVersion: null), [], []);
+        _dashboard.Api.AddAcmeHello(new InstanceInfo(InstanceId, 2, "Running", "node-1", null));
+        _dashboard.Api.AddFunction("globex", new FunctionInfo("report", ActiveVersion: null), [], []);
     }
 
     [Fact]
     public void Signed_out_page_asks_for_a_key()
     {
-        var page = dashboard.Render();
+        var page = _dashboard.Render();
 
         WaitFor(page, () => Assert.NotNull(page.Find("input#key[type=password]")));
-        Assert.Null(dashboard.Store.Stored);
+        Assert.Null(_dashboard.Store.Stored);
     }
 
     [Fact]
     public void Tenant_key_shows_functions_with_active_version_versions_and_instances()
     {
-        var page = dashboard.Render();
+        var page = _dashboard.Render();
 
         SignIn(page, "acme-key");
 
@@ -47,31 +47,31 @@ public sealed class HomeTests : IAsyncDisposable
     [Fact]
     public void Sign_in_and_the_tenant_shown_are_kept_in_the_session_store()
     {
-        var page = dashboard.Render();
+        var page = _dashboard.Render();
 
         SignIn(page, "acme-key");
         WaitFor(page, () => Assert.NotNull(page.Find("article[data-function=hello]")));
-        Assert.Equal(new StoredSignIn("acme-key", "acme"), dashboard.Store.Stored);
+        Assert.Equal(new StoredSignIn("acme-key", "acme"), _dashboard.Store.Stored);
 
         page.Find("#sign-out").Click();
         WaitFor(page, () => Assert.NotNull(page.Find("#key")));
-        Assert.Null(dashboard.Store.Stored);
+        Assert.Null(_dashboard.Store.Stored);
 
         SignIn(page, FakePlatformApi.AdminKey);
         WaitFor(page, () => Assert.NotNull(page.Find("article[data-function=hello]")));
-        Assert.Equal(new StoredSignIn(FakePlatformApi.AdminKey, "acme"), dashboard.Store.Stored);
+        Assert.Equal(new StoredSignIn(FakePlatformApi.AdminKey, "acme"), _dashboard.Store.Stored);
 
         page.Find("#tenant-picker").Change("globex");
         WaitFor(page, () => Assert.NotNull(page.Find("article[data-function=report]")));
-        Assert.Equal(new StoredSignIn(FakePlatformApi.AdminKey, "globex"), dashboard.Store.Stored);
+        Assert.Equal(new StoredSignIn(FakePlatformApi.AdminKey, "globex"), _dashboard.Store.Stored);
     }
 
     [Fact]
     public void Stored_sign_in_is_restored_with_its_tenant_without_asking_again()
     {
-        dashboard.Store.Stored = new StoredSignIn(FakePlatformApi.AdminKey, "globex");
+        _dashboard.Store.Stored = new StoredSignIn(FakePlatformApi.AdminKey, "globex");
 
-        var page = dashboard.Render();
+        var page = _dashboard.Render();
 
         WaitFor(page, () => Assert.NotNull(page.Find("article[data-function=report]")));
         Assert.Empty(page.FindAll("#key"));
@@ -81,10 +81,10 @@ public sealed class HomeTests : IAsyncDisposable
     [Fact]
     public void Stored_sign_in_of_a_revoked_key_asks_again()
     {
-        dashboard.Store.Stored = new StoredSignIn("acme-key", "acme");
-        dashboard.Api.RevokeKey("acme-key");
+        _dashboard.Store.Stored = new StoredSignIn("acme-key", "acme");
+        _dashboard.Api.RevokeKey("acme-key");
 
-        var page = dashboard.Render();
+        var page = _dashboard.Render();
 
         WaitFor(page, () => Assert.Equal("This key was not accepted.", page.Find(".alert").TextContent));
         Assert.NotNull(page.Find("#key"));
@@ -93,7 +93,7 @@ public sealed class HomeTests : IAsyncDisposable
     [Fact]
     public void Admin_key_lists_tenants_and_switching_tenant_shows_its_functions()
     {
-        var page = dashboard.Render();
+        var page = _dashboard.Render();
 
         SignIn(page, FakePlatformApi.AdminKey);
 
@@ -113,11 +113,11 @@ public sealed class HomeTests : IAsyncDisposable
     [Fact]
     public void Refresh_shows_a_tenant_created_since_sign_in()
     {
-        var page = dashboard.Render();
+        var page = _dashboard.Render();
         SignIn(page, FakePlatformApi.AdminKey);
         WaitFor(page, () => Assert.NotNull(page.Find("article[data-function=hello]")));
 
-        dashboard.Api.AddTenant("initech");
+        _dashboard.Api.AddTenant("initech");
         page.Find("#refresh").Click();
 
         WaitFor(page, () => Assert.Contains("initech", page.FindAll("#tenant-picker option").Select(o => o.TextContent)));
@@ -128,19 +128,19 @@ public sealed class HomeTests : IAsyncDisposable
     [Fact]
     public void Bad_key_is_refused_with_a_message()
     {
-        var page = dashboard.Render();
+        var page = _dashboard.Render();
 
         SignIn(page, "wrong");
 
         WaitFor(page, () => Assert.Equal("This key was not accepted.", page.Find(".alert").TextContent));
-        Assert.Null(dashboard.Store.Stored);
+        Assert.Null(_dashboard.Store.Stored);
         Assert.NotNull(page.Find("#key"));
     }
 
     [Fact]
     public void Tenant_key_sees_its_own_tenant_without_a_picker()
     {
-        var page = dashboard.Render();
+        var page = _dashboard.Render();
 
         SignIn(page, "acme-key");
 
@@ -154,8 +154,8 @@ public sealed class HomeTests : IAsyncDisposable
     [Fact]
     public void Api_down_at_sign_in_says_so()
     {
-        dashboard.Api.Down = true;
-        var page = dashboard.Render();
+        _dashboard.Api.Down = true;
+        var page = _dashboard.Render();
 
         SignIn(page, "acme-key");
 
@@ -165,16 +165,16 @@ public sealed class HomeTests : IAsyncDisposable
     [Fact]
     public void Api_down_while_signed_in_says_so_and_refresh_recovers()
     {
-        var page = dashboard.Render();
+        var page = _dashboard.Render();
         SignIn(page, "acme-key");
         WaitFor(page, () => Assert.NotNull(page.Find("article[data-function=hello]")));
 
-        dashboard.Api.Down = true;
+        _dashboard.Api.Down = true;
         page.Find("#refresh").Click();
         WaitFor(page, () => Assert.StartsWith("The platform API is not available.", page.Find(".alert").TextContent));
         Assert.Empty(page.FindAll("article"));
 
-        dashboard.Api.Down = false;
+        _dashboard.Api.Down = false;
         page.Find("#refresh").Click();
         WaitFor(page, () => Assert.NotNull(page.Find("article[data-function=hello]")));
         Assert.Empty(page.FindAll(".alert"));
@@ -183,29 +183,29 @@ public sealed class HomeTests : IAsyncDisposable
     [Fact]
     public void Revoked_key_returns_to_sign_in_with_a_message()
     {
-        var page = dashboard.Render();
+        var page = _dashboard.Render();
         SignIn(page, "acme-key");
         WaitFor(page, () => Assert.NotNull(page.Find("article[data-function=hello]")));
 
-        dashboard.Api.RevokeKey("acme-key");
+        _dashboard.Api.RevokeKey("acme-key");
         page.Find("#refresh").Click();
 
         WaitFor(page, () => Assert.Equal("The key is no longer accepted. Sign in again.", page.Find(".alert").TextContent));
         Assert.NotNull(page.Find("#key"));
-        Assert.Null(dashboard.Store.Stored);
+        Assert.Null(_dashboard.Store.Stored);
     }
 
     [Fact]
     public void Tenant_without_functions_says_so()
     {
-        dashboard.Api.AddTenant("initech");
-        dashboard.Api.AddTenantKey("initech-key", "initech");
-        var page = dashboard.Render();
+        _dashboard.Api.AddTenant("initech");
+        _dashboard.Api.AddTenantKey("initech-key", "initech");
+        var page = _dashboard.Render();
 
         SignIn(page, "initech-key");
 
         WaitFor(page, () => Assert.Contains("No functions yet.", page.Find(".empty").TextContent));
     }
 
-    public ValueTask DisposeAsync() => dashboard.DisposeAsync();
+    public ValueTask DisposeAsync() => _dashboard.DisposeAsync();
 }

@@ -5,27 +5,27 @@ namespace Platform.Web.Tests.Components;
 
 public sealed class MetricsPanelTests : IAsyncDisposable
 {
-    private readonly DashboardContext dashboard = new();
+    private readonly DashboardContext _dashboard = new();
 
     public MetricsPanelTests()
     {
-        dashboard.Api.AddFunction("acme", new FunctionInfo("hello", 1), [], []);
-        dashboard.Api.AddFunction("acme", new FunctionInfo("quiet", null), [], []);
-        dashboard.Api.AddTenantKey("acme-key", "acme");
-        dashboard.Api.AddFunction("globex", new FunctionInfo("secret", 1), [], []);
+        _dashboard.Api.AddFunction("acme", new FunctionInfo("hello", 1), [], []);
+        _dashboard.Api.AddFunction("acme", new FunctionInfo("quiet", null), [], []);
+        _dashboard.Api.AddTenantKey("acme-key", "acme");
+        _dashboard.Api.AddFunction("globex", new FunctionInfo("secret", 1), [], []);
         var invocations = new long[60];
         var p50 = new double?[60];
         invocations[57] = 120;
         p50[57] = 4;
         invocations[59] = 600;
         p50[59] = 25;
-        dashboard.Api.Metrics[("acme", "hello")] = FakePlatformApi.Series(invocations, p50, errorEvery: 10);
+        _dashboard.Api.Metrics[("acme", "hello")] = FakePlatformApi.Series(invocations, p50, errorEvery: 10);
     }
 
     [Fact]
     public void Charts_are_named_svg_images_with_a_sentence_of_their_figures()
     {
-        var panel = dashboard.Render<MetricsPanel>("acme-key", p => p.Add(c => c.Tenant, "acme"));
+        var panel = _dashboard.Render<MetricsPanel>("acme-key", p => p.Add(c => c.Tenant, "acme"));
 
         WaitFor(panel, () => Assert.Equal(4, panel.FindAll("figure.chart").Count));
         var rate = panel.Find("figure[data-chart=chart-rate] svg");
@@ -43,7 +43,7 @@ public sealed class MetricsPanelTests : IAsyncDisposable
     [Fact]
     public void A_line_is_drawn_only_through_minutes_with_data_and_scaled_to_the_highest()
     {
-        var panel = dashboard.Render<MetricsPanel>("acme-key", p => p.Add(c => c.Tenant, "acme"));
+        var panel = _dashboard.Render<MetricsPanel>("acme-key", p => p.Add(c => c.Tenant, "acme"));
 
         WaitFor(panel, () => Assert.NotNull(panel.Find("figure[data-chart=chart-latency] path.p99")));
         // Minutes 57 and 59 have latencies, 58 has none: two separate dashes, the highest at the top (y = 4) and
@@ -61,7 +61,7 @@ public sealed class MetricsPanelTests : IAsyncDisposable
     [Fact]
     public void A_function_can_be_picked_and_the_table_sums_each_functions_hour()
     {
-        var panel = dashboard.Render<MetricsPanel>("acme-key", p => p.Add(c => c.Tenant, "acme"));
+        var panel = _dashboard.Render<MetricsPanel>("acme-key", p => p.Add(c => c.Tenant, "acme"));
         WaitFor(panel, () => Assert.NotNull(panel.Find("tr[data-function=hello]")));
 
         var hello = panel.Find("tr[data-function=hello]");
@@ -79,7 +79,7 @@ public sealed class MetricsPanelTests : IAsyncDisposable
     [Fact]
     public void Another_tenants_figures_are_refused_in_place()
     {
-        var panel = dashboard.Render<MetricsPanel>("acme-key", p => p.Add(c => c.Tenant, "globex"));
+        var panel = _dashboard.Render<MetricsPanel>("acme-key", p => p.Add(c => c.Tenant, "globex"));
 
         WaitFor(panel, () => Assert.Contains("404", panel.Find("[role=alert]").TextContent));
         Assert.Empty(panel.FindAll("figure.chart"));
@@ -88,7 +88,7 @@ public sealed class MetricsPanelTests : IAsyncDisposable
     [Fact]
     public void The_overview_is_a_view_of_every_signed_in_key()
     {
-        var page = dashboard.RenderSignedIn("acme-key");
+        var page = _dashboard.RenderSignedIn("acme-key");
 
         page.Find("#view-overview").Click();
 
@@ -96,5 +96,5 @@ public sealed class MetricsPanelTests : IAsyncDisposable
         Assert.Equal("page", page.Find("#view-overview").GetAttribute("aria-current"));
     }
 
-    public ValueTask DisposeAsync() => dashboard.DisposeAsync();
+    public ValueTask DisposeAsync() => _dashboard.DisposeAsync();
 }

@@ -5,19 +5,19 @@ namespace Platform.Web.Tests.Components;
 
 public sealed class NodesPanelTests : IAsyncDisposable
 {
-    private readonly DashboardContext dashboard = new();
+    private readonly DashboardContext _dashboard = new();
 
     public NodesPanelTests()
     {
-        dashboard.Api.Nodes.Clear();
-        dashboard.Api.Nodes.Add(new NodeInfo("node-a", "ready", false, 4096, 1024, ["container", "microvm"], 4, DateTimeOffset.UtcNow.AddSeconds(-7)));
-        dashboard.Api.Nodes.Add(new NodeInfo("node-b", "ready", true, 2048, 0, ["container"], 2, DateTimeOffset.UtcNow.AddMinutes(-3)));
+        _dashboard.Api.Nodes.Clear();
+        _dashboard.Api.Nodes.Add(new NodeInfo("node-a", "ready", false, 4096, 1024, ["container", "microvm"], 4, DateTimeOffset.UtcNow.AddSeconds(-7)));
+        _dashboard.Api.Nodes.Add(new NodeInfo("node-b", "ready", true, 2048, 0, ["container"], 2, DateTimeOffset.UtcNow.AddMinutes(-3)));
     }
 
     [Fact]
     public void Admin_sees_capacity_state_backends_heartbeat_and_cordon()
     {
-        var panel = dashboard.Render<NodesPanel>(FakePlatformApi.AdminKey);
+        var panel = _dashboard.Render<NodesPanel>(FakePlatformApi.AdminKey);
 
         WaitFor(panel, () => Assert.Equal(2, panel.FindAll("tr[data-node]").Count));
         var a = panel.Find("tr[data-node=node-a]");
@@ -37,12 +37,12 @@ public sealed class NodesPanelTests : IAsyncDisposable
     [Fact]
     public void Cordon_uncordon_and_drain_show_what_the_scheduler_answered()
     {
-        var panel = dashboard.Render<NodesPanel>(FakePlatformApi.AdminKey);
+        var panel = _dashboard.Render<NodesPanel>(FakePlatformApi.AdminKey);
         WaitFor(panel, () => Assert.NotNull(panel.Find("tr[data-node=node-a]")));
 
         panel.Find("button[aria-label='Cordon node-a']").Click();
         WaitFor(panel, () => Assert.Contains("cordoned", panel.Find("tr[data-node=node-a]").TextContent));
-        Assert.True(dashboard.Api.Nodes.Single(n => n.Id == "node-a").Cordoned);
+        Assert.True(_dashboard.Api.Nodes.Single(n => n.Id == "node-a").Cordoned);
 
         panel.Find("button[aria-label='Uncordon node-a']").Click();
         WaitFor(panel, () => Assert.DoesNotContain("cordoned", panel.Find("tr[data-node=node-a]").TextContent));
@@ -55,10 +55,10 @@ public sealed class NodesPanelTests : IAsyncDisposable
     [Fact]
     public void An_action_that_fails_says_why_in_its_row()
     {
-        var panel = dashboard.Render<NodesPanel>(FakePlatformApi.AdminKey);
+        var panel = _dashboard.Render<NodesPanel>(FakePlatformApi.AdminKey);
         WaitFor(panel, () => Assert.NotNull(panel.Find("tr[data-node=node-b]")));
 
-        dashboard.Api.Nodes.RemoveAll(n => n.Id == "node-b");
+        _dashboard.Api.Nodes.RemoveAll(n => n.Id == "node-b");
         panel.Find("button[aria-label='Drain node-b']").Click();
 
         WaitFor(panel, () => Assert.Equal("The API answered 404: node 'node-b' not found", panel.Find("tr[data-node=node-b] .alert").TextContent));
@@ -68,9 +68,9 @@ public sealed class NodesPanelTests : IAsyncDisposable
     [Fact]
     public void No_nodes_is_an_empty_state()
     {
-        dashboard.Api.Nodes.Clear();
+        _dashboard.Api.Nodes.Clear();
 
-        var panel = dashboard.Render<NodesPanel>(FakePlatformApi.AdminKey);
+        var panel = _dashboard.Render<NodesPanel>(FakePlatformApi.AdminKey);
 
         WaitFor(panel, () => Assert.Contains("No nodes have reported yet.", panel.Find(".empty").TextContent));
     }
@@ -78,9 +78,9 @@ public sealed class NodesPanelTests : IAsyncDisposable
     [Fact]
     public void Admin_page_has_the_nodes_view_and_a_tenant_key_has_no_admin_views()
     {
-        dashboard.Api.AddFunction("acme", new FunctionInfo("hello", null), [], []);
-        dashboard.Api.AddTenantKey("acme-key", "acme");
-        var page = dashboard.RenderSignedIn(FakePlatformApi.AdminKey);
+        _dashboard.Api.AddFunction("acme", new FunctionInfo("hello", null), [], []);
+        _dashboard.Api.AddTenantKey("acme-key", "acme");
+        var page = _dashboard.RenderSignedIn(FakePlatformApi.AdminKey);
 
         page.Find("#view-nodes").Click();
 
@@ -93,5 +93,5 @@ public sealed class NodesPanelTests : IAsyncDisposable
         Assert.Equal(["view-functions", "view-overview"], page.FindAll("nav.views button").Select(b => b.Id));
     }
 
-    public ValueTask DisposeAsync() => dashboard.DisposeAsync();
+    public ValueTask DisposeAsync() => _dashboard.DisposeAsync();
 }

@@ -5,9 +5,9 @@ namespace Platform.Web.Tests.Components;
 
 public sealed class TenantsPanelTests : IAsyncDisposable
 {
-    private readonly DashboardContext dashboard = new();
+    private readonly DashboardContext _dashboard = new();
 
-    public TenantsPanelTests() => dashboard.Api.AddTenant("acme");
+    public TenantsPanelTests() => _dashboard.Api.AddTenant("acme");
 
     [Fact]
     public void Admin_creates_a_trusted_tenant()
@@ -19,7 +19,7 @@ public sealed class TenantsPanelTests : IAsyncDisposable
         panel.Find("#tenant-create").Submit();
 
         WaitFor(panel, () => Assert.Contains("trusted: containers allowed", panel.Find("tr[data-tenant=globex]").TextContent));
-        Assert.True(dashboard.Api.IsTrusted("globex"));
+        Assert.True(_dashboard.Api.IsTrusted("globex"));
         Assert.Equal("", panel.Find("#tenant-name").GetAttribute("value"));
     }
 
@@ -44,11 +44,11 @@ public sealed class TenantsPanelTests : IAsyncDisposable
 
         panel.Find("button[aria-label='Trust acme']").Click();
         WaitFor(panel, () => Assert.Contains("trusted: containers allowed", panel.Find("tr[data-tenant=acme]").TextContent));
-        Assert.True(dashboard.Api.IsTrusted("acme"));
+        Assert.True(_dashboard.Api.IsTrusted("acme"));
 
         panel.Find("button[aria-label='Untrust acme']").Click();
         WaitFor(panel, () => Assert.Contains("untrusted: microVMs only", panel.Find("tr[data-tenant=acme]").TextContent));
-        Assert.False(dashboard.Api.IsTrusted("acme"));
+        Assert.False(_dashboard.Api.IsTrusted("acme"));
     }
 
     [Fact]
@@ -61,7 +61,7 @@ public sealed class TenantsPanelTests : IAsyncDisposable
 
         WaitFor(panel, () => Assert.NotNull(panel.Find("#new-key")));
         var key = panel.Find("#new-key").TextContent;
-        Assert.True(dashboard.Api.IsTenantKey(key, "acme"));
+        Assert.True(_dashboard.Api.IsTenantKey(key, "acme"));
         Assert.Contains("it is not shown again", panel.Find(".new-key").TextContent);
 
         panel.Find(".new-key button").Click();
@@ -72,7 +72,7 @@ public sealed class TenantsPanelTests : IAsyncDisposable
     [Fact]
     public void Creating_a_tenant_on_the_page_adds_it_to_the_tenant_picker()
     {
-        var page = dashboard.RenderSignedIn(FakePlatformApi.AdminKey);
+        var page = _dashboard.RenderSignedIn(FakePlatformApi.AdminKey);
         page.Find("#view-tenants").Click();
         WaitFor(page, () => Assert.NotNull(page.Find("#tenant-name")));
 
@@ -98,14 +98,14 @@ public sealed class TenantsPanelTests : IAsyncDisposable
         panel.Find("#quota-maxMemoryMiB").Change("1024");
         panel.Find("#quotas-form").Submit();
         WaitFor(panel, () => Assert.Equal("3 functions · 50 instances · 1024 MiB", panel.Find("tr[data-tenant=acme] td[data-label=Quotas]").TextContent));
-        Assert.Equal(new TenantQuotasInfo(3, 50, 1024), dashboard.Api.Tenant("acme").Quotas);
+        Assert.Equal(new TenantQuotasInfo(3, 50, 1024), _dashboard.Api.Tenant("acme").Quotas);
         Assert.Empty(panel.FindAll("#quota-maxFunctions-error"));
     }
 
     [Fact]
     public void Keys_are_listed_by_prefix_and_a_deleted_key_stops_working()
     {
-        dashboard.Api.AddTenantKey("pk_acme_first", "acme");
+        _dashboard.Api.AddTenantKey("pk_acme_first", "acme");
         var panel = RenderPanel();
 
         panel.Find("button[aria-label='Manage acme']").Click();
@@ -116,7 +116,7 @@ public sealed class TenantsPanelTests : IAsyncDisposable
 
         row.QuerySelector("button[aria-label='Delete key test (pk_acme_)']")!.Click();
         WaitFor(panel, () => Assert.Equal("No keys.", panel.Find(".tenant-detail .empty").TextContent));
-        Assert.False(dashboard.Api.IsTenantKey("pk_acme_first", "acme"));
+        Assert.False(_dashboard.Api.IsTenantKey("pk_acme_first", "acme"));
     }
 
     [Fact]
@@ -136,10 +136,10 @@ public sealed class TenantsPanelTests : IAsyncDisposable
     /// <summary>The panel as the admin sees it, once acme is listed.</summary>
     private IRenderedComponent<TenantsPanel> RenderPanel()
     {
-        var panel = dashboard.Render<TenantsPanel>(FakePlatformApi.AdminKey);
+        var panel = _dashboard.Render<TenantsPanel>(FakePlatformApi.AdminKey);
         WaitFor(panel, () => Assert.NotNull(panel.Find("tr[data-tenant=acme]")));
         return panel;
     }
 
-    public ValueTask DisposeAsync() => dashboard.DisposeAsync();
+    public ValueTask DisposeAsync() => _dashboard.DisposeAsync();
 }

@@ -7,20 +7,20 @@ namespace Platform.Web.Tests.Components;
 /// <summary>Every view has its own URL on "/": a reload or a link opens it, the back button returns.</summary>
 public sealed class ViewUrlTests : IAsyncDisposable
 {
-    private readonly DashboardContext dashboard = new();
+    private readonly DashboardContext _dashboard = new();
 
     public ViewUrlTests()
     {
-        dashboard.Api.AddAcmeHello(new InstanceInfo(Guid.NewGuid(), 2, "running", "node-1", null, "container"));
-        dashboard.Api.AddFunction("globex", new FunctionInfo("billing", null), [], []);
+        _dashboard.Api.AddAcmeHello(new InstanceInfo(Guid.NewGuid(), 2, "running", "node-1", null, "container"));
+        _dashboard.Api.AddFunction("globex", new FunctionInfo("billing", null), [], []);
     }
 
-    private NavigationManager Navigation => dashboard.Context.Services.GetRequiredService<NavigationManager>();
+    private NavigationManager Navigation => _dashboard.Context.Services.GetRequiredService<NavigationManager>();
 
     [Fact]
     public void Views_change_the_url_and_going_back_shows_the_previous_view()
     {
-        var page = dashboard.RenderSignedIn("acme-key");
+        var page = _dashboard.RenderSignedIn("acme-key");
         WaitFor(page, () => Assert.NotNull(page.Find("article[data-function=hello]")));
 
         page.Find("button[aria-label='Open hello']").Click();
@@ -40,7 +40,7 @@ public sealed class ViewUrlTests : IAsyncDisposable
     public void A_url_opens_its_view_after_sign_in_within_what_the_key_may_see()
     {
         Navigation.NavigateTo("/?view=nodes&tenant=globex");
-        var admin = dashboard.RenderSignedIn(FakePlatformApi.AdminKey);
+        var admin = _dashboard.RenderSignedIn(FakePlatformApi.AdminKey);
         WaitFor(admin, () => Assert.NotNull(admin.Find("section.nodes")));
         Assert.Equal("globex", admin.Find("h1").TextContent);
 
@@ -56,7 +56,7 @@ public sealed class ViewUrlTests : IAsyncDisposable
     public void Picking_a_tenant_leaves_a_function_for_the_new_tenants_list()
     {
         Navigation.NavigateTo("/?tenant=acme&function=hello");
-        var page = dashboard.RenderSignedIn(FakePlatformApi.AdminKey);
+        var page = _dashboard.RenderSignedIn(FakePlatformApi.AdminKey);
         WaitFor(page, () => Assert.NotNull(page.Find("section.function-page[data-function=hello]")));
 
         page.Find("#tenant-picker").Change("globex");
@@ -65,5 +65,5 @@ public sealed class ViewUrlTests : IAsyncDisposable
         Assert.Equal("http://localhost/?tenant=globex", Navigation.Uri);
     }
 
-    public ValueTask DisposeAsync() => dashboard.DisposeAsync();
+    public ValueTask DisposeAsync() => _dashboard.DisposeAsync();
 }

@@ -17,54 +17,54 @@ internal sealed partial class FakePlatformApi : IPlatformApiClient
 {
     public const string AdminKey = "admin-key";
 
-    private readonly Dictionary<string, string> tenantKeys = new();
-    private readonly Dictionary<string, KeyInfo> keyInfos = new();
-    private readonly Dictionary<string, TenantData> tenants = new();
-    private readonly List<NodeInfo> nodes = [new NodeInfo("node-1", "ready", false, 4096, 128, ["container"], 2, DateTimeOffset.UtcNow)];
+    private readonly Dictionary<string, string> _tenantKeys = new();
+    private readonly Dictionary<string, KeyInfo> _keyInfos = new();
+    private readonly Dictionary<string, TenantData> _tenants = new();
+    private readonly List<NodeInfo> _nodes = [new NodeInfo("node-1", "ready", false, 4096, 128, ["container"], 2, DateTimeOffset.UtcNow)];
 
     public bool Down { get; set; }
 
     public int Calls { get; private set; }
 
-    public List<NodeInfo> Nodes => nodes;
+    public List<NodeInfo> Nodes => _nodes;
 
     /// <summary>What the gateway answers; by default 404 without an active version, else 200 echoing the request.</summary>
     public Func<FunctionInfo, InvocationRequest, InvocationResult>? Gateway { get; set; }
 
     public List<InvocationRequest> Invocations { get; } = [];
 
-    public void AddTenant(string name, bool trusted = false) => tenants.TryAdd(name, new TenantData(trusted));
+    public void AddTenant(string name, bool trusted = false) => _tenants.TryAdd(name, new TenantData(trusted));
 
-    public bool IsTrusted(string tenant) => tenants[tenant].Trusted;
+    public bool IsTrusted(string tenant) => _tenants[tenant].Trusted;
 
     public void AddTenantKey(string key, string tenant)
     {
-        tenantKeys[key] = tenant;
-        keyInfos[key] = new KeyInfo(Guid.NewGuid(), "test", key[..Math.Min(8, key.Length)], DateTimeOffset.UtcNow, null);
+        _tenantKeys[key] = tenant;
+        _keyInfos[key] = new KeyInfo(Guid.NewGuid(), "test", key[..Math.Min(8, key.Length)], DateTimeOffset.UtcNow, null);
     }
 
     /// <summary>The API's defaults for a new function.</summary>
     public static readonly FunctionSettingsInfo DefaultSettings = new(128, 1000, 30, 16, 0, 10, 300, 8080, new Dictionary<string, string>(), null, true, false, []);
 
-    public TenantInfo Tenant(string tenant) => new(tenant, tenants[tenant].Trusted, tenants[tenant].Quotas);
+    public TenantInfo Tenant(string tenant) => new(tenant, _tenants[tenant].Trusted, _tenants[tenant].Quotas);
 
-    public IReadOnlyList<KeyInfo> KeysOf(string tenant) => keyInfos.Where(k => tenantKeys[k.Key] == tenant).Select(k => k.Value).ToList();
+    public IReadOnlyList<KeyInfo> KeysOf(string tenant) => _keyInfos.Where(k => _tenantKeys[k.Key] == tenant).Select(k => k.Value).ToList();
 
     public IReadOnlyCollection<string> SecretsOf(string tenant, string function) => Data(tenant, function).Secrets.Keys;
 
     public void AddAsyncInvocation(string tenant, string function, InvocationSummaryInfo invocation) =>
         Data(tenant, function).AsyncInvocations.Insert(0, invocation);
 
-    private FunctionData Data(string tenant, string function) => tenants[tenant].Functions.Single(f => f.Function.Name == function);
+    private FunctionData Data(string tenant, string function) => _tenants[tenant].Functions.Single(f => f.Function.Name == function);
 
-    public bool IsTenantKey(string key, string tenant) => tenantKeys.TryGetValue(key, out var own) && own == tenant;
+    public bool IsTenantKey(string key, string tenant) => _tenantKeys.TryGetValue(key, out var own) && own == tenant;
 
-    public void RevokeKey(string key) => tenantKeys.Remove(key);
+    public void RevokeKey(string key) => _tenantKeys.Remove(key);
 
     public void AddFunction(string tenant, FunctionInfo function, IEnumerable<VersionInfo> versions, IEnumerable<InstanceInfo> instances)
     {
         AddTenant(tenant);
-        tenants[tenant].Functions.Add(new FunctionData(function, versions.ToList(), instances.ToList()));
+        _tenants[tenant].Functions.Add(new FunctionData(function, versions.ToList(), instances.ToList()));
     }
 
     /// <summary>acme's "hello" with v1 and v2 (active), one instance, and the tenant key "acme-key".</summary>
@@ -86,16 +86,16 @@ internal sealed partial class FakePlatformApi : IPlatformApiClient
 
     public static readonly DateTimeOffset MetricsStart = new(2026, 12, 3, 11, 0, 0, TimeSpan.Zero);
 
-    public FunctionInfo Function(string tenant, string function) => tenants[tenant].Functions.Single(f => f.Function.Name == function).Function;
+    public FunctionInfo Function(string tenant, string function) => _tenants[tenant].Functions.Single(f => f.Function.Name == function).Function;
 
     /// <summary>A line an instance of the function writes: every follower of its logs gets it.</summary>
     public void WriteLog(string tenant, string function, LogLineInfo line) =>
-        tenants[tenant].Functions.Single(f => f.Function.Name == function).Logs.Writer.TryWrite(line);
+        _tenants[tenant].Functions.Single(f => f.Function.Name == function).Logs.Writer.TryWrite(line);
 
     public Task<IReadOnlyList<TenantInfo>> ListTenantsAsync(string key, CancellationToken cancellationToken)
     {
         var own = Check(key, tenant: null);
-        IReadOnlyList<TenantInfo> list = tenants
+        IReadOnlyList<TenantInfo> list = _tenants
             .Where(t => own is null || t.Key == own)
             .OrderBy(t => t.Key, StringComparer.Ordinal)
             .Select(t => Tenant(t.Key))
@@ -107,7 +107,7 @@ internal sealed partial class FakePlatformApi : IPlatformApiClient
     {
         Check(key, tenant: null, adminOnly: true);
         ValidName("name", name);
-        if (!tenants.TryAdd(name, new TenantData(trusted)))
+        if (!_tenants.TryAdd(name, new TenantData(trusted)))
         {
             throw new PlatformApiException(HttpStatusCode.Conflict, $"The API answered 409: tenant '{name}' already exists");
         }
@@ -117,7 +117,7 @@ internal sealed partial class FakePlatformApi : IPlatformApiClient
     public Task<TenantInfo> SetTenantTrustedAsync(string key, string tenant, bool trusted, CancellationToken cancellationToken)
     {
         Check(key, tenant, adminOnly: true);
-        tenants[tenant].Trusted = trusted;
+        _tenants[tenant].Trusted = trusted;
         return Task.FromResult(Tenant(tenant));
     }
 
@@ -128,18 +128,18 @@ internal sealed partial class FakePlatformApi : IPlatformApiClient
         {
             throw Invalid("quotas.maxFunctions", "must be between 0 and 100000");
         }
-        tenants[tenant].Quotas = quotas;
+        _tenants[tenant].Quotas = quotas;
         return Task.FromResult(Tenant(tenant));
     }
 
     public Task DeleteTenantAsync(string key, string tenant, CancellationToken cancellationToken)
     {
         Check(key, tenant, adminOnly: true);
-        tenants.Remove(tenant);
-        foreach (var own in tenantKeys.Where(k => k.Value == tenant).Select(k => k.Key).ToList())
+        _tenants.Remove(tenant);
+        foreach (var own in _tenantKeys.Where(k => k.Value == tenant).Select(k => k.Key).ToList())
         {
-            tenantKeys.Remove(own);
-            keyInfos.Remove(own);
+            _tenantKeys.Remove(own);
+            _keyInfos.Remove(own);
         }
         return Task.CompletedTask;
     }
@@ -153,13 +153,13 @@ internal sealed partial class FakePlatformApi : IPlatformApiClient
     public Task DeleteKeyAsync(string key, string tenant, Guid id, CancellationToken cancellationToken)
     {
         Check(key, tenant);
-        var found = keyInfos.FirstOrDefault(k => k.Value.Id == id && tenantKeys[k.Key] == tenant);
+        var found = _keyInfos.FirstOrDefault(k => k.Value.Id == id && _tenantKeys[k.Key] == tenant);
         if (found.Key is null)
         {
             throw new PlatformApiException(HttpStatusCode.NotFound, "The API answered 404: key not found");
         }
-        keyInfos.Remove(found.Key);
-        tenantKeys.Remove(found.Key);
+        _keyInfos.Remove(found.Key);
+        _tenantKeys.Remove(found.Key);
         return Task.CompletedTask;
     }
 
@@ -167,34 +167,34 @@ internal sealed partial class FakePlatformApi : IPlatformApiClient
     {
         Check(key, tenant);
         var secret = "pk_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-        tenantKeys[secret] = tenant;
+        _tenantKeys[secret] = tenant;
         var info = new KeyInfo(Guid.NewGuid(), name, secret[..8], DateTimeOffset.UtcNow, null);
-        keyInfos[secret] = info;
+        _keyInfos[secret] = info;
         return Task.FromResult(new CreatedKey(info.Id, name, info.Prefix, secret));
     }
 
     public Task<IReadOnlyList<NodeInfo>> ListNodesAsync(string key, CancellationToken cancellationToken)
     {
         Check(key, tenant: null, adminOnly: true);
-        return Task.FromResult<IReadOnlyList<NodeInfo>>(nodes.ToList());
+        return Task.FromResult<IReadOnlyList<NodeInfo>>(_nodes.ToList());
     }
 
     public Task<NodeInfo> ChangeNodeAsync(string key, string node, NodeAction action, CancellationToken cancellationToken)
     {
         Check(key, tenant: null, adminOnly: true);
-        var index = nodes.FindIndex(n => n.Id == node);
+        var index = _nodes.FindIndex(n => n.Id == node);
         if (index < 0)
         {
             throw new PlatformApiException(HttpStatusCode.NotFound, $"The API answered 404: node '{node}' not found");
         }
-        nodes[index] = nodes[index] with { Cordoned = action != NodeAction.Uncordon, State = action == NodeAction.Drain ? "draining" : nodes[index].State };
-        return Task.FromResult(nodes[index]);
+        _nodes[index] = _nodes[index] with { Cordoned = action != NodeAction.Uncordon, State = action == NodeAction.Drain ? "draining" : _nodes[index].State };
+        return Task.FromResult(_nodes[index]);
     }
 
     public Task<IReadOnlyList<FunctionInfo>> ListFunctionsAsync(string key, string tenant, CancellationToken cancellationToken)
     {
         Check(key, tenant);
-        IReadOnlyList<FunctionInfo> list = tenants[tenant].Functions.Select(f => f.Function).ToList();
+        IReadOnlyList<FunctionInfo> list = _tenants[tenant].Functions.Select(f => f.Function).ToList();
         return Task.FromResult(list);
     }
 
@@ -205,11 +205,11 @@ internal sealed partial class FakePlatformApi : IPlatformApiClient
     {
         Check(key, tenant);
         ValidName("function", function);
-        var existing = tenants[tenant].Functions.FirstOrDefault(f => f.Function.Name == function);
+        var existing = _tenants[tenant].Functions.FirstOrDefault(f => f.Function.Name == function);
         if (existing is null)
         {
             existing = new FunctionData(new FunctionInfo(function, null), [], []);
-            tenants[tenant].Functions.Add(existing);
+            _tenants[tenant].Functions.Add(existing);
         }
         return Task.FromResult(existing.Function);
     }
@@ -254,7 +254,7 @@ internal sealed partial class FakePlatformApi : IPlatformApiClient
     public Task DeleteFunctionAsync(string key, string tenant, string function, CancellationToken cancellationToken)
     {
         var found = Find(key, tenant, function);
-        tenants[tenant].Functions.Remove(found);
+        _tenants[tenant].Functions.Remove(found);
         return Task.CompletedTask;
     }
 
@@ -340,7 +340,7 @@ internal sealed partial class FakePlatformApi : IPlatformApiClient
     public Task<TenantMetrics> GetMetricsAsync(string key, string tenant, CancellationToken cancellationToken)
     {
         Check(key, tenant);
-        var functions = tenants[tenant].Functions.Select(f => f.Function.Name).Order(StringComparer.Ordinal)
+        var functions = _tenants[tenant].Functions.Select(f => f.Function.Name).Order(StringComparer.Ordinal)
             .Select(f => new FunctionMetrics(f, Metrics.GetValueOrDefault((tenant, f)) ?? Series(new long[60], new double?[60], 0)))
             .ToList();
         var total = functions.Count == 0 ? Series(new long[60], new double?[60], 0) : new MetricsSeries(
@@ -379,7 +379,7 @@ internal sealed partial class FakePlatformApi : IPlatformApiClient
             throw new PlatformApiException(null, "Could not connect to http://127.0.0.1:1: Connection refused");
         }
         Invocations.Add(request);
-        var found = tenants.GetValueOrDefault(tenant)?.Functions.FirstOrDefault(f => f.Function.Name == function);
+        var found = _tenants.GetValueOrDefault(tenant)?.Functions.FirstOrDefault(f => f.Function.Name == function);
         if (found?.Function is not { ActiveVersion: not null } active)
         {
             return Task.FromResult(new InvocationResult(404, "Not Found", [KeyValuePair.Create("Content-Type", "application/problem+json")],
@@ -392,7 +392,7 @@ internal sealed partial class FakePlatformApi : IPlatformApiClient
     private FunctionData Find(string key, string tenant, string function)
     {
         Check(key, tenant);
-        return tenants[tenant].Functions.FirstOrDefault(f => f.Function.Name == function)
+        return _tenants[tenant].Functions.FirstOrDefault(f => f.Function.Name == function)
             ?? throw new PlatformApiException(HttpStatusCode.NotFound, "The API answered 404: function not found.");
     }
 
@@ -421,7 +421,7 @@ internal sealed partial class FakePlatformApi : IPlatformApiClient
 
         if (key == AdminKey)
         {
-            if (tenant is not null && !tenants.ContainsKey(tenant))
+            if (tenant is not null && !_tenants.ContainsKey(tenant))
             {
                 throw new PlatformApiException(HttpStatusCode.NotFound, "The API answered 404: tenant not found.");
             }
@@ -429,7 +429,7 @@ internal sealed partial class FakePlatformApi : IPlatformApiClient
             return null;
         }
 
-        if (!tenantKeys.TryGetValue(key, out var own))
+        if (!_tenantKeys.TryGetValue(key, out var own))
         {
             throw new PlatformApiException(HttpStatusCode.Unauthorized, "The API answered 401: invalid key.");
         }

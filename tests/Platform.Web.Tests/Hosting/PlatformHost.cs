@@ -11,19 +11,19 @@ namespace Platform.Web.Tests.Hosting;
 /// </summary>
 internal sealed class PlatformHost : IAsyncDisposable
 {
-    private readonly WebApplicationFactory<Program> factory;
-    private readonly string dataDir;
+    private readonly WebApplicationFactory<Program> _factory;
+    private readonly string _dataDir;
 
     private PlatformHost(WebApplicationFactory<Program> factory, string dataDir, string adminKey)
     {
-        this.factory = factory;
-        this.dataDir = dataDir;
+        _factory = factory;
+        _dataDir = dataDir;
         AdminKey = adminKey;
     }
 
     public string AdminKey { get; }
 
-    public Uri Address => factory.ClientOptions.BaseAddress;
+    public Uri Address => _factory.ClientOptions.BaseAddress;
 
     /// <param name="settings">Configuration on top of the defaults, e.g. a short <c>Platform:Gateway:ColdStartTimeout</c>.</param>
     public static PlatformHost Start(IReadOnlyDictionary<string, string>? settings = null)
@@ -59,14 +59,14 @@ internal sealed class PlatformHost : IAsyncDisposable
     /// <summary>A client of the REST API over real HTTP, signed in with <paramref name="key"/>.</summary>
     public HttpClient CreateClient(string key)
     {
-        var client = factory.CreateClient();
+        var client = _factory.CreateClient();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
         return client;
     }
 
     public async ValueTask DisposeAsync()
     {
-        await factory.DisposeAsync();
-        Directory.Delete(dataDir, recursive: true);
+        await _factory.DisposeAsync();
+        Directory.Delete(_dataDir, recursive: true);
     }
 }

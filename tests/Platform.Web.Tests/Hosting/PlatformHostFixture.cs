@@ -3,21 +3,21 @@ namespace Platform.Web.Tests.Hosting;
 /// <summary>One api host shared by the tests of a class that only read from it.</summary>
 public sealed class PlatformHostFixture : IAsyncLifetime
 {
-    private PlatformHost? host;
+    private PlatformHost? _host;
 
-    internal PlatformHost Host => host ?? throw new InvalidOperationException("The host has not started.");
+    internal PlatformHost Host => _host ?? throw new InvalidOperationException("The host has not started.");
 
     public ValueTask InitializeAsync()
     {
-        host = PlatformHost.Start();
+        _host = PlatformHost.Start();
         return ValueTask.CompletedTask;
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (host is not null)
+        if (_host is not null)
         {
-            await host.DisposeAsync();
+            await _host.DisposeAsync();
         }
     }
 }

@@ -9,7 +9,7 @@ namespace Platform.Web.Components.Dashboard;
 /// </summary>
 public abstract class ApiComponent : ComponentBase, IDisposable
 {
-    private readonly CancellationTokenSource lifetime = new();
+    private readonly CancellationTokenSource _lifetime = new();
 
     [Inject] protected IPlatformApiClient Api { get; set; } = default!;
 
@@ -19,7 +19,7 @@ public abstract class ApiComponent : ComponentBase, IDisposable
     [Parameter] public EventCallback OnKeyRejected { get; set; }
 
     /// <summary>Cancelled when the component leaves the page, so its calls and streams end with it.</summary>
-    protected CancellationToken Lifetime => lifetime.Token;
+    protected CancellationToken Lifetime => _lifetime.Token;
 
     /// <summary>The last call's validation messages by JSON field, for a form to show next to each input.</summary>
     protected IReadOnlyDictionary<string, string[]> FieldErrors { get; private set; } = new Dictionary<string, string[]>();
@@ -30,10 +30,10 @@ public abstract class ApiComponent : ComponentBase, IDisposable
         FieldErrors = new Dictionary<string, string[]>();
         try
         {
-            await call(lifetime.Token);
+            await call(_lifetime.Token);
             return null;
         }
-        catch (OperationCanceledException) when (lifetime.IsCancellationRequested)
+        catch (OperationCanceledException) when (_lifetime.IsCancellationRequested)
         {
             return null;
         }
@@ -53,8 +53,8 @@ public abstract class ApiComponent : ComponentBase, IDisposable
 
     public virtual void Dispose()
     {
-        lifetime.Cancel();
-        lifetime.Dispose();
+        _lifetime.Cancel();
+        _lifetime.Dispose();
         GC.SuppressFinalize(this);
     }
 }

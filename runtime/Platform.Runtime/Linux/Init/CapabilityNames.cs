@@ -27,7 +27,10 @@ internal static class CapabilityNames
         {
             var index = Array.IndexOf(Names, names![i]);
             if (index < 0)
+            {
                 throw new RuntimeException(RuntimeErrorKind.InvalidConfig, $"{jsonPath}[{i}]: unknown capability \"{names[i]}\"");
+            }
+
             mask |= 1UL << index;
         }
         return mask;

@@ -32,7 +32,10 @@ internal sealed class CgroupMount(InitPlan plan, NamespaceSet namespaces, Rootfs
         {
             var sub = destination.TrimEnd('/') + mountPoint[HostRoot.Length..];
             using (var target = root.EnsureDirectory(sub))
+            {
                 Sys.Check(sys.Mount(source, RootPath.ProcPath(target), null, MS_BIND | MS_REC, null), $"bind-mount {source} on {sub}");
+            }
+
             if (flags != 0)
             {
                 using var mounted = root.Open(sub);
@@ -52,10 +55,15 @@ internal sealed class CgroupMount(InitPlan plan, NamespaceSet namespaces, Rootfs
     {
         if (namespaces.Creates(CLONE_NEWCGROUP) &&
             sys.Mount("cgroup2", target, "cgroup2", flags | MS_NOSUID | MS_NODEV | MS_NOEXEC, null) == 0)
+        {
             return;
+        }
+
         Sys.Check(sys.Mount(source, target, null, MS_BIND | MS_REC, null), $"bind-mount {source}");
         if (flags != 0)
+        {
             rootfs.Remount(target, flags, $"remount {source}");
+        }
     }
 
     /// <summary>v1 hosts link single controllers to their co-mounted hierarchy (cpu → cpu,cpuacct); mirror that.</summary>
@@ -65,7 +73,9 @@ internal sealed class CgroupMount(InitPlan plan, NamespaceSet namespaces, Rootfs
         foreach (var entry in new DirectoryInfo(HostRoot).EnumerateFileSystemInfos())
         {
             if (entry.LinkTarget is { } linkTarget && sys.SymlinkAt(linkTarget, dir.Fd, entry.Name) < 0 && Libc.Errno != EEXIST)
+            {
                 throw Sys.Error($"symlink {destination}/{entry.Name}");
+            }
         }
     }
 }

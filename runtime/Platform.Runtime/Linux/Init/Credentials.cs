@@ -30,20 +30,27 @@ internal sealed class Credentials(IInitSyscalls sys)
         var groups = (user.AdditionalGids ?? []).ToArray();
         // EPERM here means setgroups is denied in this user namespace: keep the groups it has.
         if (sys.SetGroups(groups) < 0 && Libc.Errno != EPERM)
+        {
             throw Sys.Error("setgroups");
+        }
+
         Sys.Check(sys.SetResGid(user.Gid), $"setresgid {user.Gid}");
         Sys.Check(sys.SetResUid(user.Uid), $"setresuid {user.Uid}");
         Sys.Check(sys.Prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0), "prctl(PR_SET_KEEPCAPS)");
 
         if (caps is null)
+        {
             return;
+        }
         // Ambient capabilities must be permitted and inheritable; the kernel refuses others.
         ambient &= SetCapabilities(effective, permitted, inheritable);
         Sys.Check(sys.Prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), "clear ambient capabilities");
         for (var cap = 0; cap < 64; cap++)
         {
             if ((ambient & (1UL << cap)) != 0)
+            {
                 Sys.Check(sys.Prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (nuint)cap, 0, 0), $"raise ambient capability {cap}");
+            }
         }
     }
 
@@ -53,7 +60,9 @@ internal sealed class Credentials(IInitSyscalls sys)
         for (var cap = 0; cap <= last; cap++)
         {
             if ((keep & (1UL << cap)) == 0)
+            {
                 Sys.Check(sys.Prctl(PR_CAPBSET_DROP, (nuint)cap, 0, 0, 0), $"drop capability {cap} from the bounding set");
+            }
         }
     }
 
@@ -76,7 +85,10 @@ internal sealed class Credentials(IInitSyscalls sys)
     {
         var cap = 0;
         while (cap < 63 && sys.Prctl(PR_CAPBSET_READ, (nuint)(cap + 1), 0, 0, 0) >= 0)
+        {
             cap++;
+        }
+
         return cap;
     }
 }

@@ -28,15 +28,21 @@ internal sealed class DeviceSetup(IInitSyscalls sys)
         foreach (var device in all)
         {
             if (inUserNamespace)
+            {
                 BindFromHost(root, device);
+            }
             else
+            {
                 MakeNode(root, device);
+            }
         }
         using var dev = root.EnsureDirectory("/dev");
         foreach (var (link, target) in Symlinks)
         {
             if (sys.SymlinkAt(target, dev.Fd, link["/dev/".Length..]) < 0 && Libc.Errno != EEXIST)
+            {
                 throw Sys.Error($"symlink {link}");
+            }
         }
     }
 
@@ -63,13 +69,18 @@ internal sealed class DeviceSetup(IInitSyscalls sys)
             if (sys.MknodAt(parent.Fd, name, type | mode, dev) < 0)
             {
                 if (Libc.Errno != EEXIST)
+                {
                     throw Sys.Error($"mknod {path}");
+                }
                 // What the rootfs has there is kept, untouched (as runc), only if it is this very device (e.g. a
                 // bind-mounted /dev/null: changing its mode would change the host's). Anything else (a regular
                 // file, a symlink planted to redirect writes, another device) is replaced; mknodat, fstatat and
                 // unlinkat on the name never follow a symlink.
                 if (sys.StatAt(parent.Fd, name, AT_SYMLINK_NOFOLLOW) is { } existing && (existing.Mode & S_IFMT) == type && existing.Rdev == dev)
+                {
                     return;
+                }
+
                 Sys.Check(sys.UnlinkAt(parent.Fd, name, 0), $"remove {path} (not the device it must be)");
                 Sys.Check(sys.MknodAt(parent.Fd, name, type | mode, dev), $"mknod {path}");
             }
@@ -80,7 +91,9 @@ internal sealed class DeviceSetup(IInitSyscalls sys)
         }
         // Created by root: only a different owner needs a chown (on the name itself, never through a symlink).
         if (device.Uid is > 0 || device.Gid is > 0)
+        {
             Sys.Check(sys.FchownAt(parent.Fd, name, device.Uid ?? 0, device.Gid ?? 0, AT_SYMLINK_NOFOLLOW), $"chown {path}");
+        }
     }
 
     private void BindFromHost(RootPath root, Device device)

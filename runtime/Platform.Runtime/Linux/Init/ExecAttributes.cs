@@ -32,16 +32,24 @@ internal sealed class ExecAttributes(IInitSyscalls sys)
         }
         // As runc: the label is written for the next execve, so the init itself keeps running unconfined.
         if (!string.IsNullOrEmpty(process.ApparmorProfile))
+        {
             WriteAttr(["/proc/thread-self/attr/apparmor/exec", "/proc/thread-self/attr/exec"], "exec " + process.ApparmorProfile, "process.apparmorProfile");
+        }
+
         if (!string.IsNullOrEmpty(process.SelinuxLabel))
+        {
             WriteAttr(["/proc/thread-self/attr/exec"], process.SelinuxLabel, "process.selinuxLabel");
+        }
     }
 
     /// <summary>linux.mountLabel as the mount data option SELinux reads (runc's label.FormatMountLabel).</summary>
     public static string? WithMountLabel(string? data, string? mountLabel)
     {
         if (string.IsNullOrEmpty(mountLabel))
+        {
             return data;
+        }
+
         var context = $"context=\"{mountLabel}\"";
         return string.IsNullOrEmpty(data) ? context : $"{data},{context}";
     }

@@ -16,9 +16,15 @@ internal static unsafe class Executable
         if (name.Contains('/'))
         {
             if (sys.Access(name, X_OK) < 0)
+            {
                 throw Sys.Error(RuntimeErrorKind.InvalidConfig, $"exec: {name}");
+            }
+
             if (sys.IsDirectory(name))
+            {
                 throw new RuntimeException(RuntimeErrorKind.InvalidConfig, $"exec: {name}: is a directory");
+            }
+
             return name;
         }
         var path = env.LastOrDefault(e => e.StartsWith("PATH=", StringComparison.Ordinal))?[5..] ?? DefaultPath;
@@ -26,7 +32,9 @@ internal static unsafe class Executable
         {
             var candidate = Path.Combine(dir.Length == 0 ? "." : dir, name);
             if (sys.Access(candidate, X_OK) == 0 && !sys.IsDirectory(candidate))
+            {
                 return candidate;
+            }
         }
         throw new RuntimeException(RuntimeErrorKind.InvalidConfig, $"exec: \"{name}\": executable file not found in $PATH");
     }
@@ -47,7 +55,10 @@ internal static unsafe class Executable
         }
         var errno = Libc.Errno;
         foreach (var s in owned)
+        {
             NativeMemory.Free((void*)s);
+        }
+
         return errno;
     }
 
@@ -59,10 +70,12 @@ internal static unsafe class Executable
         for (var signal = 1; signal < 65; signal++)
         {
             if (Libc.sigaction(signal, null, &old) == 0 && old.Handler == SIG_IGN)
+            {
                 Libc.sigaction(signal, &action, null);
+            }
         }
         var empty = stackalloc ulong[16];
-        Libc.sigemptyset(empty);
+        _ = Libc.sigemptyset(empty);
         Libc.sigprocmask(SIG_SETMASK, empty, null);
     }
 }

@@ -31,9 +31,15 @@ internal sealed unsafe class InitChannel(int fd)
             {
                 var n = Libc.write(fd, p + sent, message.Length - sent);
                 if (n < 0 && Libc.Errno == LinuxConstants.EINTR)
+                {
                     continue;
+                }
+
                 if (n <= 0)
+                {
                     throw new RuntimeException(RuntimeErrorKind.HostFailure, "init: the host closed the sync socket");
+                }
+
                 sent += (int)n;
             }
         }
@@ -48,9 +54,15 @@ internal sealed unsafe class InitChannel(int fd)
             {
                 var n = Libc.read(fd, p + read, buffer.Length - read);
                 if (n < 0 && Libc.Errno == LinuxConstants.EINTR)
+                {
                     continue;
+                }
+
                 if (n <= 0)
+                {
                     throw new RuntimeException(RuntimeErrorKind.HostFailure, "init: the host closed the sync socket");
+                }
+
                 read += (int)n;
             }
         }

@@ -15,10 +15,15 @@ internal static unsafe class InitHooks
     public static void Run(List<Hook>? hooks, string phase, InitPlan plan, string status)
     {
         if (hooks is not { Count: > 0 })
+        {
             return;
+        }
+
         var state = StateJson(plan, status);
         for (var i = 0; i < hooks.Count; i++)
+        {
             RunOne(hooks[i], $"hooks.{phase}[{i}]", state);
+        }
     }
 
     private static void RunOne(Hook hook, string jsonPath, byte[] state)
@@ -53,7 +58,9 @@ internal static unsafe class InitHooks
         }
         var code = ProcessSpawner.Wait(pid);
         if (code != 0)
+        {
             throw new RuntimeException(RuntimeErrorKind.HookFailed, $"{jsonPath}: {path} failed with exit status {code}");
+        }
     }
 
     private static bool ExitsWithin(int pid, int milliseconds)
@@ -90,7 +97,10 @@ internal static unsafe class InitHooks
             {
                 json.WriteStartObject("annotations");
                 foreach (var (key, value) in annotations)
+                {
                     json.WriteString(key, value);
+                }
+
                 json.WriteEndObject();
             }
             json.WriteEndObject();

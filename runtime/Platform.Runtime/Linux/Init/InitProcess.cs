@@ -36,7 +36,10 @@ internal sealed unsafe class InitProcess(InitChannel channel, IInitSyscalls sys)
             channel.Send(SyncMessageType.Ready);
             sys.WaitForStart();
             if (seccomp is not null && process.NoNewPrivileges)
+            {
                 sys.InstallSeccomp(seccomp);
+            }
+
             InitHooks.Run(plan.Spec.Hooks?.StartContainer, "startContainer", plan, "created");
         }
         catch (Exception e)
@@ -54,7 +57,10 @@ internal sealed unsafe class InitProcess(InitChannel channel, IInitSyscalls sys)
         // Already not dumpable: the C stage made it so right after the fork.
         var (type, payload) = channel.Receive();
         if (type != SyncMessageType.Plan)
+        {
             throw new RuntimeException(RuntimeErrorKind.Internal, $"init: expected the plan, got {type} (was the native stage linked into {Environment.ProcessPath}?)");
+        }
+
         return InitPlanCodec.Decode(payload);
     }
 
@@ -64,40 +70,63 @@ internal sealed unsafe class InitProcess(InitChannel channel, IInitSyscalls sys)
         var spec = plan.Spec;
         var process = spec.Process ?? throw new RuntimeException(RuntimeErrorKind.InvalidConfig, "process: required");
         if (process.Args is not { Count: > 0 })
+        {
             throw new RuntimeException(RuntimeErrorKind.InvalidConfig, "process.args: must not be empty");
+        }
+
         var namespaces = NamespaceSet.From(spec);
         // The plan arrives only after the host attached the cgroup: now the namespace's root is the container's cgroup.
         if (namespaces.Creates(CLONE_NEWCGROUP))
+        {
             Sys.Check(sys.Unshare((int)CLONE_NEWCGROUP), "unshare the cgroup namespace");
+        }
+
         seccomp = plan.Seccomp;
 
         var rootfs = new RootfsSetup(plan, namespaces, sys);
         rootfs.Enter(() => InitHooks.Run(spec.Hooks?.CreateContainer, "createContainer", plan, "creating"));
         if (process.Terminal)
+        {
             sys.SetUpTerminal(process.ConsoleSize);
+        }
         // Before read-only paths: /proc/sys usually is one.
         foreach (var (key, value) in spec.Linux?.Sysctl ?? [])
+        {
             WriteSysctl(key, value);
+        }
+
         rootfs.Finish();
 
         if (namespaces.Creates(CLONE_NEWUTS))
         {
             if (spec.Hostname is { } hostname)
+            {
                 Sys.Check(sys.SetHostname(hostname), $"set the hostname \"{hostname}\"");
+            }
+
             if (spec.Domainname is { } domainname)
+            {
                 Sys.Check(sys.SetDomainname(domainname), $"set the domainname \"{domainname}\"");
+            }
         }
         if (namespaces.Creates(CLONE_NEWNET))
+        {
             sys.BringUpLoopback();
+        }
+
         new ProcessLimits(sys).Apply(process);
         var cwd = string.IsNullOrEmpty(process.Cwd) ? "/" : process.Cwd;
         Sys.Check(sys.Chdir(cwd), $"process.cwd: chdir {cwd}");
 
         if (process.NoNewPrivileges)
+        {
             Sys.Check(sys.Prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)");
+        }
         // Without no_new_privs installing a filter needs CAP_SYS_ADMIN, which the process may be about to lose.
         if (seccomp is not null && !process.NoNewPrivileges)
+        {
             sys.InstallSeccomp(seccomp);
+        }
         // Before the capabilities go: the real-time I/O class needs CAP_SYS_ADMIN or CAP_SYS_NICE.
         new ExecAttributes(sys).Apply(spec);
         new Credentials(sys).Apply(process);
@@ -117,7 +146,10 @@ internal sealed unsafe class InitProcess(InitChannel channel, IInitSyscalls sys)
         {
         }
         if (fd < 0)
+        {
             throw Sys.Error($"open exec.fifo through {path} (is /proc mounted in the container?)");
+        }
+
         var zero = (byte)'0';
         // A start that gave up after opening the fifo must not leave a "created" container running.
         if (Libc.write(fd, &zero, 1) != 1)
@@ -159,6 +191,8 @@ internal sealed unsafe class InitProcess(InitChannel channel, IInitSyscalls sys)
     {
         var bytes = Encoding.UTF8.GetBytes(text + "\n");
         fixed (byte* p = bytes)
+        {
             Libc.write(2, p, bytes.Length);
+        }
     }
 }

@@ -71,14 +71,18 @@ internal sealed unsafe class LinuxInitSyscalls : IInitSyscalls
     {
         var bytes = Encoding.UTF8.GetBytes(name);
         fixed (byte* p = bytes)
+        {
             return Libc.sethostname(p, bytes.Length);
+        }
     }
 
     public int SetDomainname(string name)
     {
         var bytes = Encoding.UTF8.GetBytes(name);
         fixed (byte* p = bytes)
+        {
             return Libc.setdomainname(p, bytes.Length);
+        }
     }
 
     public int Prlimit(int resource, ulong soft, ulong hard)
@@ -94,7 +98,9 @@ internal sealed unsafe class LinuxInitSyscalls : IInitSyscalls
     public int SetGroups(ReadOnlySpan<uint> groups)
     {
         fixed (uint* g = groups)
+        {
             return Libc.setgroups(groups.Length, g);
+        }
     }
 
     public int SetResGid(uint gid) => Libc.setresgid(gid, gid, gid);

@@ -58,6 +58,13 @@ internal sealed record MountOptions(ulong Flags, IReadOnlyList<ulong> Propagatio
         ["runbindable"] = MS_UNBINDABLE | MS_REC,
     };
 
+    // statvfs f_flag bit → the MS_* flag a remount must keep (LockedFlags).
+    private static readonly (ulong Statvfs, ulong Mount)[] LockedFlagPairs =
+    [
+        (ST_RDONLY, MS_RDONLY), (ST_NOSUID, MS_NOSUID), (ST_NODEV, MS_NODEV), (ST_NOEXEC, MS_NOEXEC),
+        (ST_NOATIME, MS_NOATIME), (ST_NODIRATIME, MS_NODIRATIME), (ST_RELATIME, MS_RELATIME),
+    ];
+
     // Recursive attributes and id-mapped mounts need mount_setattr(2); refuse them rather than ignore them.
     private static readonly HashSet<string> Unsupported = new(StringComparer.Ordinal)
     {
@@ -75,13 +82,21 @@ internal sealed record MountOptions(ulong Flags, IReadOnlyList<ulong> Propagatio
         {
             var option = options![i];
             if (FlagOptions.TryGetValue(option, out var f))
+            {
                 flags = f.Clear ? flags & ~f.Flag : flags | f.Flag;
+            }
             else if (PropagationOptions.TryGetValue(option, out var p))
+            {
                 propagation.Add(p);
+            }
             else if (Unsupported.Contains(option))
+            {
                 throw new RuntimeException(RuntimeErrorKind.Unsupported, $"{jsonPath}.options[{i}]: mount option \"{option}\" is not supported");
+            }
             else
+            {
                 data.Add(option);
+            }
         }
         return new MountOptions(flags, propagation, data.Count == 0 ? null : string.Join(',', data));
     }
@@ -90,13 +105,14 @@ internal sealed record MountOptions(ulong Flags, IReadOnlyList<ulong> Propagatio
     public static ulong LockedFlags(ulong statvfsFlags)
     {
         ulong flags = 0;
-        if ((statvfsFlags & ST_RDONLY) != 0) flags |= MS_RDONLY;
-        if ((statvfsFlags & ST_NOSUID) != 0) flags |= MS_NOSUID;
-        if ((statvfsFlags & ST_NODEV) != 0) flags |= MS_NODEV;
-        if ((statvfsFlags & ST_NOEXEC) != 0) flags |= MS_NOEXEC;
-        if ((statvfsFlags & ST_NOATIME) != 0) flags |= MS_NOATIME;
-        if ((statvfsFlags & ST_NODIRATIME) != 0) flags |= MS_NODIRATIME;
-        if ((statvfsFlags & ST_RELATIME) != 0) flags |= MS_RELATIME;
+        foreach (var (statvfs, mount) in LockedFlagPairs)
+        {
+            if ((statvfsFlags & statvfs) != 0)
+            {
+                flags |= mount;
+            }
+        }
+
         return flags;
     }
 }

@@ -12,7 +12,7 @@ internal sealed class RootPath(IInitSyscalls sys, int rootFd)
 {
     private const ulong Resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
 
-    private readonly Func<int, int> close = sys.Close;
+    private readonly Func<int, int> _close = sys.Close;
 
     /// <summary>Takes ownership of a descriptor the init opened through <paramref name="sys"/>.</summary>
     public static FdHandle Own(IInitSyscalls sys, int fd) => new(fd, sys.Close);
@@ -22,9 +22,15 @@ internal sealed class RootPath(IInitSyscalls sys, int rootFd)
     {
         var fd = sys.OpenAt2(rootFd, Relative(path), O_PATH | O_CLOEXEC, 0, Resolve);
         if (fd >= 0)
-            return new FdHandle(fd, close);
+        {
+            return new FdHandle(fd, _close);
+        }
+
         if (Libc.Errno is ENOENT or ENOTDIR)
+        {
             return null;
+        }
+
         throw Sys.Error($"open {path} in the container root");
     }
 
@@ -35,12 +41,17 @@ internal sealed class RootPath(IInitSyscalls sys, int rootFd)
     {
         var existing = TryOpen(path);
         if (existing is not null)
+        {
             return existing;
+        }
+
         var (parent, name) = Split(path);
         using (var parentFd = EnsureDirectory(parent))
         {
             if (sys.MkdirAt(parentFd.Fd, name, 0x1ED) < 0 && Libc.Errno != EEXIST)
+            {
                 throw Sys.Error($"mkdir {path} in the container root");
+            }
         }
         return Open(path);
     }
@@ -50,15 +61,23 @@ internal sealed class RootPath(IInitSyscalls sys, int rootFd)
     {
         var existing = TryOpen(path);
         if (existing is not null)
+        {
             return existing;
+        }
+
         var (parent, name) = Split(path);
         using (var parentFd = EnsureDirectory(parent))
         {
             var fd = sys.OpenAt(parentFd.Fd, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0x1A4);
             if (fd < 0 && Libc.Errno != EEXIST)
+            {
                 throw Sys.Error($"create {path} in the container root");
+            }
+
             if (fd >= 0)
+            {
                 sys.Close(fd);
+            }
         }
         return Open(path);
     }
@@ -78,7 +97,10 @@ internal sealed class RootPath(IInitSyscalls sys, int rootFd)
         var slash = trimmed.LastIndexOf('/');
         var name = trimmed[(slash + 1)..];
         if (name is "" or "." or "..")
+        {
             throw new RuntimeException(RuntimeErrorKind.HostFailure, $"cannot create {path} in the container root");
+        }
+
         return (slash <= 0 ? "/" : trimmed[..slash], name);
     }
 }

@@ -39,7 +39,9 @@ internal sealed class RootfsSetup(InitPlan plan, NamespaceSet namespaces, IInitS
             Sys.Check(sys.Mount(null, "/", null, propagation, null), $"make / {Spec.Linux!.RootfsPropagation}");
             // pivot_root refuses a root whose parent mount is shared, and the rootfs's bind must not reach the host.
             if ((propagation & MS_REC) == 0 || (propagation & MS_SHARED) != 0)
+            {
                 MakeParentMountPrivate(rootfs);
+            }
         }
         else
         {
@@ -68,20 +70,30 @@ internal sealed class RootfsSetup(InitPlan plan, NamespaceSet namespaces, IInitS
         var root = new RootPath(sys, rootFd.Fd);
         var mounts = Spec.Mounts ?? [];
         for (var i = 0; i < mounts.Count; i++)
+        {
             MountOne(root, mounts[i], $"mounts[{i}]");
+        }
+
         var devFromHost = mounts.Any(m => m.Destination?.TrimEnd('/') == "/dev" &&
             (m.Type == "bind" || MountOptions.Parse(m.Options, "mounts").IsBind));
         if (devices && !devFromHost)
+        {
             new DeviceSetup(sys).Create(root, Spec.Linux?.Devices, InUserNamespace);
+        }
     }
 
     /// <summary>What is done inside the new root: propagation, masked/read-only paths, read-only root.</summary>
     public void Finish()
     {
         if (!namespaces.Creates(CLONE_NEWNS))
+        {
             return;
+        }
+
         if (RootPropagation() is { } propagation)
+        {
             Sys.Check(sys.Mount(null, "/", null, propagation, null), $"make / {Spec.Linux!.RootfsPropagation}");
+        }
 
         // Resolved by the kernel inside the new root, never through a magic link, and mounted through the
         // descriptor: a symlink in the container (say /proc/kcore -> /etc) cannot redirect a mask or a read-only bind.
@@ -89,12 +101,19 @@ internal sealed class RootfsSetup(InitPlan plan, NamespaceSet namespaces, IInitS
         {
             var root = new RootPath(sys, rootFd.Fd);
             foreach (var path in Spec.Linux?.MaskedPaths ?? [])
+            {
                 Mask(root, path);
+            }
+
             foreach (var path in Spec.Linux?.ReadonlyPaths ?? [])
+            {
                 MakeReadonly(root, path);
+            }
         }
         if (Spec.Root?.Readonly == true)
+        {
             Remount("/", MS_RDONLY, "make the root read-only");
+        }
     }
 
     /// <summary>linux.rootfsPropagation as mount flags; null when not set.</summary>
@@ -102,10 +121,16 @@ internal sealed class RootfsSetup(InitPlan plan, NamespaceSet namespaces, IInitS
     {
         var propagation = Spec.Linux?.RootfsPropagation;
         if (string.IsNullOrEmpty(propagation))
+        {
             return null;
+        }
+
         var options = MountOptions.Parse([propagation], "linux.rootfsPropagation");
         if (options.Propagation.Count != 1)
+        {
             throw new RuntimeException(RuntimeErrorKind.InvalidConfig, $"linux.rootfsPropagation: unknown propagation \"{propagation}\"");
+        }
+
         return options.Propagation[0];
     }
 
@@ -118,10 +143,14 @@ internal sealed class RootfsSetup(InitPlan plan, NamespaceSet namespaces, IInitS
             var holds = mount.MountPoint == "/" || rootfs == mount.MountPoint ||
                 rootfs.StartsWith(mount.MountPoint + "/", StringComparison.Ordinal);
             if (holds && mount.MountPoint.Length >= (parent?.MountPoint.Length ?? 0))
+            {
                 parent = mount;
+            }
         }
         if (parent is { Shared: true })
+        {
             Sys.Check(sys.Mount(null, parent.MountPoint, null, MS_PRIVATE, null), $"make {parent.MountPoint} (the mount holding the rootfs) private");
+        }
     }
 
     private void MountOne(RootPath root, Mount mount, string jsonPath)
@@ -162,7 +191,10 @@ internal sealed class RootfsSetup(InitPlan plan, NamespaceSet namespaces, IInitS
             {
                 // sysfs needs a network namespace owned by the user namespace; like runc, bind the host's /sys.
                 if (!(mount.Type == "sysfs" && Libc.Errno == EPERM && InUserNamespace))
+                {
                     throw Sys.Error($"{jsonPath}: mount {mount.Type} on {destination}");
+                }
+
                 Sys.Check(sys.Mount("/sys", RootPath.ProcPath(target), null, MS_BIND | MS_REC, null), $"{jsonPath}: bind-mount /sys");
                 using var mounted = root.Open(destination);
                 Remount(RootPath.ProcPath(mounted), flags, $"{jsonPath}: remount {destination}");
@@ -173,14 +205,18 @@ internal sealed class RootfsSetup(InitPlan plan, NamespaceSet namespaces, IInitS
         {
             using var mounted = root.Open(destination);
             foreach (var propagation in options.Propagation)
+            {
                 Sys.Check(sys.Mount(null, RootPath.ProcPath(mounted), null, propagation, null), $"{jsonPath}: set propagation of {destination}");
+            }
         }
     }
 
     private string HostSource(string? source, string jsonPath)
     {
         if (string.IsNullOrEmpty(source))
+        {
             throw new RuntimeException(RuntimeErrorKind.InvalidConfig, $"{jsonPath}.source: required for a bind mount");
+        }
         // Relative sources are relative to the bundle, as runc reads them.
         return Path.IsPathRooted(source) ? source : Path.GetFullPath(Path.Combine(plan.Bundle, source));
     }
@@ -193,9 +229,15 @@ internal sealed class RootfsSetup(InitPlan plan, NamespaceSet namespaces, IInitS
     {
         const ulong remount = MS_BIND | MS_REMOUNT;
         if (sys.Mount(null, target, null, remount | flags, null) == 0)
+        {
             return;
+        }
+
         if (Libc.Errno != EPERM)
+        {
             throw Sys.Error(what);
+        }
+
         Sys.Check(sys.StatVfsFlags(target, out var statFlags), what);
         Sys.Check(sys.Mount(null, target, null, remount | flags | MountOptions.LockedFlags(statFlags), null), what);
     }
@@ -204,12 +246,19 @@ internal sealed class RootfsSetup(InitPlan plan, NamespaceSet namespaces, IInitS
     {
         using var target = root.TryOpen(path);
         if (target is null)
+        {
             return;
+        }
+
         var at = RootPath.ProcPath(target);
         if ((sys.FileMode(target.Fd) & S_IFMT) == S_IFDIR)
+        {
             Sys.Check(sys.Mount("tmpfs", at, "tmpfs", MS_RDONLY, null), $"mask {path}");
+        }
         else
+        {
             Sys.Check(sys.Mount("/dev/null", at, null, MS_BIND, null), $"mask {path}");
+        }
     }
 
     private void MakeReadonly(RootPath root, string path)
@@ -217,7 +266,10 @@ internal sealed class RootfsSetup(InitPlan plan, NamespaceSet namespaces, IInitS
         using (var target = root.TryOpen(path))
         {
             if (target is null)
+            {
                 return;
+            }
+
             var at = RootPath.ProcPath(target);
             Sys.Check(sys.Mount(at, at, null, MS_BIND | MS_REC, null), $"make {path} read-only");
         }

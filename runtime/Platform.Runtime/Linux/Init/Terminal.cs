@@ -31,7 +31,10 @@ internal static unsafe class Terminal
             Libc.close(InitFds.ConsoleSocket);
 
             for (var fd = 0; fd <= 2; fd++)
+            {
                 Sys.Check(Libc.dup2(slave, fd), $"dup2 the pty to fd {fd}");
+            }
+
             Libc.close(slave);
             Sys.Check(Libc.ioctl(0, TIOCSCTTY, null), "make the pty the controlling terminal");
 
@@ -62,7 +65,9 @@ internal static unsafe class Terminal
             var iov = new Libc.IoVec { Base = p, Length = (nuint)(payload.Length - 1) };
             var message = new Libc.MsgHdr { Iov = &iov, IovLength = 1, Control = control, ControlLength = controlSize };
             if (Libc.sendmsg(socket, &message, 0) < 0)
+            {
                 throw Sys.Error("send the pty master to the console socket");
+            }
         }
     }
 }

@@ -8,7 +8,10 @@ internal sealed class FdHandle(int fd, Func<int, int>? close = null) : IDisposab
     public void Dispose()
     {
         if (Fd >= 0)
+        {
             (close ?? Libc.close)(Fd);
+        }
+
         Fd = -1;
     }
 }

@@ -256,7 +256,10 @@ internal static unsafe partial class Libc
     {
         var buffer = stackalloc byte[256];
         if (fstat(fd, buffer) != 0)
+        {
             throw new IOException($"fstat: {ErrorText(Errno)}");
+        }
+
         return *(ulong*)(buffer + 16);
     }
 
@@ -268,7 +271,10 @@ internal static unsafe partial class Libc
     {
         var buffer = stackalloc byte[256];
         if (fstatat(dirfd, path, buffer, flags) != 0)
+        {
             return null;
+        }
+
         return new FileStat(*(uint*)(buffer + 24), *(uint*)(buffer + 28), *(ulong*)(buffer + 40), *(uint*)(buffer + 32), *(long*)(buffer + 48));
     }
 
@@ -277,7 +283,10 @@ internal static unsafe partial class Libc
     {
         var buffer = stackalloc byte[256];
         if (fstat(fd, buffer) != 0)
+        {
             throw new IOException($"fstat: {ErrorText(Errno)}");
+        }
+
         return *(uint*)(buffer + 24);
     }
 

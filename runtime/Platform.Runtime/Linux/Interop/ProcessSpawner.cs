@@ -29,19 +29,24 @@ internal static unsafe class ProcessSpawner
             {
                 scratch[i] = Libc.fcntl(fds[i], F_DUPFD_CLOEXEC, ScratchFloor);
                 if (scratch[i] < 0)
+                {
                     throw Failure($"spawn {path}: duplicate fd {fds[i]}", Libc.Errno);
+                }
             }
 
-            Libc.posix_spawn_file_actions_init(fileActions);
+            Check(Libc.posix_spawn_file_actions_init(fileActions), path);
             for (var i = 0; i < fds.Length; i++)
+            {
                 Check(Libc.posix_spawn_file_actions_adddup2(fileActions, scratch[i], i), path);
+            }
+
             Check(Libc.posix_spawn_file_actions_addclosefrom_np(fileActions, fds.Length), path);
 
-            Libc.posix_spawnattr_init(attributes);
+            Check(Libc.posix_spawnattr_init(attributes), path);
             var set = stackalloc ulong[16];
-            Libc.sigemptyset(set);
+            _ = Libc.sigemptyset(set);
             Check(Libc.posix_spawnattr_setsigmask(attributes, set), path);
-            Libc.sigfillset(set);
+            _ = Libc.sigfillset(set);
             Check(Libc.posix_spawnattr_setsigdefault(attributes, set), path);
             var flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
             if (newProcessGroup)
@@ -57,7 +62,10 @@ internal static unsafe class ProcessSpawner
             int pid;
             var error = Libc.posix_spawn(&pid, pathBytes, fileActions, attributes, argvArray, envArray);
             if (error != 0)
+            {
                 throw Failure($"spawn {path}", error);
+            }
+
             return pid;
         }
         finally
@@ -65,14 +73,18 @@ internal static unsafe class ProcessSpawner
             foreach (var fd in scratch)
             {
                 if (fd > 0)
+                {
                     Libc.close(fd);
+                }
             }
-            Libc.posix_spawn_file_actions_destroy(fileActions);
-            Libc.posix_spawnattr_destroy(attributes);
+            _ = Libc.posix_spawn_file_actions_destroy(fileActions);
+            _ = Libc.posix_spawnattr_destroy(attributes);
             NativeMemory.Free(fileActions);
             NativeMemory.Free(attributes);
             foreach (var s in strings)
+            {
                 NativeMemory.Free((void*)s);
+            }
         }
     }
 
@@ -84,7 +96,9 @@ internal static unsafe class ProcessSpawner
         {
             var errno = Libc.Errno;
             if (errno != EINTR)
+            {
                 throw Failure($"wait for process {pid}", errno);
+            }
         }
         return Libc.ShellStatus(status);
     }
@@ -92,7 +106,9 @@ internal static unsafe class ProcessSpawner
     private static void Check(int error, string path)
     {
         if (error != 0)
+        {
             throw Failure($"spawn {path}", error);
+        }
     }
 
     private static RuntimeException Failure(string what, int errno) => new(Sys.KindOf(errno), $"{what}: {Libc.ErrorText(errno)}");
@@ -113,7 +129,10 @@ internal static unsafe class ProcessSpawner
         var array = (byte**)NativeMemory.AllocZeroed((nuint)(values.Count + 1), (nuint)sizeof(nint));
         owned.Add((nint)array);
         for (var i = 0; i < values.Count; i++)
+        {
             array[i] = Utf8(values[i], owned);
+        }
+
         return array;
     }
 }

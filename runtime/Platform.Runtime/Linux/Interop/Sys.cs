@@ -6,7 +6,10 @@ internal static class Sys
     public static int Check(int result, string what)
     {
         if (result < 0)
+        {
             throw Error(what);
+        }
+
         return result;
     }
 

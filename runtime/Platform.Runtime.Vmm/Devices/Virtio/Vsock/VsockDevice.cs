@@ -1,5 +1,5 @@
-using Platform.Runtime.Vmm.Devices;
 using System.Buffers.Binary;
+using Platform.Runtime.Vmm.Devices;
 
 namespace Platform.Runtime.Vmm.Devices.Virtio.Vsock;
 
