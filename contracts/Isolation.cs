@@ -18,4 +18,14 @@ public static class Isolation
     /// </summary>
     public static string For(bool trustedTenant, string? requested) =>
         !trustedTenant || requested == MicroVm ? MicroVm : Container;
+
+    /// <summary>
+    /// Node memory a microVM holds beyond its function's memory: the guest's headroom for its kernel and agent
+    /// and the VMM process's own, as the runtime sizes them (its <c>MicroVmMemory</c>).
+    /// </summary>
+    public const int MicroVmOverheadMiB = 128;
+
+    /// <summary>What an instance of a function with <paramref name="memoryMiB"/> holds of its node's memory on <paramref name="isolation"/>.</summary>
+    public static int FootprintMiB(string isolation, int memoryMiB) =>
+        isolation == MicroVm ? memoryMiB + MicroVmOverheadMiB : memoryMiB;
 }

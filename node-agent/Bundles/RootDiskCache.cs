@@ -10,7 +10,8 @@ namespace Platform.NodeAgent.Bundles;
 /// microVM root disks, one read-only ext4 image per bundle digest (<c>{node data}/store/disks/{hex}.ext4</c>),
 /// built from the unpacked bundle on the first microVM start of that digest and shared by every VM of it, so a
 /// cold start after the first neither hashes nor copies the tree. An image goes when the last function that
-/// ran its digest here is deleted; images of a previous run are removed at start (rebuilt on demand).
+/// ran its digest here is deleted; images of a previous run are removed at start (rebuilt on demand), but those
+/// of the microVMs the new run adopted.
 /// </summary>
 internal sealed partial class RootDiskCache(IOptions<NodeAgentOptions> options, ILogger<RootDiskCache> logger)
 {
@@ -20,11 +21,44 @@ internal sealed partial class RootDiskCache(IOptions<NodeAgentOptions> options, 
     // digest hex → the functions that started a microVM of it on this node.
     private readonly Dictionary<string, HashSet<Guid>> _users = new(StringComparer.Ordinal);
 
-    public void Clear()
+    /// <summary>
+    /// At start: removes the images of a previous run but those the microVMs it adopted boot from, which stay in
+    /// use by their functions (<paramref name="adopted"/>: digest and function of each).
+    /// </summary>
+    public void Prune(IEnumerable<(string Digest, Guid FunctionId)> adopted)
     {
-        if (Directory.Exists(_directory))
+        var kept = new HashSet<string>(StringComparer.Ordinal);
+        lock (_usersLock)
         {
-            Directory.Delete(_directory, recursive: true);
+            foreach (var (digest, functionId) in adopted)
+            {
+                if (BundleStore.TryParseDigest(digest, out var hex))
+                {
+                    kept.Add(hex + ".ext4");
+                    if (!_users.TryGetValue(hex, out var users))
+                    {
+                        _users[hex] = users = [];
+                    }
+
+                    users.Add(functionId);
+                }
+            }
+        }
+
+        foreach (var image in Directory.Exists(_directory) ? Directory.EnumerateFileSystemEntries(_directory) : [])
+        {
+            if (!kept.Contains(Path.GetFileName(image)))
+            {
+                // A half-built image of a dead run is a directory entry like any other: gone, rebuilt on demand.
+                if (Directory.Exists(image))
+                {
+                    Directory.Delete(image, recursive: true);
+                }
+                else
+                {
+                    File.Delete(image);
+                }
+            }
         }
     }
 

@@ -55,7 +55,7 @@ internal sealed partial class HeartbeatService(
             _options.Id,
             (_options.Url ?? ListenAddress.FindLoopback(services))?.AbsoluteUri,
             _options.MemoryMiB > 0 ? _options.MemoryMiB : (int)(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024 * 1024)),
-            running.Sum(i => i.MemoryMiB),
+            running.Sum(i => Isolation.FootprintMiB(i.Command.Spec.Isolation, i.MemoryMiB)),
             _options.Cpus > 0 ? _options.Cpus : Environment.ProcessorCount,
             running.Select(i => i.Id).ToList(),
             time.GetUtcNow(),

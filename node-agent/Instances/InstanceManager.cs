@@ -100,21 +100,20 @@ internal sealed partial class InstanceManager(
             Directory.Delete(directory, recursive: true);
         }
 
-        // Root disks are only used by microVMs, which are never adopted.
-        disks.Clear();
+        disks.Prune(instances.Snapshot().Where(i => i.IsMicroVm).Select(i => (i.Command.Digest, i.FunctionId)));
         _ = SweepPoolAsync();
     }
 
-    // An instance a previous run of this agent started and that still serves: its container is running, its
-    // record is here, and it answers on its port within AdoptTimeout. A microVM is not adopted (its VMM's
-    // console and vsock belonged to the agent that died): it is removed and the scheduler starts another.
+    // An instance a previous run of this agent started and that still serves: its container (or its microVM's
+    // VMM process) is running, its record is here, its backend is still this node's, and it answers on its port
+    // within AdoptTimeout. Everything the agent holds of an instance can be opened again: its output FIFOs, its
+    // network namespace, a microVM's vsock socket in the runtime's state folder.
     private async Task<bool> TryAdoptAsync(ContainerState state, CancellationToken cancellationToken)
     {
         var directory = Path.Combine(NodeDirectories.Instances(_options), state.Id);
         // The record sits in the container's own directory (named by the container, which may have been a spare).
         if (state.Status != "running" || InstanceRecord.TryLoad(directory) is not { } record
-            || record.Command.Spec.Isolation != Isolation.Container
-            || backends.WhyUnavailable(Isolation.Container) is not null)
+            || backends.WhyUnavailable(record.Command.Spec.Isolation) is not null)
         {
             return false;
         }
@@ -128,7 +127,11 @@ internal sealed partial class InstanceManager(
         }
         try
         {
-            instance.Netns = NetnsSocketFactory.OpenNamespace($"/proc/{state.Pid}/ns/net");
+            if (!instance.IsMicroVm)
+            {
+                instance.Netns = NetnsSocketFactory.OpenNamespace($"/proc/{state.Pid}/ns/net");
+            }
+
             instance.Exited = runtime.WaitAsync(instance.ContainerId, _shutdown.Token);
             await probe.WaitReadyAsync(instance, instance.Exited, _options.AdoptTimeout, cancellationToken);
             // The tail died with the previous agent: its files give the newest lines back, in their order, before

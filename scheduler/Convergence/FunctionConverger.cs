@@ -296,12 +296,14 @@ internal sealed partial class FunctionConverger(
     {
         var settings = version.Settings;
         var overQuota = room?.Fits(settings.MemoryMiB) == false;
-        var node = overQuota ? null : placement.Choose(capacities, settings.MemoryMiB, instance.Isolation);
+        // The tenant's quota counts the memory its function asks for; the node, what the instance holds of it.
+        var footprint = Isolation.FootprintMiB(instance.Isolation, settings.MemoryMiB);
+        var node = overQuota ? null : placement.Choose(capacities, footprint, instance.Isolation);
         if (node is null)
         {
             var (kind, reason) = overQuota
                 ? (SchedulerMetrics.PlacementFailure.Quota, room!.Reason(settings.MemoryMiB))
-                : WhyNoNode(capacities, instance.Isolation, settings.MemoryMiB, function.Tenant);
+                : WhyNoNode(capacities, instance.Isolation, footprint, function.Tenant);
             if (instance.Error != reason)
             {
                 // Logged (and counted) when the reason changes, not on every reconcile pass.
@@ -325,7 +327,7 @@ internal sealed partial class FunctionConverger(
             new StartInstance(instance.Id, node.NodeId, function.Id, function.Tenant?.Name ?? "", function.Name, version.Number, version.Digest, spec),
             cancellationToken);
 
-        capacities[capacities.IndexOf(node)] = node with { AllocatedMemoryMiB = node.AllocatedMemoryMiB + settings.MemoryMiB };
+        capacities[capacities.IndexOf(node)] = node with { AllocatedMemoryMiB = node.AllocatedMemoryMiB + footprint };
         LogPlaced(logger, instance.Id, function.Id, version.Number, node.NodeId);
         SchedulerMetrics.Placed(function.Tenant?.Name ?? "", function.Name);
     }
@@ -346,7 +348,8 @@ internal sealed partial class FunctionConverger(
                 $"waiting for a node with the {isolation} backend: {why}, and no ready node offers it (a microVM node needs /dev/kvm and a guest kernel)");
         }
 
-        return (SchedulerMetrics.PlacementFailure.NoMemory, $"waiting for a node with {memoryMiB} MiB free for a {isolation}");
+        var overhead = isolation == Isolation.MicroVm ? $" (the function's memory and {Isolation.MicroVmOverheadMiB} MiB for the guest's kernel and the VMM)" : "";
+        return (SchedulerMetrics.PlacementFailure.NoMemory, $"waiting for a node with {memoryMiB} MiB free for a {isolation}{overhead}");
     }
 
     /// <summary>
@@ -363,7 +366,7 @@ internal sealed partial class FunctionConverger(
 
         var placed = await db.Instances
             .Where(i => i.NodeId != null).Where(InstanceStates.IsActive)
-            .Select(i => new { i.NodeId, i.FunctionId, i.VersionNumber })
+            .Select(i => new { i.NodeId, i.FunctionId, i.VersionNumber, i.Isolation })
             .ToListAsync(cancellationToken);
         var functionIds = placed.Select(p => p.FunctionId).Distinct().ToList();
         var memory = (await db.FunctionVersions.Where(v => functionIds.Contains(v.FunctionId)).ToListAsync(cancellationToken))
@@ -374,7 +377,7 @@ internal sealed partial class FunctionConverger(
             {
                 var scheduled = placed
                     .Where(p => p.NodeId == n.Id)
-                    .Sum(p => memory.TryGetValue((p.FunctionId, p.VersionNumber), out var mib) ? mib : 0);
+                    .Sum(p => memory.TryGetValue((p.FunctionId, p.VersionNumber), out var mib) ? Isolation.FootprintMiB(p.Isolation, mib) : 0);
                 return new NodeCapacity(n.Id, n.MemoryMiB, Math.Max(n.AllocatedMemoryMiB, scheduled), n.BackendList);
             })
             .ToList();

@@ -179,7 +179,7 @@ public sealed class MicroVmTenantTests : IAsyncLifetime
     private static IEnumerable<string> CgroupDirectories(string parent, string id) =>
         CgroupRoots.Select(root => $"{root}{parent}/{id}");
 
-    private static string RequireKvmAndGuestKernel()
+    internal static string RequireKvmAndGuestKernel()
     {
         var required = Environment.GetEnvironmentVariable("PLATFORM_REQUIRE_KVM") == "1";
         // scripts/test's verdict on a /dev/kvm that opens but does not run a guest (it tried to boot one).

@@ -10,7 +10,8 @@ namespace Platform.EndToEnd.Tests;
 /// <summary>
 /// The platform as `dotnet run --project api` runs it, as its own OS process: killed with -9 and started again
 /// on the same data directory and runtime root, its node agent adopts the instance that kept running (same
-/// instance, same process, no cold start) and its output reaches the logs again, after its earlier lines.
+/// instance, same process, no cold start) and its output reaches the logs again, after its earlier lines; a
+/// container, and in the KVM lab a microVM (its VMM process, reached again through its vsock socket).
 /// </summary>
 public sealed class NodeAgentRestartTests : IAsyncLifetime
 {
@@ -24,7 +25,13 @@ public sealed class NodeAgentRestartTests : IAsyncLifetime
     public ValueTask InitializeAsync() => ValueTask.CompletedTask;
 
     [Fact]
-    public async Task A_node_agent_killed_and_started_again_adopts_the_instance_that_kept_running()
+    public Task A_node_agent_killed_and_started_again_adopts_the_container_that_kept_running() => AdoptsAfterRestartAsync(microVm: false);
+
+    [Fact]
+    [Trait("Requires", "kvm")]
+    public Task A_node_agent_killed_and_started_again_adopts_the_microvm_that_kept_running() => AdoptsAfterRestartAsync(microVm: true);
+
+    private async Task AdoptsAfterRestartAsync(bool microVm)
     {
         EmbeddedPlatform.SkipUnlessContainersCanRun();
         _temp = Directory.CreateTempSubdirectory("platform-restart-");
@@ -35,7 +42,9 @@ public sealed class NodeAgentRestartTests : IAsyncLifetime
         }
         var suffix = Guid.NewGuid().ToString("N")[..8];
         var runtimeRoot = Path.Combine(_temp.FullName, "run");
-        _platform = new PlatformProcess("platform", Processes.FreePort(), new Dictionary<string, string>
+        // The KVM lab emulates the CPU: a microVM boots in seconds there, not milliseconds.
+        var patience = microVm ? TimeSpan.FromMinutes(5) : EmbeddedPlatform.Deadline;
+        var environment = new Dictionary<string, string>
         {
             ["Platform__DataDir"] = Path.Combine(_temp.FullName, "data"),
             ["Platform__AdminKey"] = AdminKey,
@@ -44,16 +53,26 @@ public sealed class NodeAgentRestartTests : IAsyncLifetime
             ["Platform__Node__CgroupParent"] = $"/platform-restart-{suffix}",
             ["Platform__Node__HeartbeatInterval"] = "00:00:01",
             ["Platform__Scheduler__ReconcileInterval"] = "00:00:01",
-        }, _temp.FullName);
+        };
+        if (microVm)
+        {
+            environment["Platform__Node__GuestKernel"] = MicroVmTenantTests.RequireKvmAndGuestKernel();
+            environment["Platform__Node__StartTimeout"] = "00:03:00";
+            environment["Platform__Node__AdoptTimeout"] = "00:01:00";
+            environment["Platform__Gateway__ColdStartTimeout"] = "00:01:00";
+        }
+
+        _platform = new PlatformProcess("platform", Processes.FreePort(), environment, _temp.FullName);
         await _platform.StartAsync(Ct);
         _http = new HttpClient { BaseAddress = _platform.Url, Timeout = TimeSpan.FromSeconds(90) };
         var bundle = await SampleBundles.BuildEchoAsync(1, _temp.FullName, Ct);
-        await SendAsync(HttpMethod.Post, "/v1/tenants", JsonContent.Create(new { name = "acme", trusted = true }));
+        // An untrusted tenant's function runs in a microVM; a trusted one's in a container.
+        await SendAsync(HttpMethod.Post, "/v1/tenants", JsonContent.Create(new { name = "acme", trusted = !microVm }));
         await SendAsync(HttpMethod.Put, "/v1/tenants/acme/functions/echo", JsonContent.Create(new { minInstances = 1 }));
         var upload = new ByteArrayContent(await File.ReadAllBytesAsync(bundle, Ct));
         upload.Headers.ContentType = new MediaTypeHeaderValue("application/gzip");
         await SendAsync(HttpMethod.Post, "/v1/tenants/acme/functions/echo/versions", upload);
-        await EmbeddedPlatform.EventuallyAsync(async () => await InvokeAsync("before") == HttpStatusCode.OK, "the function never answered");
+        await EmbeddedPlatform.EventuallyAsync(async () => await InvokeAsync("before") == HttpStatusCode.OK, "the function never answered", patience);
         var instance = Assert.Single(await InstancesAsync());
         var runtime = new ContainerRuntime(new RuntimeOptions { Root = runtimeRoot });
         var pid = (await runtime.GetStateAsync(instance, Ct)).Pid;
@@ -75,7 +94,7 @@ public sealed class NodeAgentRestartTests : IAsyncLifetime
         {
             using var logs = await SendAsync(HttpMethod.Get, "/v1/tenants/acme/functions/echo/logs?tail=100", null);
             return (text = await logs.Content.ReadAsStringAsync(Ct)).Contains("echo: GET /after");
-        }, "the adopted instance's output never reached the logs endpoint");
+        }, "the adopted instance's output never reached the logs endpoint", patience);
         var before = text.IndexOf("echo: GET /before", StringComparison.Ordinal);
         Assert.True(before >= 0 && before < text.IndexOf("echo: GET /after", StringComparison.Ordinal), $"the line from before the restart is not before the new one:\n{text}");
     }

@@ -134,6 +134,23 @@ public sealed class FunctionConvergerTests
     }
 
     [Fact]
+    public async Task A_microvm_holds_its_functions_memory_and_the_guest_and_vmm_overhead_of_its_node()
+    {
+        await using var h = new SchedulerHarness();
+        // 600 MiB: two containers of 256 MiB fit, but a microVM of 256 MiB holds 384 of it, so only one does.
+        await h.AddNodeAsync("kvm", memoryMiB: 600, backends: "container,microvm");
+        var function = await h.AddFunctionAsync(minInstances: 2, memoryMiB: 256, isolation: "microvm");
+
+        await h.Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
+
+        Assert.Single(h.Commands.Started);
+        var waiting = Assert.Single(await h.InstancesAsync(function.Id), i => i.NodeId is null);
+        Assert.Equal("waiting for a node with 384 MiB free for a microvm (the function's memory and 128 MiB for the guest's kernel and the VMM)", waiting.Error);
+        Assert.Equal(384, Isolation.FootprintMiB(Isolation.MicroVm, 256));
+        Assert.Equal(256, Isolation.FootprintMiB(Isolation.Container, 256));
+    }
+
+    [Fact]
     public async Task A_trusted_tenant_gets_containers_unless_the_function_asks_for_a_microvm()
     {
         await using var h = new SchedulerHarness();

@@ -13,14 +13,14 @@ internal static class VmSpec
     public const int MaximumVcpus = 16;
 
     /// <summary>Host memory the VMM process needs beyond the guest's RAM (its own heap, device buffers, the image).</summary>
-    public const long VmmOverheadBytes = 64L << 20;
+    public const long VmmOverheadBytes = (long)MicroVmMemory.VmmOverheadMiB << 20;
 
     /// <summary>
     /// Guest RAM beyond the memory limit, for the guest kernel, the guest agent and the root disk's page cache: the
     /// limit applies to the function's cgroup inside the guest, so the function runs out of memory there (an OOM
     /// kill the agent reports), never the whole guest (which would end the VM mid-answer).
     /// </summary>
-    public const int GuestHeadroomMiB = 64;
+    public const int GuestHeadroomMiB = MicroVmMemory.GuestHeadroomMiB;
 
     /// <summary>The machine to build; <paramref name="GuestConfig"/> is the config.json for the guest agent (<see cref="VmBackend.GuestConfig"/>).</summary>
     public sealed record Resolved(string Kernel, string? KernelParameters, string? Image, int MemoryMiB, int Vcpus, byte[] GuestConfig);
