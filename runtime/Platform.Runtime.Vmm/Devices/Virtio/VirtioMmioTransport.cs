@@ -334,6 +334,9 @@ public sealed class VirtioMmioTransport : IBusDevice, IDisposable
 
     private void OnQueueEvent(int queue)
     {
+        // Drained before the device looks at the avail ring, never after: a QueueNotify that lands once the device
+        // has found the ring empty then leaves the eventfd readable (epoll is level-triggered) and brings us back,
+        // where a read after the walk would swallow it and leave the guest waiting on a request nobody saw.
         _queueEvents[queue].Drain();
         lock (_lock)
         {
