@@ -160,6 +160,23 @@ public sealed class LostWakeupTests : IDisposable
         Assert.Empty(driver.HostErrors);
     }
 
+    [Fact]
+    public async Task The_stall_report_shows_both_sides_of_each_ring()
+    {
+        using var driver = new VirtioTestDriver(new EchoDevice());
+        Assert.True(driver.Negotiate(VirtioFeatures.Version1));
+        DriverQueue q = driver.SetUpQueue(0, 8, QueueBase);
+        driver.DriverOk();
+        q.AddChain((0x20_0000, 8, false));
+        await q.NotifyAsync();
+        q.AddChain((0x20_0000, 8, false));
+
+        string report = driver.Transport.Describe();
+
+        Assert.Contains("interrupt status 0x1", report, StringComparison.Ordinal);
+        Assert.Contains("q0: ready True size 8 next avail 1 next used 1 avail flags 0 idx 2 used idx 1 eventfd readable False", report, StringComparison.Ordinal);
+    }
+
     private static async Task WaitUntil(Func<bool> condition)
     {
         DateTime deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
