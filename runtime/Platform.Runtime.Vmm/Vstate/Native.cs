@@ -112,4 +112,21 @@ internal static unsafe partial class Native
     public static partial int SigTimedWait(byte* set, void* info, void* timeout);
 
     public const int SIG_BLOCK = 0;
+
+    [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
+    private static partial int Poll(PollFd* fds, ulong count, int timeoutMs);
+
+    /// <summary>Whether <paramref name="fd"/> is readable now (poll with no wait; nothing is read).</summary>
+    public static bool PollReadable(int fd)
+    {
+        var p = new PollFd { Fd = fd, Events = 1 };
+        return Poll(&p, 1, 0) == 1 && (p.Revents & 1) != 0;
+    }
+
+    private struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short Revents;
+    }
 }

@@ -97,6 +97,38 @@ internal sealed unsafe class Vcpu : IDisposable
         Kvm.Check(Native.Ioctl(_fd, KvmIoctls.SetLapic, &lapic), "KVM_SET_LAPIC");
     }
 
+    /// <summary>
+    /// The vectors the in-kernel local APIC holds requested (IRR) and in service (ISR), for a report on a guest that
+    /// stalled: a vector in IRR that the guest, halted with interrupts on, never took was lost in delivery (KVM or
+    /// the emulator under it), after our device had raised it. Only valid while the vCPU is not running.
+    /// </summary>
+    public string DescribeLapic()
+    {
+        KvmLapicState lapic;
+        if (Native.Ioctl(_fd, KvmIoctls.GetLapic, &lapic) < 0)
+        {
+            return $"vcpu {Index}: local APIC unavailable (errno {Native.Errno})";
+        }
+        return $"vcpu {Index}: lapic IRR [{Vectors(lapic.Regs + 0x200)}] ISR [{Vectors(lapic.Regs + 0x100)}] TPR 0x{*(uint*)(lapic.Regs + 0x80):x}";
+
+        static string Vectors(byte* bank)
+        {
+            var vectors = new List<string>();
+            for (int word = 0; word < 8; word++)
+            {
+                uint bits = *(uint*)(bank + 16 * word);
+                for (int bit = 0; bit < 32; bit++)
+                {
+                    if ((bits & (1u << bit)) != 0)
+                    {
+                        vectors.Add($"0x{word * 32 + bit:x2}");
+                    }
+                }
+            }
+            return string.Join(' ', vectors);
+        }
+    }
+
     /// <summary>General and control registers, for error reports. Only valid while the vCPU is not running.</summary>
     public string DumpRegisters()
     {

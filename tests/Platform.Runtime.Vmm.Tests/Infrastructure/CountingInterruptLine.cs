@@ -9,5 +9,15 @@ internal sealed class CountingInterruptLine : IInterruptLine
 
     public int Count => Volatile.Read(ref _count);
 
-    public void Trigger() => Interlocked.Increment(ref _count);
+    /// <summary>
+    /// Runs on the raising thread at the edge, before it is counted: a test's stand-in for a guest interrupt handler
+    /// that runs the instant the line rises, so it sees exactly what the device had published by then.
+    /// </summary>
+    public Action? OnTrigger { get; set; }
+
+    public void Trigger()
+    {
+        OnTrigger?.Invoke();
+        Interlocked.Increment(ref _count);
+    }
 }

@@ -43,7 +43,28 @@ internal static class KvmHost
     {
         using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         VmExit exit = await vm.RunAsync(bound.Token);
-        Assert.False(exit.Reason == VmExitReason.Stopped, "the guest did not end within 60 s: " + exit);
+        Assert.False(exit.Reason == VmExitReason.Stopped, "the guest did not end within 60 s: " + exit + Environment.NewLine + Describe(vm));
         return exit;
+    }
+
+    /// <summary>
+    /// Where a stalled guest stands, to tell a lost notification (avail idx ahead of the device), a lost interrupt in
+    /// our device (used idx caught up, no InterruptStatus bit, nothing requested in the local APIC) and a lost
+    /// delivery below us (the vector requested in IRR, the vCPU halted with interrupts on) apart.
+    /// RunAsync has returned, so every vCPU thread has left KVM_RUN and their state can be read.
+    /// </summary>
+    public static string Describe(MicroVm vm)
+    {
+        var lines = new List<string>();
+        for (int i = 0; i < vm.VcpuCount; i++)
+        {
+            lines.Add(vm.GetVcpu(i).DumpRegisters());
+            lines.Add(vm.GetVcpu(i).DescribeLapic());
+        }
+        foreach (Devices.Virtio.VirtioMmioSlot slot in vm.VirtioDevices)
+        {
+            lines.Add($"virtio at 0x{slot.Address:x} irq {slot.Irq}: {slot.Transport.Describe()}");
+        }
+        return string.Join(Environment.NewLine, lines);
     }
 }

@@ -23,6 +23,11 @@ public sealed class VirtioInterrupt
 
     public uint Status => Volatile.Read(ref _status);
 
+    /// <remarks>
+    /// The bit is set before the edge, so a handler woken by it reads the bit; and the line is raised on every
+    /// call, even when the bit was already set: the guest may have read the old status and be about to write it
+    /// to InterruptAck, which clears this new bit too, and only the next edge makes it look at the rings again.
+    /// </remarks>
     public void Signal(uint reason)
     {
         Interlocked.Or(ref _status, reason);

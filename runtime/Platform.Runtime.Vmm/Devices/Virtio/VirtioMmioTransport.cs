@@ -334,6 +334,9 @@ public sealed class VirtioMmioTransport : IBusDevice, IDisposable
 
     private void OnQueueEvent(int queue)
     {
+        // Drained before the device looks at the avail ring, never after: a QueueNotify that lands once the device
+        // has found the ring empty then leaves the eventfd readable (epoll is level-triggered) and brings us back,
+        // where a read after the walk would swallow it and leave the guest waiting on a request nobody saw.
         _queueEvents[queue].Drain();
         lock (_lock)
         {
@@ -343,6 +346,35 @@ public sealed class VirtioMmioTransport : IBusDevice, IDisposable
             }
         }
     }
+
+    /// <summary>
+    /// The transport's state and each queue's indices as the device and the guest see them, for a report on a guest
+    /// that stalled: avail idx ahead of NextAvail means a notification was never served; used idx equal to avail idx
+    /// with InterruptStatus clear and no interrupt taken points at the interrupt's delivery, not at the device.
+    /// </summary>
+    internal string Describe()
+    {
+        lock (_lock)
+        {
+            var b = new System.Text.StringBuilder();
+            b.Append(System.Globalization.CultureInfo.InvariantCulture,
+                $"{_device.DeviceType}: status 0x{_status:x} interrupt status 0x{Interrupt.Status:x} active {_active} notify exits {NotifyExits}");
+            for (int i = 0; i < _queues.Length; i++)
+            {
+                Virtqueue q = _queues[i];
+                string avail = q.Ready && _memory.Contains(q.AvailRing, 4)
+                    ? $"avail flags {_memory.ReadU16(q.AvailRing)} idx {_memory.ReadU16(q.AvailRing + 2)}"
+                    : "avail -";
+                string used = q.Ready && _memory.Contains(q.UsedRing, 4) ? $"used idx {_memory.ReadU16(q.UsedRing + 2)}" : "used -";
+                b.Append(System.Globalization.CultureInfo.InvariantCulture,
+                    $"; q{i}: ready {q.Ready} size {q.Size} next avail {q.NextAvail} next used {q.NextUsed} {avail} {used} eventfd readable {QueueEventPending(i)}");
+            }
+            return b.ToString();
+        }
+    }
+
+    /// <summary>Whether queue <paramref name="queue"/>'s eventfd holds a notification the loop has not taken (peeked with poll, not read).</summary>
+    private bool QueueEventPending(int queue) => Native.PollReadable(_queueEvents[queue].Fd);
 
     internal bool RunActive(int activation, Action action)
     {
