@@ -109,8 +109,15 @@ public sealed class MicroVmTenantTests : IAsyncLifetime
 
         // A memory hog inside the guest: the guest kernel's OOM killer ends it, out of the host's sight; the guest
         // agent reports it, and the instance is ended and replaced with the reason, as a container's would be.
-        var hogged = (await platform.GetJsonAsync("/v1/tenants/guest/functions/echo/instances", key)).EnumerateArray()
-            .Single(i => i.GetProperty("state").GetString() == "running").GetProperty("id").GetString();
+        // Once the rollback settled: the one running instance is version 1's (version 2's may still be stopping).
+        string? hogged = null;
+        await EmbeddedPlatform.EventuallyAsync(async () =>
+        {
+            var running = (await platform.GetJsonAsync("/v1/tenants/guest/functions/echo/instances", key)).EnumerateArray()
+                .Where(i => i.GetProperty("state").GetString() == "running").ToList();
+            hogged = running is [var only] && only.GetProperty("version").GetInt32() == 1 ? only.GetProperty("id").GetString() : null;
+            return hogged is not null;
+        }, "after the rollback, version 1 never ran alone", patience);
         string hog;
         using (var hogAnswer = await platform.SendAsync(HttpMethod.Get, "/fn/guest/echo/cgi-bin/memhog", null, null))
         {
