@@ -27,6 +27,20 @@ internal sealed class PlatformProcess : IAsyncDisposable
 
     public string LogTail => File.Exists(_log) ? string.Join('\n', File.ReadLines(_log).TakeLast(40)) : "";
 
+    /// <summary>Every line of its log (all its runs) that holds one of <paramref name="words"/>, with the line after each (an exception's message).</summary>
+    public string LogLinesWith(params string[] words)
+    {
+        if (!File.Exists(_log))
+        {
+            return "";
+        }
+
+        var lines = File.ReadAllLines(_log);
+        return string.Join('\n', lines.SelectMany((line, i) => words.Any(w => line.Contains(w, StringComparison.Ordinal))
+            ? lines.Skip(i).Take(2)
+            : []));
+    }
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         string dll = Path.Combine(AppContext.BaseDirectory, "Platform.Api.dll");
