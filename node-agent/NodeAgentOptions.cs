@@ -116,6 +116,12 @@ public sealed class NodeAgentOptions
     /// </summary>
     public string[]? EgressDenied { get; set; }
 
+    /// <summary>
+    /// The resolvers an egress instance's DNS queries (to its own 127.0.0.1:53) are relayed to, as IP or IP:port.
+    /// Unset: the nameservers of the host's /etc/resolv.conf.
+    /// </summary>
+    public string[]? EgressDns { get; set; }
+
     public static IReadOnlyList<string> DefaultEgressDenied { get; } = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16"];
 
     /// <summary>Log lines kept in memory per function for the logs endpoint.</summary>

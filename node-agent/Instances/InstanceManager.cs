@@ -134,6 +134,11 @@ internal sealed partial class InstanceManager(
 
             instance.Exited = runtime.WaitAsync(instance.ContainerId, _shutdown.Token);
             await probe.WaitReadyAsync(instance, instance.Exited, _options.AdoptTimeout, cancellationToken);
+            if (record.Command.Spec.Egress && instance.Netns is { } netns)
+            {
+                // Its link outlived the previous agent; its DNS relay did not.
+                instance.Dns = await egress.StartDnsAsync(netns, cancellationToken);
+            }
             // The tail died with the previous agent: its files give the newest lines back, in their order, before
             // the pumps add what the instance wrote since.
             foreach (var line in LogStreams
@@ -242,6 +247,7 @@ internal sealed partial class InstanceManager(
             if (command.Spec.Egress)
             {
                 var link = await egress.AttachAsync(instance.Pid, token);
+                instance.Dns = await egress.StartDnsAsync(instance.Netns!, token);
                 phases.End("network");
                 LogEgress(logger, instance.Id, link.Address.ToString(), link.HostInterface);
             }
@@ -416,6 +422,11 @@ internal sealed partial class InstanceManager(
         {
             await TerminateAsync(instance);
             await ForceDeleteAsync(instance.ContainerId, CancellationToken.None);
+        }
+
+        if (instance.Dns is { } dns)
+        {
+            await dns.DisposeAsync();
         }
 
         instance.Netns?.Dispose();

@@ -29,6 +29,9 @@ internal sealed class LocalInstance(StartInstance command, string directory) : I
     /// <summary>Set once the runtime has created the container: from then on it must be deleted.</summary>
     public bool Created { get; set; }
 
+    /// <summary>An egress instance's DNS relay on its own 127.0.0.1:53, closed at teardown.</summary>
+    public Networking.EgressDnsRelay? Dns { get; set; }
+
     public int Pid { get; set; }
 
     /// <summary>The first host id of its user namespace range (<see cref="HostIdRanges"/>), while it holds one.</summary>

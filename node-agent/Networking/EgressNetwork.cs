@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.Win32.SafeHandles;
 using Platform.NodeAgent.Instances;
 
 namespace Platform.NodeAgent.Networking;
@@ -15,12 +16,23 @@ namespace Platform.NodeAgent.Networking;
 /// its last process ends. The instance holds no capability over its namespace, so it cannot change any of it.
 /// Uses iproute2 (<c>ip</c>, in one batch per side) and <c>nft</c>, as CNI's bridge plugin does with netlink.
 /// </summary>
-internal sealed partial class EgressNetwork(IOptions<NodeAgentOptions> options, ILogger<EgressNetwork> logger) : IDisposable
+internal sealed partial class EgressNetwork(IOptions<NodeAgentOptions> options, NetnsSocketFactory sockets, ILogger<EgressNetwork> logger) : IDisposable
 {
     private const string IpForward = "/proc/sys/net/ipv4/ip_forward";
     private readonly SemaphoreSlim _hostSetup = new(1, 1);
     private EgressAddresses? _addresses;
+    private IReadOnlyList<System.Net.IPEndPoint> _dns = [];
     private int _nextBlock = -1;
+
+    /// <summary>
+    /// Name resolution on the instance's own 127.0.0.1:53 (<see cref="EgressDnsRelay"/>), relayed to the node's
+    /// resolvers; null when the node has none.
+    /// </summary>
+    public async Task<EgressDnsRelay?> StartDnsAsync(SafeFileHandle netns, CancellationToken cancellationToken)
+    {
+        await PrepareHostAsync(cancellationToken);
+        return _dns.Count == 0 ? null : await EgressDnsRelay.StartAsync(sockets, netns, _dns, cancellationToken);
+    }
 
     /// <summary>Links the created container whose init is <paramref name="pid"/> to the outside.</summary>
     /// <exception cref="InstanceStartException">The host cannot give it egress (with the reason).</exception>
@@ -102,6 +114,7 @@ internal sealed partial class EgressNetwork(IOptions<NodeAgentOptions> options, 
             {
                 addresses = new EgressAddresses(options.Value.EgressSubnet);
                 denied = EgressAddresses.ParseDenied(options.Value.EgressDenied ?? NodeAgentOptions.DefaultEgressDenied);
+                _dns = EgressDnsRelay.Upstreams(options.Value.EgressDns);
             }
             catch (FormatException e)
             {
@@ -115,7 +128,7 @@ internal sealed partial class EgressNetwork(IOptions<NodeAgentOptions> options, 
             }
 
             await File.WriteAllTextAsync(IpForward, "1", cancellationToken);
-            LogHostReady(logger, addresses.Subnet.ToString(), string.Join(", ", denied));
+            LogHostReady(logger, addresses.Subnet.ToString(), string.Join(", ", denied), _dns.Count == 0 ? "none (no resolver configured or in /etc/resolv.conf)" : string.Join(", ", _dns));
             Volatile.Write(ref _addresses, addresses);
             return addresses;
         }
@@ -157,6 +170,6 @@ internal sealed partial class EgressNetwork(IOptions<NodeAgentOptions> options, 
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Egress ready on this host: instances get a /30 of {Subnet}; denied: {Denied}, the node itself and other instances")]
-    private static partial void LogHostReady(ILogger logger, string subnet, string denied);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Egress ready on this host: instances get a /30 of {Subnet}; denied: {Denied}, the node itself and other instances; DNS relayed to {Dns}")]
+    private static partial void LogHostReady(ILogger logger, string subnet, string denied, string dns);
 }

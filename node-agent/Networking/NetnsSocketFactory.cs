@@ -7,7 +7,7 @@ using Platform.NodeAgent.Native;
 namespace Platform.NodeAgent.Networking;
 
 /// <summary>
-/// Creates TCP sockets inside other network namespaces. A socket belongs to the namespace it was created in,
+/// Creates sockets inside other network namespaces. A socket belongs to the namespace it was created in,
 /// so one dedicated thread setns()es into the instance's namespace, creates the socket and setns()es back; any
 /// thread can then connect it to the instance's 127.0.0.1. Only that thread ever changes namespace, and it
 /// always returns home, so it never keeps a stopped instance's namespace alive.
@@ -28,10 +28,14 @@ internal sealed class NetnsSocketFactory : IDisposable
     public static SafeFileHandle OpenNamespace(string path) =>
         File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
 
-    public Task<Socket> CreateTcpSocketAsync(SafeFileHandle netns, CancellationToken cancellationToken)
+    public Task<Socket> CreateTcpSocketAsync(SafeFileHandle netns, CancellationToken cancellationToken) =>
+        CreateSocketAsync(netns, SocketType.Stream, ProtocolType.Tcp, cancellationToken);
+
+    /// <summary>An IPv4 socket of <paramref name="type"/> in the namespace: bound or connected there, it serves there.</summary>
+    public Task<Socket> CreateSocketAsync(SafeFileHandle netns, SocketType type, ProtocolType protocol, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var request = new Request(netns, new TaskCompletionSource<Socket>(TaskCreationOptions.RunContinuationsAsynchronously));
+        var request = new Request(netns, type, protocol, new TaskCompletionSource<Socket>(TaskCreationOptions.RunContinuationsAsynchronously));
         EnsureThread();
         _requests.Add(request, cancellationToken);
         return request.Result.Task.WaitAsync(cancellationToken);
@@ -99,7 +103,7 @@ internal sealed class NetnsSocketFactory : IDisposable
             Exception? error = null;
             try
             {
-                socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                socket = new Socket(AddressFamily.InterNetwork, request.Type, request.Protocol);
             }
             catch (Exception ex)
             {
@@ -133,5 +137,5 @@ internal sealed class NetnsSocketFactory : IDisposable
         }
     }
 
-    private sealed record Request(SafeFileHandle Netns, TaskCompletionSource<Socket> Result);
+    private sealed record Request(SafeFileHandle Netns, SocketType Type, ProtocolType Protocol, TaskCompletionSource<Socket> Result);
 }

@@ -6,14 +6,16 @@ namespace Platform.EndToEnd.Tests;
 
 /// <summary>
 /// Egress, with real containers and a network the test makes (<see cref="OutsideNetwork"/>): a function whose
-/// settings allow it reaches a server outside, and nothing of the node, of other instances or of the denied
-/// private networks; a function without it has only its loopback. The answers come from inside the function
+/// settings allow it reaches a server outside, by address and by name (the node relays its DNS to the node's
+/// resolver, here <see cref="FakeDnsServer"/>), and nothing of the node, of other instances or of the denied
+/// private networks; a function without it has only its loopback and no name resolution. The answers come from inside the function
 /// (the echo sample's <c>/cgi-bin/connect</c>, samples/echo/sandbox-probe.c).
 /// </summary>
 public sealed partial class EgressTests : IAsyncLifetime
 {
     private EmbeddedPlatform? _platform;
     private OutsideNetwork? _outside;
+    private FakeDnsServer? _dns;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -23,8 +25,13 @@ public sealed partial class EgressTests : IAsyncLifetime
     public async Task A_function_with_egress_reaches_outside_but_not_the_node_other_instances_or_private_networks()
     {
         EmbeddedPlatform.SkipUnlessContainersCanRun();
-        var platform = _platform = EmbeddedPlatform.Start("egress");
-        var outside = _outside = OutsideNetwork.Start(platform.Temp.CreateSubdirectory("outside").FullName);
+        // The node's resolver: a server on the host's loopback that says outside.test is the outside server.
+        var outside = _outside = OutsideNetwork.Start();
+        var dns = _dns = new FakeDnsServer(outside.PublicAddress);
+        var platform = _platform = EmbeddedPlatform.Start("egress", new Dictionary<string, string>
+        {
+            ["Platform:Node:EgressDns:0"] = dns.EndPoint.ToString(),
+        });
         var bundle = await SampleBundles.BuildEchoAsync(1, platform.Temp.FullName, Ct);
         var key = await platform.CreateTenantAsync("net", trusted: true);
         await platform.DeployAsync("net", "out", key, bundle, new { egress = true });
@@ -40,6 +47,12 @@ public sealed partial class EgressTests : IAsyncLifetime
         Assert.Matches(@"reply=HTTP/1\.[01] 200 OK", answer);
         var address = EgressAddress(answer);
         var gateway = new IPAddress(address.GetAddressBytes()[..3].Append((byte)(address.GetAddressBytes()[3] - 1)).ToArray());
+
+        // By name: the function's own resolver (no resolv.conf) asks its 127.0.0.1:53, which the node relays.
+        var resolved = await SendCgiAsync(platform, "out", "resolve?outside.test");
+        Assert.Contains($"Address: {outside.PublicAddress}", resolved);
+        Assert.Contains("resolve-status=0", resolved);
+        Assert.Contains("outside.test", dns.Asked);
 
         // The node: a server listening on every host address stays out of reach, whichever of them is asked.
         using var hostServer = new TcpListener(IPAddress.Any, 0);
@@ -58,6 +71,10 @@ public sealed partial class EgressTests : IAsyncLifetime
         var closed = await ConnectAsync(platform, "closed", outside.PublicAddress, 80);
         Assert.DoesNotContain("address=eth0", closed);
         Assert.Contains("connect=denied: ENETUNREACH", closed);
+        // Nor any name resolution (a relay would be a way out).
+        var asked = dns.Asked.Count;
+        Assert.DoesNotContain("resolve-status=0", await SendCgiAsync(platform, "closed", "resolve?outside.test"));
+        Assert.Equal(asked, dns.Asked.Count);
 
         // Deleted, the function leaves no link behind on the host.
         using (await platform.SendAsync(HttpMethod.Delete, "/v1/tenants/net/functions/out", key, null, HttpStatusCode.NoContent))
@@ -82,9 +99,12 @@ public sealed partial class EgressTests : IAsyncLifetime
         }
     }
 
-    private static async Task<string> ConnectAsync(EmbeddedPlatform platform, string function, IPAddress address, int port)
+    private static Task<string> ConnectAsync(EmbeddedPlatform platform, string function, IPAddress address, int port) =>
+        SendCgiAsync(platform, function, $"connect?{address}:{port}");
+
+    private static async Task<string> SendCgiAsync(EmbeddedPlatform platform, string function, string script)
     {
-        using var response = await platform.SendAsync(HttpMethod.Get, $"/fn/net/{function}/cgi-bin/connect?{address}:{port}", null, null, HttpStatusCode.OK);
+        using var response = await platform.SendAsync(HttpMethod.Get, $"/fn/net/{function}/cgi-bin/{script}", null, null, HttpStatusCode.OK);
         return await response.Content.ReadAsStringAsync(Ct);
     }
 
@@ -106,5 +126,6 @@ public sealed partial class EgressTests : IAsyncLifetime
         }
 
         _outside?.Dispose();
+        _dns?.Dispose();
     }
 }

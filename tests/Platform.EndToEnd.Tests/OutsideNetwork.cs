@@ -12,11 +12,13 @@ internal sealed class OutsideNetwork : IDisposable
 {
     private readonly string _namespace;
     private readonly Process _server;
+    private readonly DirectoryInfo _webRoot;
 
-    private OutsideNetwork(string name, int block, Process server)
+    private OutsideNetwork(string name, int block, Process server, DirectoryInfo webRoot)
     {
         _namespace = name;
         _server = server;
+        _webRoot = webRoot;
         HostPublicAddress = IPAddress.Parse($"203.0.113.{(block * 4) + 1}");
         PublicAddress = IPAddress.Parse($"203.0.113.{(block * 4) + 2}");
         PrivateAddress = IPAddress.Parse($"10.252.{block}.2");
@@ -31,13 +33,14 @@ internal sealed class OutsideNetwork : IDisposable
     /// <summary>A server on a private network (a fleet's database, say): denied to functions by default.</summary>
     public IPAddress PrivateAddress { get; }
 
-    public static OutsideNetwork Start(string webRoot)
+    public static OutsideNetwork Start()
     {
+        var webRoot = Directory.CreateTempSubdirectory("platform-outside-");
         var suffix = Guid.NewGuid().ToString("N")[..6];
         var name = "platform-outside-" + suffix;
         var link = "pout" + suffix;
         var block = Random.Shared.Next(1, 63);
-        File.WriteAllText(Path.Combine(webRoot, "index.html"), "hello from outside\n");
+        File.WriteAllText(Path.Combine(webRoot.FullName, "index.html"), "hello from outside\n");
         Ip("netns", "add", name);
         try
         {
@@ -48,12 +51,13 @@ internal sealed class OutsideNetwork : IDisposable
             Ip("-n", name, "addr", "add", $"203.0.113.{(block * 4) + 2}/30", "dev", "eth0");
             Ip("-n", name, "addr", "add", $"10.252.{block}.2/30", "dev", "eth0");
             Ip("-n", name, "link", "set", "eth0", "up");
-            var server = Process.Start(new ProcessStartInfo("ip", ["netns", "exec", name, "busybox", "httpd", "-f", "-p", "80", "-h", webRoot]))!;
-            return new OutsideNetwork(name, block, server);
+            var server = Process.Start(new ProcessStartInfo("ip", ["netns", "exec", name, "busybox", "httpd", "-f", "-p", "80", "-h", webRoot.FullName]))!;
+            return new OutsideNetwork(name, block, server, webRoot);
         }
         catch
         {
             Ip("netns", "del", name);
+            webRoot.Delete(recursive: true);
             throw;
         }
     }
@@ -65,6 +69,7 @@ internal sealed class OutsideNetwork : IDisposable
         _server.Dispose();
         // The veth pair goes with the namespace.
         Ip("netns", "del", _namespace);
+        _webRoot.Delete(recursive: true);
     }
 
     private static void Ip(params string[] arguments)
