@@ -31,7 +31,21 @@ internal sealed partial class EgressNetwork(IOptions<NodeAgentOptions> options, 
     public async Task<EgressDnsRelay?> StartDnsAsync(SafeFileHandle netns, CancellationToken cancellationToken)
     {
         await PrepareHostAsync(cancellationToken);
-        return _dns.Count == 0 ? null : await EgressDnsRelay.StartAsync(sockets, netns, _dns, cancellationToken);
+        if (_dns.Count == 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await EgressDnsRelay.StartAsync(sockets, netns, _dns, cancellationToken);
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            // Port 53 taken inside the instance (an adopted function that bound it itself): it resolves on its own.
+            LogDnsUnavailable(logger, e);
+            return null;
+        }
     }
 
     /// <summary>Links the created container whose init is <paramref name="pid"/> to the outside.</summary>
@@ -169,6 +183,9 @@ internal sealed partial class EgressNetwork(IOptions<NodeAgentOptions> options, 
             return (process.ExitCode, await stderr);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "An egress instance's DNS relay could not bind its 127.0.0.1:53; it has none")]
+    private static partial void LogDnsUnavailable(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Egress ready on this host: instances get a /30 of {Subnet}; denied: {Denied}, the node itself and other instances; DNS relayed to {Dns}")]
     private static partial void LogHostReady(ILogger logger, string subnet, string denied, string dns);
