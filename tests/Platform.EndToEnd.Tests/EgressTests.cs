@@ -26,7 +26,7 @@ public sealed partial class EgressTests : IAsyncLifetime
     {
         EmbeddedPlatform.SkipUnlessContainersCanRun();
         // The node's resolver: a server on the host's loopback that says outside.test is the outside server.
-        var outside = _outside = OutsideNetwork.Start();
+        var outside = _outside = await OutsideNetwork.StartAsync(Ct);
         var dns = _dns = new FakeDnsServer(outside.PublicAddress);
         var platform = _platform = EmbeddedPlatform.Start("egress", new Dictionary<string, string>
         {
@@ -125,7 +125,11 @@ public sealed partial class EgressTests : IAsyncLifetime
             await _platform.DisposeAsync();
         }
 
-        _outside?.Dispose();
+        if (_outside is not null)
+        {
+            await _outside.DisposeAsync();
+        }
+
         _dns?.Dispose();
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using Platform.EndToEnd.Tests.Fleet;
 
 namespace Platform.EndToEnd.Tests;
 
@@ -8,7 +9,7 @@ namespace Platform.EndToEnd.Tests;
 /// pair, with a public-looking address (TEST-NET-3, 203.0.113.0/24) and a private one (10.252.0.0/16), and busybox
 /// httpd answering on port 80 of both. No traffic leaves the host.
 /// </summary>
-internal sealed class OutsideNetwork : IDisposable
+internal sealed class OutsideNetwork : IAsyncDisposable
 {
     private readonly string _namespace;
     private readonly Process _server;
@@ -33,7 +34,7 @@ internal sealed class OutsideNetwork : IDisposable
     /// <summary>A server on a private network (a fleet's database, say): denied to functions by default.</summary>
     public IPAddress PrivateAddress { get; }
 
-    public static OutsideNetwork Start()
+    public static async Task<OutsideNetwork> StartAsync(CancellationToken cancellationToken)
     {
         var webRoot = Directory.CreateTempSubdirectory("platform-outside-");
         var suffix = Guid.NewGuid().ToString("N")[..6];
@@ -41,42 +42,34 @@ internal sealed class OutsideNetwork : IDisposable
         var link = "pout" + suffix;
         var block = Random.Shared.Next(1, 63);
         File.WriteAllText(Path.Combine(webRoot.FullName, "index.html"), "hello from outside\n");
-        Ip("netns", "add", name);
+        await Processes.RunAsync("ip", ["netns", "add", name], cancellationToken);
         try
         {
-            Ip("link", "add", link, "type", "veth", "peer", "name", "eth0", "netns", name);
-            Ip("addr", "add", $"203.0.113.{(block * 4) + 1}/30", "dev", link);
-            Ip("addr", "add", $"10.252.{block}.1/30", "dev", link);
-            Ip("link", "set", link, "up");
-            Ip("-n", name, "addr", "add", $"203.0.113.{(block * 4) + 2}/30", "dev", "eth0");
-            Ip("-n", name, "addr", "add", $"10.252.{block}.2/30", "dev", "eth0");
-            Ip("-n", name, "link", "set", "eth0", "up");
+            await Processes.RunAsync("ip", ["link", "add", link, "type", "veth", "peer", "name", "eth0", "netns", name], cancellationToken);
+            await Processes.RunAsync("ip", ["addr", "add", $"203.0.113.{(block * 4) + 1}/30", "dev", link], cancellationToken);
+            await Processes.RunAsync("ip", ["addr", "add", $"10.252.{block}.1/30", "dev", link], cancellationToken);
+            await Processes.RunAsync("ip", ["link", "set", link, "up"], cancellationToken);
+            await Processes.RunAsync("ip", ["-n", name, "addr", "add", $"203.0.113.{(block * 4) + 2}/30", "dev", "eth0"], cancellationToken);
+            await Processes.RunAsync("ip", ["-n", name, "addr", "add", $"10.252.{block}.2/30", "dev", "eth0"], cancellationToken);
+            await Processes.RunAsync("ip", ["-n", name, "link", "set", "eth0", "up"], cancellationToken);
             var server = Process.Start(new ProcessStartInfo("ip", ["netns", "exec", name, "busybox", "httpd", "-f", "-p", "80", "-h", webRoot.FullName]))!;
             return new OutsideNetwork(name, block, server, webRoot);
         }
         catch
         {
-            Ip("netns", "del", name);
+            await Processes.RunAsync("ip", ["netns", "del", name], CancellationToken.None);
             webRoot.Delete(recursive: true);
             throw;
         }
     }
 
-    public void Dispose()
+    public async ValueTask DisposeAsync()
     {
         _server.Kill(entireProcessTree: true);
-        _server.WaitForExit();
+        await _server.WaitForExitAsync();
         _server.Dispose();
         // The veth pair goes with the namespace.
-        Ip("netns", "del", _namespace);
+        await Processes.RunAsync("ip", ["netns", "del", _namespace], CancellationToken.None);
         _webRoot.Delete(recursive: true);
-    }
-
-    private static void Ip(params string[] arguments)
-    {
-        using var ip = Process.Start(new ProcessStartInfo("ip", arguments) { RedirectStandardError = true })!;
-        var error = ip.StandardError.ReadToEnd();
-        ip.WaitForExit();
-        Assert.True(ip.ExitCode == 0, $"ip {string.Join(' ', arguments)}: {error}");
     }
 }
