@@ -185,12 +185,16 @@ internal sealed class EmbeddedPlatform : IAsyncDisposable
         return response;
     }
 
-    public static async Task EventuallyAsync(Func<Task<bool>> condition, string failure, TimeSpan? deadline = null)
+    public static Task EventuallyAsync(Func<Task<bool>> condition, string failure, TimeSpan? deadline = null) =>
+        EventuallyAsync(condition, () => failure, deadline);
+
+    /// <param name="failure">The message when the deadline passes, made then (it may describe what was last seen).</param>
+    public static async Task EventuallyAsync(Func<Task<bool>> condition, Func<string> failure, TimeSpan? deadline = null)
     {
         var until = DateTime.UtcNow + (deadline ?? Deadline);
         while (!await condition())
         {
-            Assert.True(DateTime.UtcNow < until, failure);
+            Assert.True(DateTime.UtcNow < until, failure());
             await Task.Delay(100, Ct);
         }
     }

@@ -125,15 +125,13 @@ public sealed class MicroVmTenantTests : IAsyncLifetime
         }
         JsonElement oomKilled = default;
         var seen = "";
-        var until = DateTime.UtcNow + patience;
-        while (!(oomKilled.ValueKind == JsonValueKind.Object && oomKilled.GetProperty("state").GetString() == "failed"))
+        await EmbeddedPlatform.EventuallyAsync(async () =>
         {
-            Assert.True(DateTime.UtcNow < until, $"the microVM {hogged} whose guest OOM-killed its process was never reported failed; the hog answered {hog}; instances: {seen}");
-            await Task.Delay(500, Ct);
             var instances = await platform.GetJsonAsync("/v1/tenants/guest/functions/echo/instances", key);
             seen = instances.ToString();
             oomKilled = instances.EnumerateArray().FirstOrDefault(i => i.GetProperty("id").GetString() == hogged);
-        }
+            return oomKilled.ValueKind == JsonValueKind.Object && oomKilled.GetProperty("state").GetString() == "failed";
+        }, () => $"the microVM {hogged} whose guest OOM-killed its process was never reported failed; the hog answered {hog}; instances: {seen}", patience);
         Assert.Contains("out of memory", oomKilled.GetProperty("error").GetString());
         Assert.Contains("kernel=" + GuestBanner(kernel), await platform.InvokeEchoUntilVersionAsync("guest", "echo", 1, patience));
 
