@@ -35,29 +35,17 @@ internal sealed partial class RootDiskCache(IOptions<NodeAgentOptions> options, 
                 if (BundleStore.TryParseDigest(digest, out var hex))
                 {
                     kept.Add(hex + ".ext4");
-                    if (!_users.TryGetValue(hex, out var users))
-                    {
-                        _users[hex] = users = [];
-                    }
-
-                    users.Add(functionId);
+                    AddUser(hex, functionId);
                 }
             }
         }
 
-        foreach (var image in Directory.Exists(_directory) ? Directory.EnumerateFileSystemEntries(_directory) : [])
+        // Images and the temporary files of builds a dead run left half done (rebuilt on demand).
+        foreach (var image in Directory.Exists(_directory) ? Directory.EnumerateFiles(_directory) : [])
         {
             if (!kept.Contains(Path.GetFileName(image)))
             {
-                // A half-built image of a dead run is a directory entry like any other: gone, rebuilt on demand.
-                if (Directory.Exists(image))
-                {
-                    Directory.Delete(image, recursive: true);
-                }
-                else
-                {
-                    File.Delete(image);
-                }
+                File.Delete(image);
             }
         }
     }
@@ -72,12 +60,7 @@ internal sealed partial class RootDiskCache(IOptions<NodeAgentOptions> options, 
 
         lock (_usersLock)
         {
-            if (!_users.TryGetValue(hex, out var users))
-            {
-                _users[hex] = users = [];
-            }
-
-            users.Add(functionId);
+            AddUser(hex, functionId);
         }
 
         var image = Path.Combine(_directory, hex + ".ext4");
@@ -100,6 +83,17 @@ internal sealed partial class RootDiskCache(IOptions<NodeAgentOptions> options, 
         }
 
         return image;
+    }
+
+    // Under _usersLock.
+    private void AddUser(string hex, Guid functionId)
+    {
+        if (!_users.TryGetValue(hex, out var users))
+        {
+            _users[hex] = users = [];
+        }
+
+        users.Add(functionId);
     }
 
     /// <summary>
