@@ -217,6 +217,7 @@ internal static partial class GatewayEndpoint
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         deadline.CancelAfter(options.ColdStartTimeout);
         InstanceLoad.Waiting? waiting = null;
+        Task<bool>? requested = null;
         long? coldSince = null;
         try
         {
@@ -247,7 +248,7 @@ internal static partial class GatewayEndpoint
                         GatewayMetrics.ColdStart(route, figures);
                         coldSince = Stopwatch.GetTimestamp();
                     }
-                    await bus.Publish(new InstanceRequested(route.FunctionId, waiting.Count, target.Version), aborted);
+                    requested = RequestInstanceAsync(bus, new InstanceRequested(route.FunctionId, waiting.Count, target.Version), logger, aborted);
                 }
                 try
                 {
@@ -257,6 +258,10 @@ internal static partial class GatewayEndpoint
                 {
                     // Longer than a container's cold start: maybe an InstanceReady was lost; let the database say.
                     directory.RequestResync();
+                    if (requested is { IsCompleted: true, Result: false })
+                    {
+                        requested = RequestInstanceAsync(bus, new InstanceRequested(route.FunctionId, waiting.Count, target.Version), logger, aborted);
+                    }
                 }
                 catch (OperationCanceledException)
                 {
@@ -268,6 +273,32 @@ internal static partial class GatewayEndpoint
         finally
         {
             waiting?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Asks the scheduler for an instance without holding the request on the bus: in a broker outage MassTransit's
+    /// publish waits for its connection, which comes back on its own backoff (up to 30 s), while the instance the
+    /// request needs may already run and be found by the database comparison. False when the bus did not take
+    /// the message within <see cref="RepairAfter"/>; the request then asks again at its next repair.
+    /// </summary>
+    private static async Task<bool> RequestInstanceAsync(IPublishEndpoint bus, InstanceRequested message, ILogger logger, CancellationToken aborted)
+    {
+        using var publishing = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        publishing.CancelAfter(RepairAfter);
+        try
+        {
+            await bus.Publish(message, publishing.Token);
+            return true;
+        }
+        catch (Exception ex) when (!aborted.IsCancellationRequested)
+        {
+            LogRequestFailed(logger, message.FunctionId, ex);
+            return false;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
         }
     }
 
@@ -286,6 +317,9 @@ internal static partial class GatewayEndpoint
 
     [LoggerMessage(Level = LogLevel.Information, Message = "No instance of {Tenant}/{Function} can take a request ({Running} running): requested one")]
     private static partial void LogWaiting(ILogger logger, string tenant, string function, int running);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Asking the scheduler for an instance of function {FunctionId} failed (the bus is down?); asked again while the request waits")]
+    private static partial void LogRequestFailed(ILogger logger, Guid functionId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Node agent {Node} cannot be reached: a request to {Tenant}/{Function} goes to another instance")]
     private static partial void LogNodeUnreachable(ILogger logger, Uri node, string tenant, string function);

@@ -110,8 +110,10 @@ public sealed class FleetTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.True((await GetJsonAsync($"/v1/nodes/{drained}")).GetProperty("cordoned").GetBoolean());
         await SendAsync(HttpMethod.Post, $"/v1/nodes/{drained}/uncordon", null, HttpStatusCode.OK);
 
-        // RabbitMQ restarts: the processes reconnect, and a new version still deploys and serves.
+        // RabbitMQ restarts: while it is down, running instances still answer (requests never cross the bus); then
+        // the processes reconnect, and a new version still deploys and serves.
         await _rabbit.StopAsync();
+        Assert.Contains("version=1", await InvokeAsync());
         await _rabbit.StartAsync(Ct);
         string v2 = await SampleBundles.BuildEchoAsync(2, _temp.FullName, Ct);
         var upload2 = new ByteArrayContent(await File.ReadAllBytesAsync(v2, Ct));

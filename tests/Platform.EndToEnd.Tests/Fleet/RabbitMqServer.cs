@@ -57,7 +57,10 @@ internal sealed class RabbitMqServer : IAsyncDisposable
         }
     }
 
-    /// <summary>TERM to the node, and waits until it is gone.</summary>
+    /// <summary>
+    /// TERM to the node, and waits until it is gone; KILL after 30 s, since a node still shutting down would make the
+    /// next start fail (same node name) and leave the port closed once it goes.
+    /// </summary>
     public async Task StopAsync()
     {
         string pidFile = _environment["RABBITMQ_PID_FILE"];
@@ -67,8 +70,12 @@ internal sealed class RabbitMqServer : IAsyncDisposable
         }
         await Processes.SignalAsync(pid, "TERM");
         DateTime deadline = DateTime.UtcNow.AddSeconds(30);
-        while (Directory.Exists($"/proc/{pid}") && DateTime.UtcNow < deadline)
+        while (Directory.Exists($"/proc/{pid}"))
         {
+            if (DateTime.UtcNow > deadline)
+            {
+                await Processes.SignalAsync(pid, "KILL");
+            }
             await Task.Delay(100);
         }
         File.Delete(pidFile);
