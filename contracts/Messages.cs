@@ -34,6 +34,9 @@ public sealed record FunctionActivated(
 /// <summary>api → scheduler: a function was deleted: stop all of its instances.</summary>
 public sealed record FunctionRemoved(Guid FunctionId, string Tenant, string Function);
 
+/// <summary>api → every api process: tenant keys were deleted (revoked, or their tenant deleted); no gateway may accept them any more.</summary>
+public sealed record ApiKeysRevoked(IReadOnlyList<Guid> KeyIds);
+
 /// <summary>
 /// gateway → scheduler: a request waits and no instance can take it (the cold-start / scale-up seam).
 /// <paramref name="Waiting"/> is how many requests of the function wait at that gateway now (this one included):

@@ -12,6 +12,9 @@ public static class NodeEndpoint
     /// </summary>
     public const string TokenHeader = "Platform-Node-Token";
 
+    /// <summary>Where a node agent's routes start on its address.</summary>
+    public const string PathBase = "/node";
+
     /// <summary>Set on answers the node agent gives itself (no such instance, instance unreachable), never on a function's.</summary>
     public const string ErrorHeader = "Platform-Node-Error";
 

@@ -4,14 +4,17 @@ using Microsoft.EntityFrameworkCore;
 using Platform.Api.Apis.Models;
 using Platform.Api.Infrastructure;
 using Platform.Api.Security;
+using Platform.Contracts;
 using Platform.Data;
 using Platform.Data.Entities;
 
 namespace Platform.Api.Apis;
 
 /// <summary>
-/// /v1/tenants/{tenant}/keys: the admin or a key of the tenant manages them; a key is shown once. Every request
-/// looks its key up in the database, so a deleted (revoked) or expired key stops working at once, on every api.
+/// /v1/tenants/{tenant}/keys: the admin or a key of the tenant manages them; a key is shown once. Every /v1
+/// request looks its key up in the database, so a deleted (revoked) or expired key stops working at once, on
+/// every api; invocations check keys through <see cref="ApiKeyCache"/>, which a deletion empties of the key at
+/// once here and, by <see cref="ApiKeysRevoked"/>, on every other api.
 /// </summary>
 internal static class KeysApi
 {
@@ -69,14 +72,23 @@ internal static class KeysApi
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
-        string tenant, Guid id, ClaimsPrincipal user, PlatformDbContext db, CancellationToken cancellationToken)
+        string tenant, Guid id, ClaimsPrincipal user, PlatformDbContext db, ApiKeyCache verified, CancellationToken cancellationToken)
     {
         Tenant? found = await db.FindVisibleTenantAsync(user, tenant, cancellationToken);
         if (found is null)
         {
             return TenantLookup.TenantNotFound(tenant);
         }
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         int deleted = await db.ApiKeys.Where(k => k.TenantId == found.Id && k.Id == id).ExecuteDeleteAsync(cancellationToken);
-        return deleted == 0 ? ApiProblems.NotFound($"key '{id}' not found in tenant '{tenant}'") : TypedResults.NoContent();
+        if (deleted == 0)
+        {
+            return ApiProblems.NotFound($"key '{id}' not found in tenant '{tenant}'");
+        }
+        db.Enqueue(new ApiKeysRevoked([id]));
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        verified.Forget([id]);
+        return TypedResults.NoContent();
     }
 }

@@ -101,7 +101,7 @@ internal static class TenantsApi
 
     /// <summary>Deletes the tenant with its keys, functions and versions, then tells the scheduler to stop each function's instances.</summary>
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
-        string tenant, PlatformDbContext db, CancellationToken cancellationToken)
+        string tenant, PlatformDbContext db, ApiKeyCache verified, CancellationToken cancellationToken)
     {
         Tenant? found = await db.Tenants.FirstOrDefaultAsync(t => t.Name == tenant, cancellationToken);
         if (found is null)
@@ -110,6 +110,7 @@ internal static class TenantsApi
         }
         var functions = await db.Functions.Where(f => f.TenantId == found.Id).Select(f => new { f.Id, f.Name }).ToListAsync(cancellationToken);
         List<Guid> functionIds = functions.Select(f => f.Id).ToList();
+        List<Guid> keyIds = await db.ApiKeys.Where(k => k.TenantId == found.Id).Select(k => k.Id).ToListAsync(cancellationToken);
         await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
         {
             await db.FunctionVersions.Where(v => functionIds.Contains(v.FunctionId)).ExecuteDeleteAsync(cancellationToken);
@@ -122,9 +123,14 @@ internal static class TenantsApi
             {
                 db.Enqueue(new FunctionRemoved(function.Id, found.Name, function.Name));
             }
+            if (keyIds.Count > 0)
+            {
+                db.Enqueue(new ApiKeysRevoked(keyIds));
+            }
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
+        verified.Forget(keyIds);
         return TypedResults.NoContent();
     }
 

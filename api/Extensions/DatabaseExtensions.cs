@@ -26,7 +26,7 @@ public static class DatabaseExtensions
             case "sqlite":
                 Directory.CreateDirectory(platform.DataDirectory);
                 string sqlite = database.ConnectionString ?? $"Data Source={Path.Join(platform.DataDirectory, "platform.db")}";
-                builder.Services.AddDbContext<PlatformDbContext>((sp, o) => o.UseSqlite(sqlite).AddInterceptors(sp.GetServices<IInterceptor>()));
+                builder.Services.AddDbContext<PlatformDbContext>((sp, o) => o.UseSqlite(sqlite).AddInterceptors(sp.GetServices<IInterceptor>()).AddInterceptors(SqliteConnectionSettings.Instance));
                 break;
             case "postgres" or "postgresql":
                 if (string.IsNullOrWhiteSpace(database.ConnectionString))

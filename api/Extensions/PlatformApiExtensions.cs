@@ -12,6 +12,7 @@ using Platform.Api.Invocations;
 using Platform.Api.Logs;
 using Platform.Api.Options;
 using Platform.Api.Security;
+using Platform.Contracts;
 using Platform.Data;
 using Platform.Runtime.Bundles;
 using Prometheus;
@@ -93,22 +94,33 @@ public static class PlatformApiExtensions
             dataProtection.ProtectKeysWithCertificate(System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12FromFile(certificate, null));
         }
         services.AddSingleton<SecretProtector>();
+        services.AddSingleton<ApiKeyCache>();
     }
 
-    /// <summary>Middleware of the api role: correlation id, problem details for every error status, auth, metrics.</summary>
+    /// <summary>
+    /// Middleware of the api role: correlation id, problem details for every error status, auth, metrics. The node
+    /// agent's endpoint (/node) is the node's wire, with its own token check: every invocation crosses it, and it
+    /// skips the api's middleware in one process as it has none in a node-only process. Authentication and
+    /// authorization stay on the application itself (WebApplication adds its own pair in front of everything
+    /// when they are not), and cost a request without a platform key next to nothing.
+    /// </summary>
     public static WebApplication UsePlatformApi(this WebApplication app)
     {
-        // First, so even an error page carries the id and the exception handler logs inside its scope.
-        app.UseMiddleware<CorrelationMiddleware>();
-        app.UseExceptionHandler();
-        app.UseStatusCodePages();
-        app.UseHttpMetrics();
-        app.UseApiBodyLimit();
+        static bool NotNode(HttpContext context) => !context.Request.Path.StartsWithSegments(NodeEndpoint.PathBase);
+        app.UseWhen(NotNode, api =>
+        {
+            // First, so even an error page carries the id and the exception handler logs inside its scope.
+            api.UseMiddleware<CorrelationMiddleware>();
+            api.UseExceptionHandler();
+            api.UseStatusCodePages();
+            api.UseHttpMetrics();
+            api.UseApiBodyLimit();
+        });
         app.UseAuthentication();
         // After authentication: the limiter partitions by the caller's key.
-        app.UseRateLimiter();
+        app.UseWhen(NotNode, api => api.UseRateLimiter());
         app.UseAuthorization();
-        app.UseAntiforgery();
+        app.UseWhen(NotNode, api => api.UseAntiforgery());
         return app;
     }
 

@@ -1,5 +1,6 @@
 using MassTransit;
 using Platform.Api.Figures;
+using Platform.Api.Security;
 using Platform.Contracts;
 
 namespace Platform.Api.Gateway;
@@ -8,8 +9,8 @@ namespace Platform.Api.Gateway;
 /// The scheduler's instance events and the api's function events, as every gateway sees them: each api process
 /// has its own temporary queue (see Extensions/BusExtensions), so none misses an event another one took.
 /// </summary>
-internal sealed class GatewayEventsConsumer(InstanceDirectory directory, InstanceLoad load, RouteTable routes, GatewayFigures figures)
-    : IConsumer<InstanceReady>, IConsumer<InstanceGone>, IConsumer<FunctionActivated>, IConsumer<FunctionRemoved>
+internal sealed class GatewayEventsConsumer(InstanceDirectory directory, InstanceLoad load, RouteTable routes, GatewayFigures figures, ApiKeyCache verifiedKeys)
+    : IConsumer<InstanceReady>, IConsumer<InstanceGone>, IConsumer<FunctionActivated>, IConsumer<FunctionRemoved>, IConsumer<ApiKeysRevoked>
 {
     public Task Consume(ConsumeContext<InstanceReady> context)
     {
@@ -40,6 +41,13 @@ internal sealed class GatewayEventsConsumer(InstanceDirectory directory, Instanc
     {
         routes.Evict(context.Message.Tenant, context.Message.Function);
         figures.Forget(context.Message.Tenant, context.Message.Function);
+        return Task.CompletedTask;
+    }
+
+    // A key deleted through another api stops opening keyed functions here too.
+    public Task Consume(ConsumeContext<ApiKeysRevoked> context)
+    {
+        verifiedKeys.Forget(context.Message.KeyIds);
         return Task.CompletedTask;
     }
 }

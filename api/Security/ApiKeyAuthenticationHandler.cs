@@ -12,14 +12,16 @@ namespace Platform.Api.Security;
 
 /// <summary>
 /// "Authorization: Bearer &lt;key&gt;": the admin key, the node token, or a tenant key (found by its prefix, then
-/// compared by hash in constant time). Failures answer RFC 9457 problem+json.
+/// compared by hash in constant time). Failures answer RFC 9457 problem+json. The database is opened only for a
+/// tenant key (a request without one, as most invocations are, costs no context); an invocation's tenant key is
+/// checked against <see cref="ApiKeyCache"/> first.
 /// </summary>
 internal sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
     PlatformSecrets secrets,
-    PlatformDbContext db,
+    ApiKeyCache verified,
     IProblemDetailsService problems,
     TimeProvider time)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
@@ -49,28 +51,42 @@ internal sealed class ApiKeyAuthenticationHandler(
         }
         if (key.StartsWith(ApiKeys.TenantPrefix, StringComparison.Ordinal))
         {
-            string prefix = ApiKeys.LookupPrefix(key);
             byte[] hash = ApiKeys.Hash(key);
-            var candidates = await db.ApiKeys.AsNoTracking()
-                .Where(k => k.Prefix == prefix)
-                .Select(k => new { k.Id, k.Hash, k.ExpiresAt, Tenant = k.Tenant!.Name })
-                .ToListAsync(Context.RequestAborted);
-            foreach (var candidate in candidates)
+            bool invocation = Request.Path.StartsWithSegments("/fn");
+            VerifiedKey? found = invocation ? verified.Find(hash) : null;
+            if (found is null && await LookUpAsync(key, hash) is { } row)
             {
-                if (CryptographicOperations.FixedTimeEquals(candidate.Hash, hash))
+                found = row;
+                if (invocation)
                 {
-                    if (candidate.ExpiresAt is { } expires && expires <= time.GetUtcNow())
-                    {
-                        return AuthenticateResult.Fail($"the key expired at {expires:O}");
-                    }
-                    return Success(
-                        new Claim(ClaimTypes.Role, PlatformClaims.TenantRole),
-                        new Claim(PlatformClaims.TenantClaim, candidate.Tenant),
-                        new Claim(PlatformClaims.KeyIdClaim, candidate.Id.ToString()));
+                    verified.Add(hash, row);
                 }
+            }
+            if (found is not null)
+            {
+                if (found.ExpiresAt is { } expires && expires <= time.GetUtcNow())
+                {
+                    return AuthenticateResult.Fail($"the key expired at {expires:O}");
+                }
+                return Success(
+                    new Claim(ClaimTypes.Role, PlatformClaims.TenantRole),
+                    new Claim(PlatformClaims.TenantClaim, found.Tenant),
+                    new Claim(PlatformClaims.KeyIdClaim, found.Id.ToString()));
             }
         }
         return AuthenticateResult.Fail("the key is not valid");
+    }
+
+    private async Task<VerifiedKey?> LookUpAsync(string key, byte[] hash)
+    {
+        string prefix = ApiKeys.LookupPrefix(key);
+        var candidates = await Context.RequestServices.GetRequiredService<PlatformDbContext>().ApiKeys.AsNoTracking()
+            .Where(k => k.Prefix == prefix)
+            .Select(k => new { k.Id, k.Hash, k.ExpiresAt, Tenant = k.Tenant!.Name })
+            .ToListAsync(Context.RequestAborted);
+        return candidates.Where(c => CryptographicOperations.FixedTimeEquals(c.Hash, hash))
+            .Select(c => new VerifiedKey(c.Id, c.Tenant, c.ExpiresAt))
+            .FirstOrDefault();
     }
 
     private AuthenticateResult Success(params Claim[] claims) =>

@@ -21,7 +21,7 @@ public static partial class NodeEndpoints
 
     public static IEndpointRouteBuilder MapNodeAgent(this IEndpointRouteBuilder app)
     {
-        RouteGroupBuilder node = app.MapGroup("/node").AddEndpointFilter<NodeTokenCheck>().AllowAnonymous().ExcludeFromDescription();
+        RouteGroupBuilder node = app.MapGroup(NodeEndpoint.PathBase).AddEndpointFilter<NodeTokenCheck>().AllowAnonymous().ExcludeFromDescription();
         node.Map("/instances/{instance:guid}/http/{**path}", InvokeAsync);
         node.MapGet("/functions/{function:guid}/logs", ReadLogsAsync);
         return app;

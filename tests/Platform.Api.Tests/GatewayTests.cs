@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using MassTransit;
@@ -334,6 +335,48 @@ public sealed class GatewayTests
 
         var echoed = await Expect.JsonAsync(await platform.WithKey(acmeKey).GetAsync("/fn/acme/private/"));
         Assert.False(echoed.GetProperty("headers").TryGetProperty("authorization", out _));
+    }
+
+    [Fact]
+    public async Task A_keyed_invocation_checks_its_key_without_the_database_and_a_revoked_key_stops_at_once()
+    {
+        var (platform, echo) = await StartAsync();
+        await using var disposePlatform = platform;
+        await using var disposeEcho = echo;
+        Guid function = await DeployAsync(platform, "private", new { @public = false });
+        await AddRunningInstanceAsync(platform, echo, function);
+        HttpClient admin = platform.Admin();
+        async Task<(Guid Id, HttpClient Client)> NewKeyAsync(string name)
+        {
+            var created = await Expect.JsonAsync(await admin.PostAsJsonAsync("/v1/tenants/acme/keys", new { name }), HttpStatusCode.Created);
+            return (created.GetProperty("id").GetGuid(), platform.WithKey(created.GetProperty("key").GetString()));
+        }
+
+        // Once confirmed, a key opens the function without the database: its row deleted behind the api's back
+        // (no event) does not stop it, while /v1, which reads the database every time, refuses it.
+        var (firstId, first) = await NewKeyAsync("first");
+        await Expect.JsonAsync(await first.GetAsync("/fn/acme/private/"));
+        using (var scope = platform.Services.CreateScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<PlatformDbContext>().ApiKeys.Where(k => k.Id == firstId)
+                .ExecuteDeleteAsync(TestContext.Current.CancellationToken);
+        }
+        await Expect.JsonAsync(await first.GetAsync("/fn/acme/private/"));
+        await Expect.ProblemAsync(await first.GetAsync("/v1/tenants/acme/functions"), HttpStatusCode.Unauthorized);
+
+        // Another api's deletion arrives as its event: the key stops here as soon as it is consumed.
+        await platform.Services.GetRequiredService<IBus>().Publish(new ApiKeysRevoked([firstId]), TestContext.Current.CancellationToken);
+        for (var waited = 0; (await first.GetAsync("/fn/acme/private/")).StatusCode != HttpStatusCode.Unauthorized; waited += 20)
+        {
+            Assert.True(waited < 10_000, "the revocation event never reached the gateway's keys");
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+
+        // Deleted through this api: refused on the very next invocation.
+        var (secondId, second) = await NewKeyAsync("second");
+        await Expect.JsonAsync(await second.GetAsync("/fn/acme/private/"));
+        await Expect.StatusAsync(await admin.DeleteAsync($"/v1/tenants/acme/keys/{secondId}"), HttpStatusCode.NoContent);
+        await Expect.ProblemAsync(await second.GetAsync("/fn/acme/private/"), HttpStatusCode.Unauthorized);
     }
 
     [Fact]

@@ -1,0 +1,46 @@
+using Platform.Api.Security;
+
+namespace Platform.Api.Tests;
+
+public sealed class ApiKeyCacheTests
+{
+    private static readonly byte[] Hash = ApiKeys.Hash("pk_test-key");
+
+    [Fact]
+    public void A_confirmed_key_is_kept_for_its_lifetime_only()
+    {
+        var time = new ManualTime();
+        var cache = new ApiKeyCache(time);
+        var key = new VerifiedKey(Guid.NewGuid(), "acme", ExpiresAt: null);
+        Assert.Null(cache.Find(Hash));
+
+        cache.Add(Hash, key);
+        time.Now += ApiKeyCache.Lifetime - TimeSpan.FromMilliseconds(1);
+        Assert.Equal(key, cache.Find(Hash));
+        time.Now += TimeSpan.FromMilliseconds(1);
+        Assert.Null(cache.Find(Hash));
+    }
+
+    [Fact]
+    public void Forgetting_a_key_id_drops_it_and_keeps_the_others()
+    {
+        var cache = new ApiKeyCache(new ManualTime());
+        byte[] other = ApiKeys.Hash("pk_other-key");
+        var revoked = new VerifiedKey(Guid.NewGuid(), "acme", null);
+        var kept = new VerifiedKey(Guid.NewGuid(), "acme", null);
+        cache.Add(Hash, revoked);
+        cache.Add(other, kept);
+
+        cache.Forget([revoked.Id]);
+
+        Assert.Null(cache.Find(Hash));
+        Assert.Equal(kept, cache.Find(other));
+    }
+
+    private sealed class ManualTime : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = DateTimeOffset.UnixEpoch;
+
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
+}
