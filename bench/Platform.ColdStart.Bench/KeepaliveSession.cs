@@ -14,11 +14,11 @@ internal sealed class KeepaliveSession(string work, KeepaliveBundle bundle, Plat
     public HttpClient Http => http;
     public string Key => key;
 
-    public static async Task<KeepaliveSession> StartAsync(string name)
+    public static async Task<KeepaliveSession> StartAsync(string name, IReadOnlyDictionary<string, string>? settings = null)
     {
         var work = Directory.CreateTempSubdirectory(name + "-").FullName;
         var bundle = await KeepaliveBundle.BuildAsync(work);
-        var platform = PlatformProcess.Start(Repo.Root());
+        var platform = PlatformProcess.Start(Repo.Root(), settings);
         // No per-server connection cap: a burst opens as many connections as it has requests.
         var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue })
         {

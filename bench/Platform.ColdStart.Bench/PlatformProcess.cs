@@ -42,9 +42,14 @@ internal sealed partial class PlatformProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    public int Pid => _process.Id;
+
+    /// <summary>The cgroup its node agent puts instances under ("platform-coldstart-…", below the hierarchy's root).</summary>
+    public string CgroupParent => _cgroupParent;
+
     private readonly ConcurrentQueue<string> _tail = new();
 
-    public static PlatformProcess Start(string repo)
+    public static PlatformProcess Start(string repo, IReadOnlyDictionary<string, string>? settings = null)
     {
         var api = Configurations
             .Select(c => Path.Combine(repo, "api", "bin", c, "net10.0", "Platform.Api.dll"))
@@ -87,6 +92,11 @@ internal sealed partial class PlatformProcess : IAsyncDisposable
                 ["Logging__Console__TimestampFormat"] = "HH:mm:ss.fff ",
             },
         };
+        foreach (var (name, value) in settings ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the platform");
         var platform = new PlatformProcess(process, temp, cgroupParent, new Uri($"http://127.0.0.1:{port}/"), adminKey);
         process.OutputDataReceived += (_, e) => platform.Read(e.Data);

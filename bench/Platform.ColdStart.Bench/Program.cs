@@ -9,6 +9,7 @@ namespace Platform.ColdStart.Bench;
 ///   warm [rounds=3] [seconds=5]  keepalive sample: wrk through the gateway vs straight to the instance
 ///   burst [requests=200] [concurrency=10]   concurrent cold requests: answered, instances, time to all answered
 ///   isolation [rounds=10]        echo sample: container vs microVM (needs KVM for the second)
+///   density [instances=2000]     idle instances on one node: the platform's memory per instance
 /// A bare number means `isolation` with that many rounds.
 /// </summary>
 internal static class Program
@@ -37,8 +38,11 @@ internal static class Program
             case "isolation":
                 await IsolationMode.RunAsync(Arg(0, 10));
                 break;
+            case "density":
+                await DensityMode.RunAsync(Arg(0, 2000));
+                break;
             default:
-                Console.Error.WriteLine($"unknown mode '{mode}': crun, warm, burst or isolation");
+                Console.Error.WriteLine($"unknown mode '{mode}': crun, warm, burst, isolation or density");
                 return 2;
         }
 

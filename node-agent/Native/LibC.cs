@@ -11,7 +11,8 @@ internal static partial class LibC
     public const int O_RDWR = 2;
     public const int O_NONBLOCK = 0x800;
     public const int O_CLOEXEC = 0x80000;
-    public const int F_SETFL = 4;
+    public const int EINTR = 4;
+    public const int EAGAIN = 11;
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int setns(int fd, int nstype);
@@ -23,5 +24,5 @@ internal static partial class LibC
     public static partial int open(string path, int flags);
 
     [LibraryImport("libc", SetLastError = true)]
-    public static partial int fcntl(SafeFileHandle fd, int command, int argument);
+    public static partial int read(SafeFileHandle fd, ref byte buffer, nint count);
 }

@@ -24,20 +24,11 @@ internal static class OutputFifo
         return (OpenReader(path), containerEnd);
     }
 
-    /// <summary>The read end of an existing FIFO (an adopted instance's), without waiting for a writer.</summary>
-    public static SafeFileHandle OpenReader(string path)
-    {
-        // Non-blocking so the open cannot wait for a writer that is gone, then blocking again for the pump's reads.
-        var reader = Open(path, LibC.O_RDONLY | LibC.O_NONBLOCK);
-        if (LibC.fcntl(reader, LibC.F_SETFL, 0) != 0)
-        {
-            var errno = Marshal.GetLastPInvokeError();
-            reader.Dispose();
-            throw new IOException($"fcntl {path} failed: errno {errno}");
-        }
-
-        return reader;
-    }
+    /// <summary>
+    /// The read end of a FIFO (an adopted instance's too), non-blocking: the open cannot wait for a writer that is
+    /// gone, and the pump reads what is there and waits for more in epoll (<see cref="Logs.LogPump"/>).
+    /// </summary>
+    public static SafeFileHandle OpenReader(string path) => Open(path, LibC.O_RDONLY | LibC.O_NONBLOCK);
 
     private static SafeFileHandle Open(string path, int flags)
     {

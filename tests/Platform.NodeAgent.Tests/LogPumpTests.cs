@@ -54,6 +54,55 @@ public sealed class LogPumpTests
     }
 
     [Fact]
+    public async Task Idle_pumps_hold_no_thread_each_and_all_end_when_their_writers_go()
+    {
+        var dir = Directory.CreateTempSubdirectory("h5-logpump-");
+        var writers = new List<FileStream>();
+        try
+        {
+            const int Pumps = 400;
+            var store = new InstanceLogStore(Options.Create(new NodeAgentOptions()), TimeProvider.System);
+            var function = Guid.NewGuid();
+            using var process = System.Diagnostics.Process.GetCurrentProcess();
+            int threadsBefore = process.Threads.Count;
+            var pumps = new List<Task>();
+            for (int i = 0; i < Pumps; i++)
+            {
+                var (reader, writerHandle) = OutputFifo.Create(Path.Combine(dir.FullName, $"out{i}"));
+                writers.Add(new FileStream(writerHandle, FileAccess.Write, 1));
+                pumps.Add(LogPump.RunAsync(reader, Path.Combine(dir.FullName, $"out{i}.log"), 1 << 20, function, Guid.NewGuid(), "stdout", store, TimeProvider.System));
+            }
+            await Task.Delay(200, TestContext.Current.CancellationToken);
+            process.Refresh();
+            // A thread per pump (a blocking read each) would be hundreds more; the pool may add a few of its own.
+            Assert.InRange(process.Threads.Count - threadsBefore, int.MinValue, 20);
+            Assert.DoesNotContain(pumps, p => p.IsCompleted);
+
+            // Each still wakes for its own line, then ends at its writer's close.
+            for (int i = 0; i < Pumps; i++)
+            {
+                await writers[i].WriteAsync(System.Text.Encoding.UTF8.GetBytes($"line {i}\n"), TestContext.Current.CancellationToken);
+                await writers[i].DisposeAsync();
+            }
+            await Task.WhenAll(pumps).WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+            var lines = new List<string>();
+            await foreach (var line in store.ReadAsync(function, Pumps, follow: false, TestContext.Current.CancellationToken))
+            {
+                lines.Add(line!.Text);
+            }
+            Assert.Equal(Enumerable.Range(0, Pumps).Select(i => $"line {i}").Order(), lines.Order());
+        }
+        finally
+        {
+            foreach (var writer in writers)
+            {
+                await writer.DisposeAsync();
+            }
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_chatty_instance_rotates_its_file_once_and_never_holds_more_than_twice_the_cap()
     {
         var dir = Directory.CreateTempSubdirectory("h5-logpump-");

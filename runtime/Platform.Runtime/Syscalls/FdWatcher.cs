@@ -5,13 +5,17 @@ namespace Platform.Runtime.Syscalls;
 
 /// <summary>
 /// Completes tasks when file descriptors become ready: pidfds when processes exit (processes that are not
-/// necessarily our children: a container's PID 1 usually is not), and the sync socket while an init starts.
-/// One thread waits in epoll on all of them, so thousands of waiting containers cost one thread rather than
-/// one blocked thread each.
+/// necessarily our children: a container's PID 1 usually is not), the sync socket while an init starts, and
+/// for the node agent the FIFOs its instances write their output to. One thread waits in epoll on all of them,
+/// so thousands of waiting containers cost one thread rather than one blocked thread each.
 /// </summary>
-internal sealed unsafe class FdWatcher
+public sealed unsafe class FdWatcher
 {
     public static FdWatcher Shared { get; } = new();
+
+    private FdWatcher()
+    {
+    }
 
     private readonly ConcurrentDictionary<ulong, Entry> _entries = new();
     private readonly Lock _startLock = new();
@@ -21,12 +25,19 @@ internal sealed unsafe class FdWatcher
     private sealed record Entry(int Fd, bool OwnsFd, TaskCompletionSource Completion);
 
     /// <summary>Waits for the exit of an open pidfd, taking ownership of it (it is closed when the wait ends).</summary>
-    public Task WaitForExitAsync(int pidfd, CancellationToken cancellationToken) =>
+    internal Task WaitForExitAsync(int pidfd, CancellationToken cancellationToken) =>
         Watch(pidfd, LinuxConstants.EPOLLIN, ownsFd: true, cancellationToken);
 
     /// <summary>Waits until <paramref name="fd"/> is ready for <paramref name="events"/> (or hung up); the fd stays the caller's.</summary>
-    public Task WaitReadyAsync(int fd, uint events, CancellationToken cancellationToken) =>
+    internal Task WaitReadyAsync(int fd, uint events, CancellationToken cancellationToken) =>
         Watch(fd, events, ownsFd: false, cancellationToken);
+
+    /// <summary>
+    /// Waits until a non-blocking <paramref name="fd"/> (a pipe, a FIFO) has data to read or its writers are gone;
+    /// the fd stays the caller's, who must keep it open until the wait ends.
+    /// </summary>
+    public Task WaitReadableAsync(int fd, CancellationToken cancellationToken) =>
+        Watch(fd, LinuxConstants.EPOLLIN, ownsFd: false, cancellationToken);
 
     private Task Watch(int fd, uint events, bool ownsFd, CancellationToken cancellationToken)
     {
