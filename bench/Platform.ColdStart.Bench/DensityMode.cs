@@ -34,7 +34,7 @@ internal static partial class DensityMode
         await PlatformApi.DeployAsync(http, key, KeepaliveSession.Tenant, "warmup", new { memoryMiB = MemoryMiB, minInstances = 1, maxInstances = 1 }, session.Bundle.Archive);
         await WaitForRunningAsync(http, key, ["warmup"], 1, TimeSpan.FromMinutes(2));
         await PlatformApi.DeleteAsync(http, key, KeepaliveSession.Tenant, "warmup");
-        await WaitForNoInstancesAsync(platform, TimeSpan.FromMinutes(2));
+        await WaitForNoInstancesAsync(http, platform, TimeSpan.FromMinutes(2));
         var before = await SampleAsync(http, platform);
 
         var functions = new List<string>();
@@ -61,7 +61,9 @@ internal static partial class DensityMode
         {
             await PlatformApi.DeleteAsync(http, key, KeepaliveSession.Tenant, function);
         }
-        await WaitForNoInstancesAsync(platform, TimeSpan.FromMinutes(20));
+        var deleted = Stopwatch.GetTimestamp();
+        await WaitForNoInstancesAsync(http, platform, TimeSpan.FromMinutes(20));
+        Console.WriteLine($"all {instances} stopped {Stopwatch.GetElapsedTime(deleted).TotalSeconds:0.0} s after their functions' deletes");
     }
 
     private static async Task WaitForRunningAsync(HttpClient http, string key, IReadOnlyList<string> functions, int expected, TimeSpan limit)
@@ -92,17 +94,21 @@ internal static partial class DensityMode
         }
     }
 
-    /// <summary>Until the node's cgroup parent holds no instance's cgroup (a deleted function's API answers 404 at once).</summary>
-    private static async Task WaitForNoInstancesAsync(PlatformProcess platform, TimeSpan limit)
+    /// <summary>Until the node reports no memory allocated to instances (a deleted function's API answers 404 at once).</summary>
+    private static async Task WaitForNoInstancesAsync(HttpClient http, PlatformProcess platform, TimeSpan limit)
     {
         var deadline = DateTime.UtcNow + limit;
-        int Left() => new[] { $"/sys/fs/cgroup/{platform.CgroupParent}", $"/sys/fs/cgroup/memory/{platform.CgroupParent}" }
-            .Where(Directory.Exists).Select(d => Directory.EnumerateDirectories(d).Count()).DefaultIfEmpty(0).Max();
-        while (Left() is var left and > 0)
+        while (true)
         {
+            using var nodes = await PlatformApi.SendAsync(http, HttpMethod.Get, "v1/nodes", platform.AdminKey, null);
+            var allocated = (await nodes.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).EnumerateArray().Sum(n => n.GetProperty("allocatedMemoryMiB").GetInt32());
+            if (allocated == 0)
+            {
+                return;
+            }
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"{left} instance cgroups left {limit.TotalMinutes} min after the delete");
+                throw new TimeoutException($"{allocated} MiB still allocated to instances {limit.TotalMinutes} min after the delete");
             }
             await Task.Delay(1000);
         }

@@ -26,8 +26,15 @@ internal sealed class NodeCommandsConsumer(InstanceManager manager, RootDiskCach
         return Task.CompletedTask;
     }
 
-    public Task Consume(ConsumeContext<StopInstance> context) =>
-        context.Message.NodeId == _nodeId ? manager.StopAsync(context.Message.InstanceId) : Task.CompletedTask;
+    public Task Consume(ConsumeContext<StopInstance> context)
+    {
+        if (context.Message.NodeId == _nodeId)
+        {
+            manager.Stop(context.Message.InstanceId);
+        }
+
+        return Task.CompletedTask;
+    }
 
     public Task Consume(ConsumeContext<FunctionRemoved> context)
     {

@@ -65,6 +65,23 @@ internal sealed partial class InstanceManager(
         instance.StartTask = Task.Run(() => RunAsync(instance, scheduled));
     }
 
+    /// <summary>
+    /// Stops the instance in the background, as <see cref="Start"/> starts one: the bus consumer returns at once,
+    /// so a deleted function's thousand instances stop together, each within its grace period, instead of one
+    /// grace period after another at the consumer's concurrency.
+    /// </summary>
+    public void Stop(Guid instanceId) => _ = Task.Run(async () =>
+    {
+        try
+        {
+            await StopAsync(instanceId);
+        }
+        catch (Exception ex)
+        {
+            LogStopFailed(logger, ex, instanceId);
+        }
+    });
+
     public async Task StopAsync(Guid instanceId)
     {
         if (!instances.TryGet(instanceId, out var instance))
@@ -532,6 +549,9 @@ internal sealed partial class InstanceManager(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Instance {InstanceId}: waiting for its process failed")]
     private static partial void LogWatchFailed(ILogger logger, Exception exception, Guid instanceId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stopping instance {InstanceId} failed")]
+    private static partial void LogStopFailed(ILogger logger, Exception exception, Guid instanceId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Reading the cgroup counters of instance {InstanceId} failed")]
     private static partial void LogStatsFailed(ILogger logger, Exception exception, Guid instanceId);

@@ -27,6 +27,7 @@ public static class SchedulerExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<SchedulerGate>();
         builder.Services.AddSingleton<InstanceActivityTracker>();
+        builder.Services.AddSingleton<HeartbeatArrivals>();
         builder.Services.AddSingleton<ConcurrencyAutoscaler>();
         builder.Services.AddSingleton<IPlacementPolicy, LeastAllocatedPlacementPolicy>();
         builder.Services.AddScoped<INodeCommands, OutboxNodeCommands>();

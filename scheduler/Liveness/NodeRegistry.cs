@@ -17,6 +17,7 @@ internal sealed partial class NodeRegistry(
     PlatformDbContext db,
     FunctionConverger converger,
     INodeCommands commands,
+    HeartbeatArrivals arrivals,
     IOptions<SchedulerOptions> options,
     TimeProvider time,
     ILogger<NodeRegistry> logger)
@@ -173,12 +174,15 @@ internal sealed partial class NodeRegistry(
         return node;
     }
 
-    /// <summary>Declares nodes without a heartbeat for <see cref="SchedulerOptions.NodeTimeout"/> Down; their instances count as stopped and get replaced.</summary>
+    /// <summary>
+    /// Declares nodes without a heartbeat for <see cref="SchedulerOptions.NodeTimeout"/> Down (by arrival, not by
+    /// when the scheduler got to it: <see cref="HeartbeatArrivals"/>); their instances count as stopped and get replaced.
+    /// </summary>
     public async Task MarkSilentNodesDownAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var silent = (await db.Nodes.Where(n => n.State != NodeState.Down).ToListAsync(cancellationToken))
-            .Where(n => now - n.LastHeartbeat > _options.NodeTimeout)
+            .Where(n => now - arrivals.LastHeard(n.Id, n.LastHeartbeat) > _options.NodeTimeout)
             .ToList();
         if (silent.Count == 0)
         {

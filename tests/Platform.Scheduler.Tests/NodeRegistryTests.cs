@@ -111,6 +111,31 @@ public sealed class NodeRegistryTests
     }
 
     [Fact]
+    public async Task A_node_whose_heartbeats_arrive_is_not_lost_while_the_scheduler_is_behind_on_them()
+    {
+        await using var h = new SchedulerHarness();
+        await h.AddNodeAsync("a");
+        var function = await h.AddFunctionAsync();
+        await h.Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
+        await h.RunAllStartedAsync();
+
+        // Its heartbeats keep arriving but wait behind other work: none was processed for longer than the timeout.
+        for (int i = 0; i < 4; i++)
+        {
+            h.Clock.Advance(TimeSpan.FromSeconds(5));
+            h.Arrivals.Arrived("a");
+        }
+        await h.Registry.MarkSilentNodesDownAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(NodeState.Ready, (await h.Db.Nodes.AsNoTracking().SingleAsync(n => n.Id == "a", TestContext.Current.CancellationToken)).State);
+        Assert.All(await h.InstancesAsync(function.Id), r => Assert.Equal(InstanceState.Running, r.State));
+
+        // Silent for real: down.
+        h.Clock.Advance(TimeSpan.FromSeconds(20));
+        await h.Registry.MarkSilentNodesDownAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(NodeState.Down, (await h.Db.Nodes.AsNoTracking().SingleAsync(n => n.Id == "a", TestContext.Current.CancellationToken)).State);
+    }
+
+    [Fact]
     public async Task A_node_that_comes_back_is_ready_again()
     {
         await using var h = new SchedulerHarness();

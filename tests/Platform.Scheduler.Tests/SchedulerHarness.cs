@@ -28,7 +28,8 @@ internal sealed class SchedulerHarness : IAsyncDisposable
         Autoscaler = new ConcurrencyAutoscaler(Activity, wrapped, Clock);
         Converger = new FunctionConverger(Db, Commands, new LeastAllocatedPlacementPolicy(), Activity, Autoscaler, wrapped, Clock, NullLogger<FunctionConverger>.Instance);
         Recorder = new InstanceStatusRecorder(Db, Converger, Commands, Clock, NullLogger<InstanceStatusRecorder>.Instance);
-        Registry = new NodeRegistry(Db, Converger, Commands, wrapped, Clock, NullLogger<NodeRegistry>.Instance);
+        Arrivals = new HeartbeatArrivals(Clock);
+        Registry = new NodeRegistry(Db, Converger, Commands, Arrivals, wrapped, Clock, NullLogger<NodeRegistry>.Instance);
     }
 
     public PlatformDbContext Db { get; }
@@ -42,6 +43,8 @@ internal sealed class SchedulerHarness : IAsyncDisposable
     public ManualClock Clock { get; } = new();
     /// <summary>What heartbeats told of the instances' requests (scale in reads it).</summary>
     public InstanceActivityTracker Activity { get; } = new();
+    /// <summary>Heartbeats the consumer received, before the scheduler got to them.</summary>
+    public HeartbeatArrivals Arrivals { get; }
     public ConcurrencyAutoscaler Autoscaler { get; }
     public FunctionConverger Converger { get; }
     public InstanceStatusRecorder Recorder { get; }
