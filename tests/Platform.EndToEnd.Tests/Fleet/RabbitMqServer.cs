@@ -59,7 +59,9 @@ internal sealed class RabbitMqServer : IAsyncDisposable
 
     /// <summary>
     /// TERM to the node, and waits until it is gone; KILL after 30 s, since a node still shutting down would make the
-    /// next start fail (same node name) and leave the port closed once it goes.
+    /// next start fail (same node name) and leave the port closed once it goes. Exited is gone: the detached node
+    /// may be reparented to the test process (a child subreaper while the runtime library runs in it), which never
+    /// reaps it, so its zombie would otherwise be waited on for ever.
     /// </summary>
     public async Task StopAsync()
     {
@@ -70,7 +72,7 @@ internal sealed class RabbitMqServer : IAsyncDisposable
         }
         await Processes.SignalAsync(pid, "TERM");
         DateTime deadline = DateTime.UtcNow.AddSeconds(30);
-        while (Directory.Exists($"/proc/{pid}"))
+        while (IsRunning(pid))
         {
             if (DateTime.UtcNow > deadline)
             {
@@ -79,6 +81,24 @@ internal sealed class RabbitMqServer : IAsyncDisposable
             await Task.Delay(100);
         }
         File.Delete(pidFile);
+    }
+
+    // /proc/<pid>/stat: "pid (comm) state ..."; comm may hold spaces and parentheses, the state follows the last ')'.
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..].FirstOrDefault() is not ('Z' or 'X');
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     private static async Task<bool> AcceptsAsync(int port)
