@@ -22,7 +22,7 @@ public sealed class SchedulerOptions
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan CrashLoopWindow { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>An instance a node should run but does not report after this long was lost (node restart, lost message).</summary>
+    /// <summary>An instance a node should run but does not report for this long after its latest change was lost (node restart, lost message).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan LostInstanceGrace { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -91,7 +91,10 @@ internal sealed partial class NodeRegistry(
             .ToListAsync(cancellationToken);
         foreach (var row in expected.Where(r => !reported.Contains(r.Id)))
         {
-            if (row.State != InstanceState.Stopping && now - row.CreatedAt < _options.LostInstanceGrace)
+            // The grace runs from the latest news of it (placed, Starting, Running), not from its creation: an
+            // instance that waited long for a node, or whose start took long on a busy one, is not lost the moment
+            // it fails to appear, and a failed start's own report gets the time to say why.
+            if (row.State != InstanceState.Stopping && now - row.UpdatedAt < _options.LostInstanceGrace)
             {
                 continue;
             }

@@ -89,6 +89,27 @@ public sealed class NodeRegistryTests
     }
 
     [Fact]
+    public async Task A_start_that_failed_late_keeps_its_own_reason_rather_than_lost()
+    {
+        await using var h = new SchedulerHarness();
+        await h.AddNodeAsync("n1");
+        var function = await h.AddFunctionAsync();
+        await h.Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
+        var first = Assert.Single(h.Commands.Started).InstanceId;
+
+        // A busy node reports Starting long after the instance was made, fails the start, and its next heartbeat
+        // goes out (without the instance) before the failure's own report is processed.
+        h.Clock.Advance(TimeSpan.FromMinutes(1));
+        await h.Recorder.ApplyAsync(new InstanceStatusChanged(first, "n1", "Starting", null, h.Clock.GetUtcNow()), TestContext.Current.CancellationToken);
+        h.Clock.Advance(TimeSpan.FromSeconds(2));
+        await h.Registry.HeartbeatAsync(Beat("n1", h.Clock.GetUtcNow()), TestContext.Current.CancellationToken);
+        await h.Recorder.ApplyAsync(new InstanceStatusChanged(first, "n1", "Failed", "readiness: no answer on port 8080", h.Clock.GetUtcNow()), TestContext.Current.CancellationToken);
+
+        var row = (await h.InstancesAsync(function.Id)).Single(i => i.Id == first);
+        Assert.Equal((InstanceState.Failed, "readiness: no answer on port 8080"), (row.State, row.Error));
+    }
+
+    [Fact]
     public async Task A_silent_node_goes_down_and_its_instances_move()
     {
         await using var h = new SchedulerHarness();
