@@ -37,7 +37,7 @@ public sealed unsafe class FdWatcher
     /// the fd stays the caller's, who must keep it open until the wait ends.
     /// </summary>
     public Task WaitReadableAsync(int fd, CancellationToken cancellationToken) =>
-        Watch(fd, LinuxConstants.EPOLLIN, ownsFd: false, cancellationToken);
+        WaitReadyAsync(fd, LinuxConstants.EPOLLIN, cancellationToken);
 
     private Task Watch(int fd, uint events, bool ownsFd, CancellationToken cancellationToken)
     {
