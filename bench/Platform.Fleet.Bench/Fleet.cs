@@ -47,11 +47,12 @@ internal sealed class Fleet : IAsyncDisposable
             ["Platform__NodeToken"] = NodeToken,
             ["Platform__Database__Provider"] = "postgres",
             ["Platform__Database__ConnectionString"] = Postgres.ConnectionString,
-            ["Platform__Bus__Transport"] = "rabbitmq",
-            ["Platform__Bus__Host"] = "127.0.0.1",
-            ["Platform__Bus__Port"] = Rabbit.Port.ToString(),
             ["Logging__LogLevel__Default"] = "Warning",
         };
+        foreach (var (key, value) in Rabbit.PlatformSettings)
+        {
+            environment[key] = value;
+        }
         foreach (var (key, value) in settings ?? [])
         {
             // An empty value takes the setting away (the embedded platform has no connection string).

@@ -10,7 +10,9 @@ namespace Platform.EndToEnd.Tests;
 
 /// <summary>
 /// The fleet as an operator runs it: one api, one scheduler and three node agents as separate OS processes
-/// (own runtime roots, cgroup parents and data directories) on a real PostgreSQL and RabbitMQ. Deploy, spread,
+/// (own runtime roots, cgroup parents and data directories) on a real PostgreSQL and RabbitMQ, each node agent on a
+/// host of its own: a network namespace on a bridge the test makes (<see cref="FleetNetwork"/>), reaching the api
+/// and RabbitMQ at the control plane's address and reached by the gateway at its own. Deploy, spread,
 /// invoke and read logs across processes; kill -9 a node agent under a steady request loop and see its
 /// instances run elsewhere; drain a node; restart RabbitMQ, kill -9 the api mid async invocation, and lose nothing.
 /// </summary>
@@ -26,6 +28,7 @@ public sealed class FleetTests(ITestOutputHelper output) : IAsyncLifetime
     private DirectoryInfo? _temp;
     private PostgresServer? _postgres;
     private RabbitMqServer? _rabbit;
+    private FleetNetwork? _network;
     private HttpClient? _http;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -42,18 +45,23 @@ public sealed class FleetTests(ITestOutputHelper output) : IAsyncLifetime
         {
             File.SetUnixFileMode(_temp.FullName, (UnixFileMode)0b111_101_101);
         }
+        _network = await FleetNetwork.StartAsync(_suffix, Ct);
         Task<PostgresServer> postgres = PostgresServer.StartAsync(_temp.FullName, Ct);
-        Task<RabbitMqServer> rabbit = RabbitMqServer.StartAsync(_temp.FullName, Ct);
+        Task<RabbitMqServer> rabbit = RabbitMqServer.StartAsync(_temp.FullName, Ct, _network.HostAddress);
         _postgres = await postgres;
         _rabbit = await rabbit;
         string bundle = await SampleBundles.BuildEchoAsync(1, _temp.FullName, Ct);
 
         // The api first: it applies the database migrations.
-        PlatformProcess api = Start("api", "api", new() { ["Platform__DataDir"] = Path.Combine(_temp.FullName, "api") });
+        PlatformProcess api = Start("api", "api", new() { ["Platform__DataDir"] = Path.Combine(_temp.FullName, "api") }, _network.HostAddress);
         await api.StartAsync(Ct);
         _http = new HttpClient { BaseAddress = api.Url, Timeout = TimeSpan.FromSeconds(90) };
         PlatformProcess scheduler = Start("scheduler", "scheduler", new() { ["Platform__DataDir"] = Path.Combine(_temp.FullName, "scheduler") });
-        var nodes = Enumerable.Range(1, 3).Select(n => StartNode(n, api.Url)).ToList();
+        var nodes = new List<(string Id, PlatformProcess Process)>();
+        for (int n = 1; n <= 3; n++)
+        {
+            nodes.Add(await StartNodeAsync(n, api.Url));
+        }
         await Task.WhenAll(nodes.Select(n => n.Process.StartAsync(Ct)).Append(scheduler.StartAsync(Ct)));
         await EventuallyAsync(async () => (await GetJsonAsync("/v1/nodes")).EnumerateArray().Count(n => n.GetProperty("state").GetString() == "ready") == 3,
             "three nodes never registered");
@@ -177,27 +185,29 @@ public sealed class FleetTests(ITestOutputHelper output) : IAsyncLifetime
         }
     }
 
-    private PlatformProcess Start(string name, string roles, Dictionary<string, string> settings)
+    private PlatformProcess Start(string name, string roles, Dictionary<string, string> settings, IPAddress? address = null, string[]? launcher = null)
     {
         settings["Platform__Roles"] = roles;
         settings["Platform__AdminKey"] = AdminKey;
         settings["Platform__NodeToken"] = NodeToken;
         settings["Platform__Database__Provider"] = "postgres";
         settings["Platform__Database__ConnectionString"] = _postgres!.ConnectionString;
-        settings["Platform__Bus__Transport"] = "rabbitmq";
-        settings["Platform__Bus__Host"] = "127.0.0.1";
-        settings["Platform__Bus__Port"] = _rabbit!.Port.ToString();
+        foreach (var (key, value) in _rabbit!.PlatformSettings)
+        {
+            settings[key] = value;
+        }
         settings["Platform__Node__HeartbeatInterval"] = "00:00:01";
         settings["Platform__Scheduler__NodeTimeout"] = "00:00:03";
         settings["Platform__Scheduler__ReconcileInterval"] = "00:00:01";
-        var process = new PlatformProcess(name, Processes.FreePort(), settings, _temp!.FullName);
+        var process = new PlatformProcess(name, Processes.FreePort(), settings, _temp!.FullName, address, launcher);
         _processes.Add(process);
         return process;
     }
 
-    private (string Id, PlatformProcess Process) StartNode(int n, Uri api)
+    private async Task<(string Id, PlatformProcess Process)> StartNodeAsync(int n, Uri api)
     {
         string id = $"fleet-{_suffix}-n{n}";
+        IPAddress address = await _network!.AddNodeAsync(n, Ct);
         string runtimeRoot = Path.Combine(_temp!.FullName, $"run-n{n}");
         _runtimeRoots.Add(runtimeRoot);
         return (id, Start(id, "node", new()
@@ -207,7 +217,7 @@ public sealed class FleetTests(ITestOutputHelper output) : IAsyncLifetime
             ["Platform__Node__ApiUrl"] = api.AbsoluteUri,
             ["Platform__Node__RuntimeRoot"] = runtimeRoot,
             ["Platform__Node__CgroupParent"] = $"/platform-fleet-{_suffix}-n{n}",
-        }));
+        }, address, _network.NodeCommand(n)));
     }
 
     private async Task<string> InvokeAsync()
@@ -320,6 +330,10 @@ public sealed class FleetTests(ITestOutputHelper output) : IAsyncLifetime
         if (_postgres is not null)
         {
             await _postgres.DisposeAsync();
+        }
+        if (_network is not null)
+        {
+            await _network.DisposeAsync();
         }
         _temp?.Delete(recursive: true);
     }

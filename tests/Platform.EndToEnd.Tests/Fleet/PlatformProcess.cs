@@ -1,24 +1,29 @@
 using System.Diagnostics;
+using System.Net;
 
 namespace Platform.EndToEnd.Tests.Fleet;
 
 /// <summary>
 /// One platform process as an operator runs it in a fleet: <c>dotnet Platform.Api.dll --urls ...</c> with its
-/// roles and settings in the environment (<c>Platform__X</c>). Its output goes to a log file for diagnosis.
+/// roles and settings in the environment (<c>Platform__X</c>). Its output goes to a log file for diagnosis. It listens
+/// on loopback unless given an address (a node's on the fleet's network), and may be started through a launcher
+/// (nsenter into a node's network namespace) that execs it.
 /// </summary>
 internal sealed class PlatformProcess : IAsyncDisposable
 {
     private readonly string _name;
     private readonly IReadOnlyDictionary<string, string> _environment;
     private readonly string _log;
+    private readonly string[] _launcher;
     private Process? _process;
 
-    public PlatformProcess(string name, int port, IReadOnlyDictionary<string, string> environment, string logDirectory)
+    public PlatformProcess(string name, int port, IReadOnlyDictionary<string, string> environment, string logDirectory, IPAddress? address = null, string[]? launcher = null)
     {
         _name = name;
-        Url = new Uri($"http://127.0.0.1:{port}/");
+        Url = new Uri($"http://{address ?? IPAddress.Loopback}:{port}/");
         _environment = environment;
         _log = Path.Combine(logDirectory, name + ".log");
+        _launcher = launcher ?? [];
     }
 
     public Uri Url { get; }
@@ -44,7 +49,8 @@ internal sealed class PlatformProcess : IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         string dll = Path.Combine(AppContext.BaseDirectory, "Platform.Api.dll");
-        var start = new ProcessStartInfo("dotnet", [dll, "--urls", Url.AbsoluteUri.TrimEnd('/')])
+        string[] command = [.. _launcher, "dotnet", dll, "--urls", Url.AbsoluteUri.TrimEnd('/')];
+        var start = new ProcessStartInfo(command[0], command[1..])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

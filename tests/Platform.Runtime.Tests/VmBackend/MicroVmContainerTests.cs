@@ -11,11 +11,15 @@ namespace Platform.Runtime.Tests.VmBackend;
 [Trait("Requires", "kvm")]
 public sealed class MicroVmContainerTests(BundleFixture rootfs) : IClassFixture<BundleFixture>, IAsyncDisposable
 {
+    private const int Cycles = 20;
+
     /// <summary>
-    /// Fewer than the 20 the issue asks for: in the KVM lab about one boot in fifty never reaches the guest agent
-    /// (under investigation, see runtime/README.md), and each cycle is a boot.
+    /// In the KVM lab about one boot in fifty never reaches the guest agent (the emulated SVM under it, see
+    /// runtime/README.md), and each cycle is a boot. Such a cycle still counts: its create fails after the boot
+    /// timeout and must clean up after itself, which is a path that must not leak either. More than this many is
+    /// a failure (one in fifty makes three of twenty-one about a 1% event).
     /// </summary>
-    private const int Cycles = 5;
+    private const int StalledBootsAllowed = 2;
 
     private readonly string _dir = Directory.CreateTempSubdirectory("platform-microvm-").FullName;
 
@@ -114,10 +118,21 @@ public sealed class MicroVmContainerTests(BundleFixture rootfs) : IClassFixture<
         var bundle = VmBundle(kernel, "/bin/true");
         var runtime = new ContainerRuntime(new RuntimeOptions { Root = Root });
 
+        var stalled = new List<string>();
         async Task CycleAsync(int i)
         {
-            await runtime.CreateAsync($"vm-cycle-{i}", bundle, new CreateOptions());
-            await runtime.DeleteAsync($"vm-cycle-{i}");
+            var id = $"vm-cycle-{i}";
+            try
+            {
+                await runtime.CreateAsync(id, bundle, new CreateOptions());
+            }
+            catch (RuntimeException e) when (e.Kind == RuntimeErrorKind.HostFailure && e.Message.Contains("was not ready within", StringComparison.Ordinal) && stalled.Count < StalledBootsAllowed)
+            {
+                stalled.Add($"{id}: {e.Message}");
+                AssertNothingLeft(id);
+                return;
+            }
+            await runtime.DeleteAsync(id);
         }
 
         await CycleAsync(-1);
@@ -129,6 +144,7 @@ public sealed class MicroVmContainerTests(BundleFixture rootfs) : IClassFixture<
         {
             await CycleAsync(i);
         }
+        TestContext.Current.TestOutputHelper?.WriteLine($"{Cycles} create/delete cycles, {stalled.Count} boot(s) that never reached the agent{string.Concat(stalled.Select(line => "\n  " + line))}");
 
         GC.Collect();
         GC.WaitForPendingFinalizers();
