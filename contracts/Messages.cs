@@ -34,8 +34,11 @@ public sealed record FunctionActivated(
 /// <summary>api → scheduler: a function was deleted: stop all of its instances.</summary>
 public sealed record FunctionRemoved(Guid FunctionId, string Tenant, string Function);
 
-/// <summary>api → every api process: tenant keys were deleted (revoked, or their tenant deleted); no gateway may accept them any more.</summary>
-public sealed record ApiKeysRevoked(IReadOnlyList<Guid> KeyIds);
+/// <summary>
+/// api → every api process: tenant keys were deleted (revoked, or their tenant deleted); no gateway may accept them
+/// any more. <see cref="Tenant"/>: the tenant was deleted, and every key of it goes (one made during the delete too).
+/// </summary>
+public sealed record ApiKeysRevoked(IReadOnlyList<Guid> KeyIds, string? Tenant = null);
 
 /// <summary>
 /// gateway → scheduler: a request waits and no instance can take it (the cold-start / scale-up seam).

@@ -123,14 +123,11 @@ internal static class TenantsApi
             {
                 db.Enqueue(new FunctionRemoved(function.Id, found.Name, function.Name));
             }
-            if (keyIds.Count > 0)
-            {
-                db.Enqueue(new ApiKeysRevoked(keyIds));
-            }
+            db.Enqueue(new ApiKeysRevoked(keyIds, found.Name));
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
-        verified.Forget(keyIds);
+        verified.Forget(keyIds, found.Name);
         return TypedResults.NoContent();
     }
 

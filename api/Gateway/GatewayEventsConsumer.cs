@@ -47,7 +47,7 @@ internal sealed class GatewayEventsConsumer(InstanceDirectory directory, Instanc
     // A key deleted through another api stops opening keyed functions here too.
     public Task Consume(ConsumeContext<ApiKeysRevoked> context)
     {
-        verifiedKeys.Forget(context.Message.KeyIds);
+        verifiedKeys.Forget(context.Message.KeyIds, context.Message.Tenant);
         return Task.CompletedTask;
     }
 }

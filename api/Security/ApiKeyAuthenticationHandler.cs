@@ -54,12 +54,13 @@ internal sealed class ApiKeyAuthenticationHandler(
             byte[] hash = ApiKeys.Hash(key);
             bool invocation = Request.Path.StartsWithSegments("/fn");
             VerifiedKey? found = invocation ? verified.Find(hash) : null;
+            long generation = verified.Generation;
             if (found is null && await LookUpAsync(key, hash) is { } row)
             {
                 found = row;
                 if (invocation)
                 {
-                    verified.Add(hash, row);
+                    verified.Add(hash, row, generation);
                 }
             }
             if (found is not null)

@@ -10,7 +10,9 @@ internal sealed record VerifiedKey(Guid Id, string Tenant, DateTimeOffset? Expir
 /// per call. Only confirmations are kept (a guessed key always goes to the database, and never grows this), each
 /// for <see cref="Lifetime"/>. A deleted key is forgotten at once by the api that deleted it and, through
 /// <see cref="Platform.Contracts.ApiKeysRevoked"/>, by every other; the lifetime bounds what a broker outage could
-/// delay. Expiry is checked on every use. The REST API (/v1) never uses this: it reads the database every time.
+/// delay. A confirmation read from the database before a revocation arrived is not kept (<see cref="Generation"/>),
+/// so a lookup racing a delete cannot bring the deleted key back. Expiry is checked on every use. The REST API
+/// (/v1) never uses this: it reads the database every time.
 /// </summary>
 internal sealed class ApiKeyCache(TimeProvider time)
 {
@@ -20,6 +22,10 @@ internal sealed class ApiKeyCache(TimeProvider time)
     private const int Capacity = 10_000;
 
     private readonly ConcurrentDictionary<string, (VerifiedKey Key, DateTimeOffset Until)> _keys = new(StringComparer.Ordinal);
+    private long _generation;
+
+    /// <summary>Read before the database lookup whose result is then <see cref="Add"/>ed: every revocation moves it on.</summary>
+    public long Generation => Interlocked.Read(ref _generation);
 
     public VerifiedKey? Find(byte[] hash)
     {
@@ -36,21 +42,34 @@ internal sealed class ApiKeyCache(TimeProvider time)
         return null;
     }
 
-    public void Add(byte[] hash, VerifiedKey key)
+    /// <summary>
+    /// Keeps a confirmation the database gave after <paramref name="generation"/> was read, unless a revocation came
+    /// in since (it may have missed this entry, or this lookup may have read the row just before it was deleted).
+    /// </summary>
+    public void Add(byte[] hash, VerifiedKey key, long generation)
     {
         if (_keys.Count >= Capacity)
         {
             _keys.Clear();
         }
-        _keys[Convert.ToBase64String(hash)] = (key, time.GetUtcNow() + Lifetime);
+        string id = Convert.ToBase64String(hash);
+        var entry = (key, time.GetUtcNow() + Lifetime);
+        _keys[id] = entry;
+        // After the write: a Forget that scanned before it moved the generation first, so it is seen here.
+        if (Interlocked.Read(ref _generation) != generation)
+        {
+            _keys.TryRemove(KeyValuePair.Create(id, entry));
+        }
     }
 
-    public void Forget(IEnumerable<Guid> keyIds)
+    /// <summary>Drops the keys with these ids and, for a deleted tenant, every key of that tenant (one made while it was being deleted too).</summary>
+    public void Forget(IEnumerable<Guid> keyIds, string? tenant = null)
     {
+        Interlocked.Increment(ref _generation);
         var ids = keyIds.ToHashSet();
         foreach (var (hash, entry) in _keys)
         {
-            if (ids.Contains(entry.Key.Id))
+            if (ids.Contains(entry.Key.Id) || (tenant is not null && entry.Key.Tenant == tenant))
             {
                 _keys.TryRemove(hash, out _);
             }

@@ -14,7 +14,7 @@ public sealed class ApiKeyCacheTests
         var key = new VerifiedKey(Guid.NewGuid(), "acme", ExpiresAt: null);
         Assert.Null(cache.Find(Hash));
 
-        cache.Add(Hash, key);
+        cache.Add(Hash, key, cache.Generation);
         time.Now += ApiKeyCache.Lifetime - TimeSpan.FromMilliseconds(1);
         Assert.Equal(key, cache.Find(Hash));
         time.Now += TimeSpan.FromMilliseconds(1);
@@ -28,13 +28,44 @@ public sealed class ApiKeyCacheTests
         byte[] other = ApiKeys.Hash("pk_other-key");
         var revoked = new VerifiedKey(Guid.NewGuid(), "acme", null);
         var kept = new VerifiedKey(Guid.NewGuid(), "acme", null);
-        cache.Add(Hash, revoked);
-        cache.Add(other, kept);
+        cache.Add(Hash, revoked, cache.Generation);
+        cache.Add(other, kept, cache.Generation);
 
         cache.Forget([revoked.Id]);
 
         Assert.Null(cache.Find(Hash));
         Assert.Equal(kept, cache.Find(other));
+    }
+
+    [Fact]
+    public void A_confirmation_read_before_a_revocation_is_not_kept()
+    {
+        var cache = new ApiKeyCache(new ManualTime());
+        var key = new VerifiedKey(Guid.NewGuid(), "acme", null);
+        long before = cache.Generation;
+        // The delete commits and is forgotten while the lookup that read the row is still on its way back.
+        cache.Forget([key.Id]);
+        cache.Add(Hash, key, before);
+
+        Assert.Null(cache.Find(Hash));
+        cache.Add(Hash, key, cache.Generation);
+        Assert.Equal(key, cache.Find(Hash));
+    }
+
+    [Fact]
+    public void A_deleted_tenant_takes_every_key_of_it_even_one_its_delete_did_not_list()
+    {
+        var cache = new ApiKeyCache(new ManualTime());
+        byte[] other = ApiKeys.Hash("pk_other-key");
+        var madeDuringDelete = new VerifiedKey(Guid.NewGuid(), "acme", null);
+        var otherTenant = new VerifiedKey(Guid.NewGuid(), "globex", null);
+        cache.Add(Hash, madeDuringDelete, cache.Generation);
+        cache.Add(other, otherTenant, cache.Generation);
+
+        cache.Forget([], tenant: "acme");
+
+        Assert.Null(cache.Find(Hash));
+        Assert.Equal(otherTenant, cache.Find(other));
     }
 
     private sealed class ManualTime : TimeProvider
