@@ -109,6 +109,27 @@ public sealed class MicroVm : IVmControl, IDisposable
     public IReadOnlyList<VirtioMmioSlot> VirtioDevices => _virtio;
 
     /// <summary>
+    /// Where a stalled guest stands, to tell a lost notification (avail idx ahead of the device), a lost interrupt in
+    /// our device (used idx caught up, no InterruptStatus bit, nothing requested in the local APIC) and a lost
+    /// delivery below us (the vector requested in IRR, the vCPU halted with interrupts on) apart. Only once
+    /// <see cref="RunAsync"/> has returned: every vCPU thread has then left KVM_RUN and its state can be read.
+    /// </summary>
+    public string DescribeStall()
+    {
+        var lines = new List<string>();
+        foreach (Vcpu vcpu in _vcpus)
+        {
+            lines.Add(vcpu.DumpRegisters());
+            lines.Add(vcpu.DescribeLapic());
+        }
+        foreach (VirtioMmioSlot slot in _virtio)
+        {
+            lines.Add($"virtio at 0x{slot.Address:x} irq {slot.Irq}: {slot.Transport.Describe()}");
+        }
+        return string.Join(Environment.NewLine, lines);
+    }
+
+    /// <summary>
     /// Puts <paramref name="device"/> behind a virtio-mmio transport in the next 4 KiB window from the start of the
     /// MMIO hole, with the next IOAPIC pin from 5, its queue notifications as ioeventfds and its interrupt as an
     /// irqfd. The VM owns the device from here (disposes it if it is <see cref="IDisposable"/>). Before the VM runs.

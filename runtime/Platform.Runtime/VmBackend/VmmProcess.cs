@@ -131,33 +131,26 @@ public static class VmmProcess
         {
             using var bounded = CancellationTokenSource.CreateLinkedTokenSource(stop);
             bounded.CancelAfter(plan.BootTimeoutMs);
-            var accept = listener.AcceptAsync(bounded.Token).AsTask();
-            if (await Task.WhenAny(accept, running) == running)
-            {
-                throw new RuntimeException(RuntimeErrorKind.HostFailure, $"the guest ended before its agent was ready ({(await running).Reason})");
-            }
-
-            Socket connection;
+            var connection = await BeforeReadyAsync(listener.AcceptAsync(bounded.Token).AsTask(), vm, running, plan.BootTimeoutMs, stop);
+            var agent = new AgentChannel(new NetworkStream(connection, ownsSocket: true));
             try
             {
-                connection = await accept;
+                // The agent connects early in the guest's life: the boot may still end or stall before it says Ready.
+                var ready = await BeforeReadyAsync(agent.ReceiveAsync(bounded.Token), vm, running, plan.BootTimeoutMs, stop);
+                switch (ready)
+                {
+                    case { Type: AgentMessage.Ready }:
+                        return (vm, running, agent);
+                    case { Type: AgentMessage.Error } error:
+                        throw ErrorReport.Decode(Encoding.UTF8.GetString(error.Payload), "in the guest: ");
+                    default:
+                        throw new RuntimeException(RuntimeErrorKind.HostFailure, "the guest agent closed its control channel before it was ready");
+                }
             }
-            catch (OperationCanceledException)
+            catch
             {
-                throw new RuntimeException(RuntimeErrorKind.HostFailure, $"the guest agent was not ready within {plan.BootTimeoutMs / 1000} s");
-            }
-            var agent = new AgentChannel(new NetworkStream(connection, ownsSocket: true));
-            var ready = await agent.ReceiveAsync(bounded.Token);
-            switch (ready)
-            {
-                case { Type: AgentMessage.Ready }:
-                    return (vm, running, agent);
-                case { Type: AgentMessage.Error } error:
-                    agent.Dispose();
-                    throw ErrorReport.Decode(Encoding.UTF8.GetString(error.Payload), "in the guest: ");
-                default:
-                    agent.Dispose();
-                    throw new RuntimeException(RuntimeErrorKind.HostFailure, "the guest agent closed its control channel before it was ready");
+                agent.Dispose();
+                throw;
             }
         }
         catch
@@ -168,6 +161,30 @@ public static class VmmProcess
         finally
         {
             File.Delete(controlPath);
+        }
+    }
+
+    /// <summary>
+    /// A step of the boot up to the agent's Ready, bounded by the boot timeout (its token) and by the guest's life:
+    /// either ending first is said as such, never as a bare "operation was canceled". A guest that stalled is
+    /// stopped, and where it stood (vCPUs, local APICs, virtqueues) goes into the error, to tell a lost
+    /// notification or interrupt from a guest that is merely slow.
+    /// </summary>
+    private static async Task<T> BeforeReadyAsync<T>(Task<T> step, MicroVm vm, Task<VmExit> running, int timeoutMs, CancellationToken stop)
+    {
+        if (await Task.WhenAny(step, running) == running)
+        {
+            throw new RuntimeException(RuntimeErrorKind.HostFailure, $"the guest ended before its agent was ready ({await running})");
+        }
+        try
+        {
+            return await step;
+        }
+        catch (OperationCanceledException) when (!stop.IsCancellationRequested)
+        {
+            vm.RequestExit(new VmExit(VmExitReason.Stopped, "the guest agent was not ready in time"));
+            await running;
+            throw new RuntimeException(RuntimeErrorKind.HostFailure, $"the guest agent was not ready within {timeoutMs / 1000} s; where the guest stood:\n{vm.DescribeStall()}");
         }
     }
 

@@ -14,10 +14,10 @@ public sealed class MicroVmContainerTests(BundleFixture rootfs) : IClassFixture<
     private const int Cycles = 20;
 
     /// <summary>
-    /// In the KVM lab about one boot in fifty never reaches the guest agent (the emulated SVM under it, see
-    /// runtime/README.md), and each cycle is a boot. Such a cycle still counts: its create fails after the boot
-    /// timeout and must clean up after itself, which is a path that must not leak either. More than this many is
-    /// a failure (one in fifty makes three of twenty-one about a 1% event).
+    /// In the KVM lab about one boot in fifty never reaches the guest agent's Ready (the emulated SVM under it, see
+    /// runtime/README.md: the guest stalls, or now and then faults and resets), and each cycle is a boot. Such a
+    /// cycle still counts: its create fails and must clean up after itself, which is a path that must not leak
+    /// either. More than this many is a failure (one in fifty makes three of twenty-one about a 1% event).
     /// </summary>
     private const int StalledBootsAllowed = 2;
 
@@ -126,7 +126,8 @@ public sealed class MicroVmContainerTests(BundleFixture rootfs) : IClassFixture<
             {
                 await runtime.CreateAsync(id, bundle, new CreateOptions());
             }
-            catch (RuntimeException e) when (e.Kind == RuntimeErrorKind.HostFailure && e.Message.Contains("was not ready within", StringComparison.Ordinal) && stalled.Count < StalledBootsAllowed)
+            catch (RuntimeException e) when (e.Kind == RuntimeErrorKind.HostFailure && stalled.Count < StalledBootsAllowed
+                && (e.Message.Contains("was not ready within", StringComparison.Ordinal) || e.Message.Contains("the guest ended before its agent was ready", StringComparison.Ordinal)))
             {
                 stalled.Add($"{id}: {e.Message}");
                 AssertNothingLeft(id);

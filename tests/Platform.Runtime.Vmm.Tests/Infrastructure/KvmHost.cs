@@ -47,24 +47,6 @@ internal static class KvmHost
         return exit;
     }
 
-    /// <summary>
-    /// Where a stalled guest stands, to tell a lost notification (avail idx ahead of the device), a lost interrupt in
-    /// our device (used idx caught up, no InterruptStatus bit, nothing requested in the local APIC) and a lost
-    /// delivery below us (the vector requested in IRR, the vCPU halted with interrupts on) apart.
-    /// RunAsync has returned, so every vCPU thread has left KVM_RUN and their state can be read.
-    /// </summary>
-    public static string Describe(MicroVm vm)
-    {
-        var lines = new List<string>();
-        for (int i = 0; i < vm.VcpuCount; i++)
-        {
-            lines.Add(vm.GetVcpu(i).DumpRegisters());
-            lines.Add(vm.GetVcpu(i).DescribeLapic());
-        }
-        foreach (Devices.Virtio.VirtioMmioSlot slot in vm.VirtioDevices)
-        {
-            lines.Add($"virtio at 0x{slot.Address:x} irq {slot.Irq}: {slot.Transport.Describe()}");
-        }
-        return string.Join(Environment.NewLine, lines);
-    }
+    /// <summary>Where a stalled guest stands (<see cref="MicroVm.DescribeStall"/>).</summary>
+    public static string Describe(MicroVm vm) => vm.DescribeStall();
 }
