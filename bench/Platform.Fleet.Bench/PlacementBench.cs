@@ -6,6 +6,7 @@ using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Platform.Contracts;
 using Platform.Data;
+using Platform.EndToEnd.Tests.Fleet;
 
 namespace Platform.Fleet.Bench;
 
@@ -24,10 +25,10 @@ internal static class PlacementBench
         var nodes = new SimulatedNodes(Enumerable.Range(1, nodeCount).Select(n => $"sim-{n:D3}").ToList(), memoryMiB: 16384);
         var bus = Bus.Factory.CreateUsingRabbitMq(cfg =>
         {
-            cfg.Host("127.0.0.1", (ushort)fleet.Rabbit.Port, "/", h =>
+            cfg.Host(fleet.Rabbit.Address.ToString(), (ushort)fleet.Rabbit.Port, "/", h =>
             {
-                h.Username("guest");
-                h.Password("guest");
+                h.Username(RabbitMqServer.Username);
+                h.Password(fleet.Rabbit.Password);
             });
             cfg.ReceiveEndpoint("bench-simulated-nodes", e =>
             {

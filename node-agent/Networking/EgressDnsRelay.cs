@@ -12,7 +12,11 @@ namespace Platform.NodeAgent.Networking;
 /// resolver: the relay passes DNS messages, never other traffic). A bundle with its own resolv.conf uses its
 /// own servers through its egress instead. Queries are opaque bytes: at most <see cref="MaxMessage"/> long,
 /// <see cref="MaxInFlight"/> at a time per instance (more are dropped, as a busy resolver would), and an
-/// answer is passed back only from the server asked, with the query's id.
+/// answer is passed back only from the server asked, with the query's id. DNS over TCP (RFC 7766) is served on
+/// 127.0.0.1:53 too, where a resolver retries an answer truncated over UDP: each length-prefixed query of a
+/// connection is relayed over TCP in turn, an answer up to 64 KiB (the protocol's own limit, so a buffer per
+/// connection, never sized by what a peer says); a connection holds one of the in-flight slots and is closed
+/// after <see cref="TcpIdleTimeout"/> without a query.
 /// </summary>
 internal sealed class EgressDnsRelay : IAsyncDisposable
 {
@@ -21,16 +25,19 @@ internal sealed class EgressDnsRelay : IAsyncDisposable
     public const int MaxInFlight = 32;
     private const int HeaderLength = 12;
     private static readonly TimeSpan UpstreamTimeout = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan TcpIdleTimeout = TimeSpan.FromSeconds(10);
 
     private readonly Socket _socket;
+    private readonly Socket _listener;
     private readonly IReadOnlyList<IPEndPoint> _upstreams;
     private readonly CancellationTokenSource _stop = new();
     private readonly SemaphoreSlim _inFlight = new(MaxInFlight, MaxInFlight);
     private Task _loop = Task.CompletedTask;
 
-    private EgressDnsRelay(Socket socket, IReadOnlyList<IPEndPoint> upstreams)
+    private EgressDnsRelay(Socket socket, Socket listener, IReadOnlyList<IPEndPoint> upstreams)
     {
         _socket = socket;
+        _listener = listener;
         _upstreams = upstreams;
     }
 
@@ -38,18 +45,23 @@ internal sealed class EgressDnsRelay : IAsyncDisposable
     public static async Task<EgressDnsRelay> StartAsync(NetnsSocketFactory sockets, SafeFileHandle netns, IReadOnlyList<IPEndPoint> upstreams, CancellationToken cancellationToken)
     {
         var socket = await sockets.CreateSocketAsync(netns, SocketType.Dgram, ProtocolType.Udp, cancellationToken);
+        Socket? listener = null;
         try
         {
             socket.Bind(new IPEndPoint(IPAddress.Loopback, 53));
+            listener = await sockets.CreateTcpSocketAsync(netns, cancellationToken);
+            listener.Bind(new IPEndPoint(IPAddress.Loopback, 53));
+            listener.Listen(MaxInFlight);
         }
         catch
         {
             socket.Dispose();
+            listener?.Dispose();
             throw;
         }
 
-        var relay = new EgressDnsRelay(socket, upstreams);
-        relay._loop = relay.ServeAsync();
+        var relay = new EgressDnsRelay(socket, listener, upstreams);
+        relay._loop = Task.WhenAll(relay.ServeAsync(), relay.ServeTcpAsync());
         return relay;
     }
 
@@ -142,10 +154,144 @@ internal sealed class EgressDnsRelay : IAsyncDisposable
         }
     }
 
+    private async Task ServeTcpAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await _listener.AcceptAsync(_stop.Token);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                if (_stop.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            if (!_inFlight.Wait(0))
+            {
+                client.Dispose();
+                continue;
+            }
+
+            _ = ServeConnectionAsync(client);
+        }
+    }
+
+    /// <summary>One client connection: its queries in turn, each relayed over TCP, until it closes, goes idle or errs.</summary>
+    private async Task ServeConnectionAsync(Socket client)
+    {
+        try
+        {
+            using (client)
+            {
+                var message = new byte[2 + ushort.MaxValue];
+                while (true)
+                {
+                    using var idle = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+                    idle.CancelAfter(TcpIdleTimeout);
+                    if (await ReadFrameAsync(client, message, MaxMessage, idle.Token) is not { } length)
+                    {
+                        return;
+                    }
+
+                    if (await AskOverTcpAsync(message.AsMemory(0, 2 + length), message) is not { } answer)
+                    {
+                        return; // no server answered: the client's resolver tries its next server or gives up
+                    }
+
+                    await client.SendAsync(message.AsMemory(0, 2 + answer), SocketFlags.None, _stop.Token);
+                }
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+        {
+            // Stopping, idle, or the client went.
+        }
+        finally
+        {
+            _inFlight.Release();
+        }
+    }
+
+    /// <summary>
+    /// Relays one framed query (length prefix included) to the first server that answers it over TCP; its framed
+    /// answer replaces the query in <paramref name="buffer"/>. The answer's length, or null when none answered.
+    /// </summary>
+    private async Task<int?> AskOverTcpAsync(ReadOnlyMemory<byte> framedQuery, byte[] buffer)
+    {
+        // The query is overwritten by the answer: keep what identifies it.
+        byte[] query = framedQuery.ToArray();
+        foreach (var upstream in _upstreams)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+            timeout.CancelAfter(UpstreamTimeout);
+            using var server = new Socket(upstream.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                await server.ConnectAsync(upstream, timeout.Token);
+                await server.SendAsync(query, SocketFlags.None, timeout.Token);
+                if (await ReadFrameAsync(server, buffer, ushort.MaxValue, timeout.Token) is { } length && buffer[2] == query[2] && buffer[3] == query[3])
+                {
+                    return length;
+                }
+            }
+            catch (Exception e) when (e is SocketException || (e is OperationCanceledException && !_stop.IsCancellationRequested))
+            {
+                // Unreachable, refused, silent or closed: the next server.
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Reads one DNS-over-TCP frame (two bytes of length, then the message) into <paramref name="buffer"/>: the
+    /// message's length, or null at end of stream or when the length is shorter than a header or over
+    /// <paramref name="max"/> (a peer that says so is not spoken to any further).
+    /// </summary>
+    private static async Task<int?> ReadFrameAsync(Socket socket, byte[] buffer, int max, CancellationToken cancellationToken)
+    {
+        if (!await ReadExactlyAsync(socket, buffer.AsMemory(0, 2), cancellationToken))
+        {
+            return null;
+        }
+
+        int length = (buffer[0] << 8) | buffer[1];
+        if (length < HeaderLength || length > max)
+        {
+            return null;
+        }
+
+        return await ReadExactlyAsync(socket, buffer.AsMemory(2, length), cancellationToken) ? length : null;
+    }
+
+    private static async Task<bool> ReadExactlyAsync(Socket socket, Memory<byte> into, CancellationToken cancellationToken)
+    {
+        while (into.Length > 0)
+        {
+            int read = await socket.ReceiveAsync(into, SocketFlags.None, cancellationToken);
+            if (read == 0)
+            {
+                return false;
+            }
+
+            into = into[read..];
+        }
+
+        return true;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
         _socket.Dispose();
+        _listener.Dispose();
         await _loop;
         _stop.Dispose();
     }

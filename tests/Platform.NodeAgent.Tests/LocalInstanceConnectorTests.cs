@@ -93,7 +93,7 @@ public sealed class LocalInstanceConnectorTests
     }
 
     // unshare(1) creates the namespace only after it starts: opening /proc/<pid>/ns/net earlier yields the host's.
-    private static async Task WaitForOwnNamespaceAsync(int pid)
+    internal static async Task WaitForOwnNamespaceAsync(int pid)
     {
         var host = new FileInfo("/proc/self/ns/net").LinkTarget;
         var deadline = DateTime.UtcNow.AddSeconds(30);
