@@ -121,27 +121,16 @@ internal sealed class EgressDnsRelay : IAsyncDisposable
         try
         {
             var answer = new byte[MaxMessage];
-            foreach (var upstream in _upstreams)
+            var length = await AskUpstreamsAsync(SocketType.Dgram, ProtocolType.Udp, async (server, cancellationToken) =>
             {
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-                timeout.CancelAfter(UpstreamTimeout);
-                using var server = new Socket(upstream.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-                try
-                {
-                    await server.ConnectAsync(upstream, timeout.Token);
-                    await server.SendAsync(query, SocketFlags.None, timeout.Token);
-                    var length = await server.ReceiveAsync(answer, SocketFlags.None, timeout.Token);
-                    // A connected UDP socket only takes the server's datagrams; the id must be the query's.
-                    if (length >= HeaderLength && answer[0] == query[0] && answer[1] == query[1])
-                    {
-                        await _socket.SendToAsync(answer.AsMemory(0, length), SocketFlags.None, client, _stop.Token);
-                        return;
-                    }
-                }
-                catch (Exception e) when (e is SocketException || (e is OperationCanceledException && !_stop.IsCancellationRequested))
-                {
-                    // Unreachable, refused or silent: the next server.
-                }
+                await server.SendAsync(query, SocketFlags.None, cancellationToken);
+                var received = await server.ReceiveAsync(answer, SocketFlags.None, cancellationToken);
+                // A connected UDP socket only takes the server's datagrams; the id must be the query's.
+                return received >= HeaderLength && answer[0] == query[0] && answer[1] == query[1] ? received : null;
+            });
+            if (length is { } answered)
+            {
+                await _socket.SendToAsync(answer.AsMemory(0, answered), SocketFlags.None, client, _stop.Token);
             }
         }
         catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
@@ -152,6 +141,35 @@ internal sealed class EgressDnsRelay : IAsyncDisposable
         {
             _inFlight.Release();
         }
+    }
+
+    /// <summary>
+    /// Asks the node's resolvers in turn, each over a socket of its own connected to it and bounded by
+    /// <see cref="UpstreamTimeout"/>, until <paramref name="exchange"/> gets an answer's length from one: one
+    /// unreachable, refusing, silent or answering another id is passed over. Null when none answered.
+    /// </summary>
+    private async Task<int?> AskUpstreamsAsync(SocketType type, ProtocolType protocol, Func<Socket, CancellationToken, Task<int?>> exchange)
+    {
+        foreach (var upstream in _upstreams)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+            timeout.CancelAfter(UpstreamTimeout);
+            using var server = new Socket(upstream.AddressFamily, type, protocol);
+            try
+            {
+                await server.ConnectAsync(upstream, timeout.Token);
+                if (await exchange(server, timeout.Token) is { } length)
+                {
+                    return length;
+                }
+            }
+            catch (Exception e) when (e is SocketException || (e is OperationCanceledException && !_stop.IsCancellationRequested))
+            {
+                // The next server.
+            }
+        }
+
+        return null;
     }
 
     private async Task ServeTcpAsync()
@@ -223,31 +241,17 @@ internal sealed class EgressDnsRelay : IAsyncDisposable
     /// Relays one framed query (length prefix included) to the first server that answers it over TCP; its framed
     /// answer replaces the query in <paramref name="buffer"/>. The answer's length, or null when none answered.
     /// </summary>
-    private async Task<int?> AskOverTcpAsync(ReadOnlyMemory<byte> framedQuery, byte[] buffer)
+    private Task<int?> AskOverTcpAsync(ReadOnlyMemory<byte> framedQuery, byte[] buffer)
     {
         // The query is overwritten by the answer: keep what identifies it.
         byte[] query = framedQuery.ToArray();
-        foreach (var upstream in _upstreams)
+        return AskUpstreamsAsync(SocketType.Stream, ProtocolType.Tcp, async (server, cancellationToken) =>
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-            timeout.CancelAfter(UpstreamTimeout);
-            using var server = new Socket(upstream.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-            try
-            {
-                await server.ConnectAsync(upstream, timeout.Token);
-                await server.SendAsync(query, SocketFlags.None, timeout.Token);
-                if (await ReadFrameAsync(server, buffer, ushort.MaxValue, timeout.Token) is { } length && buffer[2] == query[2] && buffer[3] == query[3])
-                {
-                    return length;
-                }
-            }
-            catch (Exception e) when (e is SocketException || (e is OperationCanceledException && !_stop.IsCancellationRequested))
-            {
-                // Unreachable, refused, silent or closed: the next server.
-            }
-        }
-
-        return null;
+            await server.SendAsync(query, SocketFlags.None, cancellationToken);
+            return await ReadFrameAsync(server, buffer, ushort.MaxValue, cancellationToken) is { } length && buffer[2] == query[2] && buffer[3] == query[3]
+                ? length
+                : null;
+        });
     }
 
     /// <summary>
