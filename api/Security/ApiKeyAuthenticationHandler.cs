@@ -54,13 +54,13 @@ internal sealed class ApiKeyAuthenticationHandler(
             byte[] hash = ApiKeys.Hash(key);
             bool invocation = Request.Path.StartsWithSegments("/fn");
             VerifiedKey? found = invocation ? verified.Find(hash) : null;
-            long generation = verified.Generation;
-            if (found is null && await LookUpAsync(key, hash) is { } row)
+            if (found is null)
             {
-                found = row;
-                if (invocation)
+                long generation = verified.Generation;
+                found = await LookUpAsync(key, hash);
+                if (found is not null && invocation)
                 {
-                    verified.Add(hash, row, generation);
+                    verified.Add(hash, found, generation);
                 }
             }
             if (found is not null)

@@ -175,8 +175,7 @@ public sealed class FunctionConvergerTests
     {
         await using var h = new SchedulerHarness();
         await h.AddNodeAsync("n1", backends: "container,microvm");
-        var function = await h.AddFunctionAsync();
-        await h.Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
+        var function = await h.DeployAsync();
         await h.RunAllStartedAsync();
         var container = h.Commands.Started.Single().InstanceId;
         h.Commands.Clear();
@@ -338,8 +337,7 @@ public sealed class FunctionConvergerTests
     {
         await using var h = new SchedulerHarness(new SchedulerOptions { CrashLoopLimit = 3 });
         await h.AddNodeAsync("n1");
-        var function = await h.AddFunctionAsync();
-        await h.Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
+        var function = await h.DeployAsync();
 
         for (var attempt = 1; attempt <= 3; attempt++)
         {

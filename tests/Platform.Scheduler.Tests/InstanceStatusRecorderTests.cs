@@ -26,8 +26,7 @@ public sealed class InstanceStatusRecorderTests
     {
         await using var h = new SchedulerHarness();
         await h.AddNodeAsync("n1");
-        var function = await h.AddFunctionAsync();
-        await h.Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
+        var function = await h.DeployAsync();
         var id = h.Commands.Started.Single().InstanceId;
         function.ActiveVersion = null;
         await h.Db.SaveChangesAsync(TestContext.Current.CancellationToken);
@@ -54,8 +53,7 @@ public sealed class InstanceStatusRecorderTests
     {
         await using var h = new SchedulerHarness();
         await h.AddNodeAsync("n1");
-        var function = await h.AddFunctionAsync();
-        await h.Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
+        var function = await h.DeployAsync();
 
         await h.ReportAsync(h.Commands.Started.Single().InstanceId, "n1", "Exploded");
 

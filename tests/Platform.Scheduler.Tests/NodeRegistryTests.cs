@@ -13,8 +13,7 @@ public sealed class NodeRegistryTests
     public async Task A_first_heartbeat_registers_the_node_and_places_waiting_functions()
     {
         await using var h = new SchedulerHarness();
-        var function = await h.AddFunctionAsync();
-        await h.Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
+        var function = await h.DeployAsync();
         Assert.Empty(h.Commands.Started);
 
         await h.Registry.HeartbeatAsync(Beat("n1", h.Clock.GetUtcNow()), TestContext.Current.CancellationToken);
@@ -29,8 +28,7 @@ public sealed class NodeRegistryTests
     {
         await using var h = new SchedulerHarness();
         await h.Registry.HeartbeatAsync(Beat("n1", h.Clock.GetUtcNow()) with { Url = "http://127.0.0.1:9/" }, TestContext.Current.CancellationToken);
-        var function = await h.AddFunctionAsync();
-        await h.Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
+        var function = await h.DeployAsync();
         var started = Assert.Single(h.Commands.Started);
 
         // No InstanceStatusChanged(Running) ever arrives; the heartbeat lists it as serving.
@@ -74,8 +72,7 @@ public sealed class NodeRegistryTests
     {
         await using var h = new SchedulerHarness();
         await h.AddNodeAsync("n1");
-        var function = await h.AddFunctionAsync();
-        await h.Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
+        var function = await h.DeployAsync();
         var first = Assert.Single(h.Commands.Started).InstanceId;
 
         await h.Registry.HeartbeatAsync(Beat("n1", h.Clock.GetUtcNow()), TestContext.Current.CancellationToken);
@@ -93,8 +90,7 @@ public sealed class NodeRegistryTests
     {
         await using var h = new SchedulerHarness();
         await h.AddNodeAsync("n1");
-        var function = await h.AddFunctionAsync();
-        await h.Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
+        var function = await h.DeployAsync();
         var first = Assert.Single(h.Commands.Started).InstanceId;
 
         // A busy node reports Starting long after the instance was made, fails the start, and its next heartbeat
@@ -115,8 +111,7 @@ public sealed class NodeRegistryTests
         await using var h = new SchedulerHarness();
         await h.AddNodeAsync("a");
         await h.AddNodeAsync("b", memoryMiB: 1024);
-        var function = await h.AddFunctionAsync();
-        await h.Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
+        var function = await h.DeployAsync();
         await h.RunAllStartedAsync();
         Assert.Equal("a", h.Commands.Started.Single().NodeId);
 
@@ -136,8 +131,7 @@ public sealed class NodeRegistryTests
     {
         await using var h = new SchedulerHarness();
         await h.AddNodeAsync("a");
-        var function = await h.AddFunctionAsync();
-        await h.Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
+        var function = await h.DeployAsync();
         await h.RunAllStartedAsync();
 
         // Its heartbeats keep arriving but wait behind other work: none was processed for longer than the timeout.
@@ -172,8 +166,7 @@ public sealed class NodeRegistryTests
     {
         await using var h = new SchedulerHarness();
         await h.AddNodeAsync("a");
-        var function = await h.AddFunctionAsync();
-        await h.Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
+        var function = await h.DeployAsync();
         await h.RunAllStartedAsync();
         var original = h.Commands.Started.Single().InstanceId;
         await h.AddNodeAsync("b");

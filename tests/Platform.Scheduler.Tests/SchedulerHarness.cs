@@ -62,6 +62,14 @@ internal sealed class SchedulerHarness : IAsyncDisposable
     /// A function with <paramref name="versions"/> versions (digests "sha256:" + n repeated), version 1 active, of a
     /// trusted tenant (containers) unless <paramref name="trusted"/> is false.
     /// </summary>
+    /// <summary>A function with the default settings, activated: the scheduler has converged it once (its instances placed).</summary>
+    public async Task<Function> DeployAsync()
+    {
+        var function = await AddFunctionAsync();
+        await Converger.ConvergeAsync(function.Id, waiting: 0, TestContext.Current.CancellationToken);
+        return function;
+    }
+
     public async Task<Function> AddFunctionAsync(int minInstances = 1, int maxInstances = 10, int memoryMiB = 128, int versions = 1, bool trusted = true, string? isolation = null,
         int concurrency = 16, int idleSeconds = 300, double targetUtilization = 0.7, Tenant? tenant = null, TenantQuotas? quotas = null, string name = "echo")
     {
