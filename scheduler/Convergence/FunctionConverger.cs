@@ -92,8 +92,10 @@ internal sealed partial class FunctionConverger(
             // drops to zero under traffic), at least min, at least what the load asks for; idle ones scale in
             // afterwards.
             var share = (othersRunning * weight + 99) / 100;
-            var scale = autoscaler.Decide(function.Id, version.Number, current.Where(i => i.State == InstanceState.Running).ToList(), scaling);
-            var wanted = Math.Min(Math.Max(Math.Max(scaling.MinInstances, share), scale.Desired), scaling.MaxInstances);
+            var running = current.Where(i => i.State == InstanceState.Running).ToList();
+            var scale = autoscaler.Decide(function.Id, version.Number, running, scaling);
+            var floor = Math.Max(scaling.MinInstances, share);
+            var wanted = Math.Min(Math.Max(floor, scale.Desired), scaling.MaxInstances);
             if (wanted > current.Count)
             {
                 LogScaleOut(logger, function.Id, version.Number, current.Count, wanted, scale.Observed, scale.Panicking);
@@ -115,7 +117,12 @@ internal sealed partial class FunctionConverger(
                     await StopAsync(unwanted, nodes, "no longer needed", cancellationToken);
                     current.Remove(unwanted);
                 }
-                await ScaleInAsync(current, nodes, scaling, wanted, scale, cancellationToken);
+                // An instance that served nothing for idleSeconds stops down to min (DESIGN §2), whatever load the
+                // stable window still remembers (a burst stays in it for a minute): only an autoscaler asking for more
+                // than runs keeps idle ones. What the idle ones leave is not started again.
+                var idleFloor = scale.Desired > running.Count ? wanted : floor;
+                await ScaleInAsync(current, nodes, scaling, idleFloor, wanted, scale, cancellationToken);
+                wanted = Math.Min(wanted, Math.Max(idleFloor, current.Count));
             }
 
             var unplaced = current.Where(i => i.NodeId is null).ToList();
@@ -208,10 +215,11 @@ internal sealed partial class FunctionConverger(
     }
 
     // Scale to zero (or to min): running instances of a serving version that served nothing for idleSeconds stop,
-    // the longest idle first, never below min. A request on its way to one that stops is answered by its grace
+    // the longest idle first, never below keepIdle (min, or a deploy's share). A request on its way to one that stops is answered by its grace
     // period or waits for a new instance at the gateway. Under load that needs fewer instances than run (the
     // autoscaler's stable figure, once settled), the extra ones that serve nothing right now stop too, newest first.
-    private async Task ScaleInAsync(List<Instance> current, IReadOnlyDictionary<string, Node> nodes, FunctionSettings scaling, int keep, ScaleDecision scale, CancellationToken cancellationToken)
+    private async Task ScaleInAsync(
+        List<Instance> current, IReadOnlyDictionary<string, Node> nodes, FunctionSettings scaling, int keepIdle, int keep, ScaleDecision scale, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var idleAfter = TimeSpan.FromSeconds(scaling.IdleSeconds);
@@ -220,7 +228,7 @@ internal sealed partial class FunctionConverger(
             .Select(i => (Instance: i, Idle: activity.IdleFor(i, now)))
             .Where(x => x.Idle >= idleAfter)
             .OrderByDescending(x => x.Idle)
-            .Take(Math.Max(0, current.Count - keep))
+            .Take(Math.Max(0, current.Count - keepIdle))
             .ToList();
         foreach (var (instance, idleFor) in idle)
         {

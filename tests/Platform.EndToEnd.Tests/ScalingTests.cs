@@ -62,8 +62,10 @@ public sealed class ScalingTests : IAsyncLifetime
         }
 
         // No request for idleSeconds: every instance stops (minInstances 0).
-        await EmbeddedPlatform.EventuallyAsync(async () => (await InstancesAsync(platform, key))
-            .All(i => i.GetProperty("state").GetString() is "stopped"), "idle instances never scaled to zero", TimeSpan.FromSeconds(60));
+        var seen = started;
+        await EmbeddedPlatform.EventuallyAsync(async () => (seen = await InstancesAsync(platform, key))
+            .All(i => i.GetProperty("state").GetString() is "stopped"),
+            () => $"idle instances never scaled to zero: {string.Join("; ", seen.Select(i => i.GetRawText()))}", TimeSpan.FromSeconds(60));
 
         // From zero, the next request starts one again.
         var again = await platform.InvokeEchoUntilVersionAsync("scale", "echo", 1);

@@ -333,6 +333,27 @@ public sealed class FunctionConvergerTests
     }
 
     [Fact]
+    public async Task A_bursts_instances_idle_for_idle_seconds_all_stop_while_the_stable_window_still_holds_the_burst()
+    {
+        await using var h = new SchedulerHarness();
+        await h.AddNodeAsync("n1");
+        var function = await h.AddFunctionAsync(minInstances: 0, maxInstances: 10, concurrency: 10, idleSeconds: 3);
+        var ct = TestContext.Current.CancellationToken;
+        await h.Converger.ConvergeAsync(function.Id, waiting: 50, ct);
+        await h.RunAllStartedAsync();
+        h.Commands.Clear();
+
+        // The burst in flight for a heartbeat or two, then nothing: the 60 s stable window still averages it.
+        await h.LoadAsync(function.Id, inFlight: 50, TimeSpan.FromSeconds(2));
+        await h.LoadAsync(function.Id, inFlight: 0, TimeSpan.FromSeconds(4));
+        await h.Converger.ConvergeAsync(function.Id, waiting: 0, ct);
+
+        Assert.Equal(5, h.Commands.Stopped.Count);
+        Assert.Empty(h.Commands.Started);
+        Assert.DoesNotContain(await h.InstancesAsync(function.Id), i => i.State is InstanceState.Running or InstanceState.Pending or InstanceState.Starting);
+    }
+
+    [Fact]
     public async Task A_failed_instance_is_replaced_until_the_version_crash_loops()
     {
         await using var h = new SchedulerHarness(new SchedulerOptions { CrashLoopLimit = 3 });

@@ -16,6 +16,7 @@ namespace Platform.Scheduler.Tests;
 internal sealed class SchedulerHarness : IAsyncDisposable
 {
     private readonly SqliteConnection _connection;
+    private readonly Dictionary<Guid, DateTimeOffset?> _lastRequests = [];
 
     public SchedulerHarness(SchedulerOptions? options = null)
     {
@@ -134,8 +135,16 @@ internal sealed class SchedulerHarness : IAsyncDisposable
         {
             Clock.Advance(TimeSpan.FromSeconds(2));
             var now = Clock.GetUtcNow();
-            Activity.Record(new NodeHeartbeat("n1", null, 4096, 0, 2, running, now, null,
-                running.Select((id, n) => new InstanceActivity(id, inFlight / running.Count + (n < inFlight % running.Count ? 1 : 0), now)).ToList()));
+            var activity = new List<InstanceActivity>();
+            for (var n = 0; n < running.Count; n++)
+            {
+                var share = inFlight / running.Count + (n < inFlight % running.Count ? 1 : 0);
+                // An instance serving nothing at a heartbeat last served when it last had a request in flight.
+                var last = share > 0 ? now : _lastRequests.GetValueOrDefault(running[n]);
+                _lastRequests[running[n]] = last;
+                activity.Add(new InstanceActivity(running[n], share, last));
+            }
+            Activity.Record(new NodeHeartbeat("n1", null, 4096, 0, 2, running, now, null, activity));
         }
     }
 
